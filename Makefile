@@ -1,0 +1,117 @@
+# gamehook: one non-recursive Makefile. `make V=1` shows the commands,
+# `make SANITIZE=address,undefined` builds with sanitizers.
+
+B := build
+PREFIX ?= /usr/local
+CC ?= cc
+DEPS_STAMP := $(B)/.deps-ok
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+	-Wmissing-prototypes -Wpointer-arith -Wno-unused-parameter \
+	-Wno-format-truncation
+CFLAGS ?= -O2
+ALL_CFLAGS = -std=gnu11 -g -fno-strict-aliasing $(WARN) $(CFLAGS) -MMD -MP \
+	-I$(B) -Icommon
+ifneq ($(SANITIZE),)
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+SAN_LDFLAGS := -fsanitize=$(SANITIZE)
+endif
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+PKGS := ncursesw libelf libprotobuf-c libzstd jansson
+pkg = $(shell pkg-config $(1) $(PKGS) 2>/dev/null)
+
+COMMON_SRC := common/cmdtab.c common/keys.c common/textproto.c common/sockpath.c
+SHIM_SRC := shim/shim.c shim/real.c shim/log.c shim/vclock.c shim/frame.c \
+	shim/input.c shim/wait.c shim/hook-time.c shim/hook-input.c \
+	shim/hook-curses.c shim/screen.c shim/ctl.c shim/ctl-cmd.c
+HOOKCTL_SRC := hookctl/hookctl.c hookctl/launch.c
+DEMO_SRC := $(wildcard demo-game/*.c)
+UNIT_SRC := $(wildcard tests/unit/test-*.c)
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+pic = $(patsubst %.c,$(B)/pic/%.o,$(1))
+
+UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+PROGS := $(B)/libhook.so $(B)/hookctl $(B)/demo-game $(B)/demo-game.stripped \
+	$(UNIT_BIN) $(B)/tests/worker-clock $(B)/tests/child-spawn \
+	$(B)/tests/stdin-game $(B)/bench-step
+
+.PHONY: all deps demo test bench clean install
+all: $(PROGS)
+
+# Every top-level target first makes sure the Debian packages are there.
+$(DEPS_STAMP): scripts/deps.sh
+	@mkdir -p $(B)
+	$(Q)sh scripts/deps.sh
+	@touch $@
+
+deps: $(DEPS_STAMP)
+
+$(B)/obj/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -D_GNU_SOURCE -c $< -o $@
+
+$(B)/pic/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC [so] $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -D_GNU_SOURCE -fPIC -fvisibility=hidden \
+		-ftls-model=initial-exec -c $< -o $@
+
+$(B)/libhook.so: $(call pic,$(SHIM_SRC) $(COMMON_SRC)) shim/libhook.map
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -shared -o $@ $(call pic,$(SHIM_SRC) $(COMMON_SRC)) \
+		-Wl,--version-script=shim/libhook.map -Wl,-z,now -Wl,-z,relro \
+		$(SAN_LDFLAGS) -ldl -lpthread -lm
+
+$(B)/hookctl: $(call obj,$(HOOKCTL_SRC) $(COMMON_SRC))
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) $(call pkg,--libs)
+
+# The demo game stands in for a closed binary: no debug info, nothing of
+# gamehook's, and a stripped twin.
+$(B)/demo-game: $(DEMO_SRC) | $(DEPS_STAMP)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) -std=gnu11 -O2 $(WARN) -D_GNU_SOURCE -o $@ $(DEMO_SRC) \
+		-lncursesw -ltinfo -lpthread
+
+$(B)/demo-game.stripped: $(B)/demo-game
+	$(Q)strip -o $@ $<
+
+$(B)/tests/test-%: $(call obj,tests/unit/test-%.c) $(call obj,$(COMMON_SRC) \
+		shim/vclock.c shim/input.c) $(B)/obj/tests/unit/unit.o
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) $(call pkg,--libs) -lpthread -lm
+
+$(B)/tests/%: $(B)/obj/tests/progs/%.o
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lpthread
+
+$(B)/bench-step: $(call obj,bench/bench-step.c)
+	$(Q)$(CC) -o $@ $^ -lpthread -lm
+
+demo: all
+	$(Q)/usr/bin/python3 scripts/demo.py
+
+test: all
+	$(Q)/usr/bin/python3 tests/run.py
+
+bench: all
+	$(Q)$(B)/bench-step
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/gamehook
+	install -m 0755 $(B)/hookctl $(DESTDIR)$(PREFIX)/bin/hookctl
+	install -m 0644 $(B)/libhook.so $(DESTDIR)$(PREFIX)/lib/gamehook/libhook.so
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

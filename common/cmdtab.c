@@ -1,0 +1,46 @@
+/* The control protocol's command table (see cmdtab.h). */
+#include <string.h>
+
+#include "cmdtab.h"
+
+const struct cmd_entry cmd_table[CMD_COUNT] = {
+	[CMD_HELLO] = { CMD_HELLO, "hello", "", 0, 0, 0,
+		"protocol version, pid, executable, build id, mode, frame (JSON)" },
+	[CMD_INFO] = { CMD_INFO, "info", "", 0, 0, 0,
+		"hello plus speed, clients, virtual time, keyboard, frame rule (JSON)" },
+	[CMD_HELP] = { CMD_HELP, "help", "", 0, 0, 0,
+		"list the commands" },
+	[CMD_PAUSE] = { CMD_PAUSE, "pause", "", 0, 0, 0,
+		"stop at the next frame boundary; replies with the frame once stopped" },
+	[CMD_RESUME] = { CMD_RESUME, "resume", "", 0, 0, 0,
+		"run freely again" },
+	[CMD_STEP] = { CMD_STEP, "step", "[N]", 0, 1, 0,
+		"run N frames (default 1); replies with the frame number when done" },
+	[CMD_SPEED] = { CMD_SPEED, "speed", "X|max", 1, 1, 0,
+		"set the virtual-time rate: a factor (0.5, 8) or max" },
+	[CMD_KEY] = { CMD_KEY, "key", "NAME...", 1, 64, 0,
+		"tap keys, one per frame from the next frame on" },
+	[CMD_KEYDOWN] = { CMD_KEYDOWN, "keydown", "NAME", 1, 1, 0,
+		"hold a key: it is delivered every frame until keyup" },
+	[CMD_KEYUP] = { CMD_KEYUP, "keyup", "NAME", 1, 1, 0,
+		"release a held key" },
+	[CMD_TYPE] = { CMD_TYPE, "type", "TEXT", 1, 1, 1,
+		"deliver TEXT (rest of the line, \\n \\t \\e \\\\ \\xHH escapes) on the next frame" },
+	[CMD_KEYBOARD] = { CMD_KEYBOARD, "keyboard", "real|ignore", 1, 1, 0,
+		"let the real keyboard through, or ignore it (the default in lockstep)" },
+	[CMD_SCREEN] = { CMD_SCREEN, "screen", "", 0, 0, 0,
+		"the terminal screen as the game drew it (JSON array of rows)" },
+	[CMD_QUIT] = { CMD_QUIT, "quit", "", 0, 0, 0,
+		"close this connection" },
+	[CMD_DETACH] = { CMD_DETACH, "detach", "", 0, 0, 0,
+		"go passive: the game runs on untouched at real speed" },
+};
+
+const struct cmd_entry *
+cmd_find(const char *name)
+{
+	for (int i = 0; i < CMD_COUNT; i++)
+		if (strcmp(cmd_table[i].name, name) == 0)
+			return &cmd_table[i];
+	return NULL;
+}

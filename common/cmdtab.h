@@ -1,0 +1,41 @@
+/* The control protocol's verbs as data: one table read by the shim's parser,
+ * by `hello`/`help`, and by `hookctl --help`. */
+#ifndef GH_CMDTAB_H
+#define GH_CMDTAB_H
+
+enum cmd_id {
+	CMD_HELLO,
+	CMD_INFO,
+	CMD_HELP,
+	CMD_PAUSE,
+	CMD_RESUME,
+	CMD_STEP,
+	CMD_SPEED,
+	CMD_KEY,
+	CMD_KEYDOWN,
+	CMD_KEYUP,
+	CMD_TYPE,
+	CMD_KEYBOARD,
+	CMD_SCREEN,
+	CMD_QUIT,
+	CMD_DETACH,
+	CMD_COUNT
+};
+
+struct cmd_entry {
+	enum cmd_id id;
+	const char *name;
+	const char *args;   /* synopsis of the arguments, "" when none */
+	int min_args;       /* words after the verb */
+	int max_args;       /* -1: unlimited */
+	int rest_of_line;   /* 1: the single argument is the rest of the line */
+	const char *help;
+};
+
+/* The table, CMD_COUNT entries, indexed by enum cmd_id. */
+extern const struct cmd_entry cmd_table[CMD_COUNT];
+
+/* Find a verb by name; NULL when unknown. */
+const struct cmd_entry *cmd_find(const char *name);
+
+#endif

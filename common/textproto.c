@@ -1,0 +1,136 @@
+/* Text framing helpers shared by the shim and hookctl (see textproto.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "textproto.h"
+
+enum tp_status
+tp_split(char *line, char **words, int *nwords, char **rest)
+{
+	int n = 0;
+	char *p = line;
+
+	*rest = NULL;
+	for (char *q = line; *q; q++) {
+		unsigned char c = (unsigned char)*q;
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return TP_CONTROL_BYTES;
+	}
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		if (n == TP_WORDS_MAX)
+			return TP_TOO_MANY_WORDS;
+		words[n++] = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+		if (n == 1)
+			*rest = *p ? p + 1 : p;
+		if (*p == '\0')
+			break;
+		*p++ = '\0';
+	}
+	*nwords = n;
+	return n == 0 ? TP_EMPTY : TP_OK;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+long
+tp_unescape(const char *src, unsigned char *dst, size_t cap, size_t *bad)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; src[i]; i++) {
+		unsigned char c = (unsigned char)src[i];
+		if (c == '\\') {
+			int h, l;
+			switch (src[i + 1]) {
+			case 'n': c = '\n'; i++; break;
+			case 't': c = '\t'; i++; break;
+			case 'r': c = '\r'; i++; break;
+			case 'e': c = 27; i++; break;
+			case '\\': c = '\\'; i++; break;
+			case 'x':
+				h = hexval((unsigned char)src[i + 2]);
+				l = h < 0 ? -1 : hexval((unsigned char)src[i + 3]);
+				if (h < 0 || l < 0) {
+					*bad = i;
+					return -1;
+				}
+				c = (unsigned char)(h * 16 + l);
+				i += 3;
+				break;
+			default:
+				*bad = i;
+				return -1;
+			}
+		}
+		if (o == cap) {
+			*bad = i;
+			return -1;
+		}
+		dst[o++] = c;
+	}
+	return (long)o;
+}
+
+int
+tp_json_str(char *buf, size_t cap, size_t *len, const char *s, size_t slen)
+{
+	size_t o = *len;
+
+#define PUT(ch) do { if (o + 1 >= cap) goto full; buf[o++] = (ch); } while (0)
+	PUT('"');
+	for (size_t i = 0; i < slen; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\') {
+			PUT('\\');
+			PUT((char)c);
+		} else if (c < 0x20 || c == 0x7f) {
+			char esc[8];
+			snprintf(esc, sizeof esc, "\\u%04x", c);
+			for (int k = 0; esc[k]; k++)
+				PUT(esc[k]);
+		} else {
+			PUT((char)c);
+		}
+	}
+	PUT('"');
+#undef PUT
+	buf[o] = '\0';
+	*len = o;
+	return 0;
+full:
+	buf[*len] = '\0';
+	return -1;
+}
+
+int
+tp_parse_u64(const char *s, unsigned long long *out)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v > (unsigned long long)1 << 62)
+		return -1;
+	*out = v;
+	return 0;
+}

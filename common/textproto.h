@@ -1,0 +1,36 @@
+/* The text framing of the control protocol: splitting a command line into
+ * words, unescaping `type` text, and JSON string quoting for replies. */
+#ifndef GH_TEXTPROTO_H
+#define GH_TEXTPROTO_H
+
+#include <stddef.h>
+
+#define TP_LINE_MAX 4096   /* longest command line, newline excluded */
+#define TP_WORDS_MAX 66    /* verb plus up to 65 arguments */
+
+/* Why a line is refused before it reaches a command. */
+enum tp_status {
+	TP_OK = 0,
+	TP_EMPTY,          /* blank line: no reply */
+	TP_CONTROL_BYTES,  /* NUL or other control bytes: binary junk */
+	TP_TOO_MANY_WORDS,
+};
+
+/* Split LINE in place into words separated by spaces or tabs. words[0] is
+ * the verb; *rest points at the text after the verb and one separator (for
+ * commands taking the rest of the line). Returns a tp_status. */
+enum tp_status tp_split(char *line, char **words, int *nwords, char **rest);
+
+/* Decode the escapes \n \t \r \e \\ \xHH of SRC into DST (at most CAP
+ * bytes). Returns the decoded length, or -1 with *bad set to the offending
+ * offset when an escape is malformed or DST is too small. */
+long tp_unescape(const char *src, unsigned char *dst, size_t cap, size_t *bad);
+
+/* Append S as a quoted JSON string to BUF (capacity CAP, current length
+ * *LEN, always NUL-terminated). Returns 0, or -1 when it did not fit. */
+int tp_json_str(char *buf, size_t cap, size_t *len, const char *s, size_t slen);
+
+/* Parse a non-negative decimal integer that fits in long long; -1 if bad. */
+int tp_parse_u64(const char *s, unsigned long long *out);
+
+#endif

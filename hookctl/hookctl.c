@@ -1,0 +1,290 @@
+/* hookctl: one command, or a script of commands from standard input, to a
+ * game's control socket; `hookctl run` launches a game under the shim. */
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cmdtab.h"
+#include "hookctl.h"
+#include "sockpath.h"
+#include "textproto.h"
+
+struct conn {
+	int fd;
+	char buf[1 << 16];
+	size_t len;
+	int timeout_ms;
+};
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("hookctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: hookctl [-s SOCK | -p PID] [-k] [-t SECONDS] [COMMAND ARGS...]\n"
+	    "       hookctl run [--lockstep] [--speed X] [--frame RULE] [--seed N]\n"
+	    "                   [--trace PATH] [--layout FILE] [-s SOCK] [--log FILE]\n"
+	    "                   [--background] [--timeout SECONDS] -- GAME ARGS...\n"
+	    "       hookctl list\n"
+	    "\n"
+	    "With a COMMAND, sends it and prints the reply's payload: exit 0 on ok,\n"
+	    "1 on err (the message goes to stderr). Without one, reads commands\n"
+	    "from standard input, one a line, stopping at the first error unless -k.\n"
+	    "The socket: -s, -p PID, $HOOK_SOCKET, or the only game running.\n"
+	    "\ncommands:\n");
+	for (int i = 0; i < CMD_COUNT; i++) {
+		char head[64];
+		snprintf(head, sizeof head, "%s %s", cmd_table[i].name,
+		    cmd_table[i].args);
+		fprintf(f, "  %-22s %s\n", head, cmd_table[i].help);
+	}
+}
+
+/* Live sockets in the default directory; returns how many, the first in
+ * ONE. */
+static int
+find_sockets(char *one, size_t len, int print)
+{
+	char dir[256];
+	DIR *d;
+	struct dirent *e;
+	int count = 0;
+
+	if (sockpath_dir(dir, sizeof dir) != 0 || (d = opendir(dir)) == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		if (pid <= 0 || strcmp(end, ".sock") != 0)
+			continue;
+		if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+			continue;
+		if (count++ == 0)
+			snprintf(one, len, "%s/%s", dir, e->d_name);
+		if (print)
+			printf("%s/%s\n", dir, e->d_name);
+	}
+	closedir(d);
+	return count;
+}
+
+static int
+connect_to(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof a.sun_path)
+		fatal("socket path too long: %s", path);
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		fatal("socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0)
+		fatal("cannot connect to %s: %s", path, strerror(errno));
+	return fd;
+}
+
+static void
+send_line(struct conn *c, const char *line)
+{
+	size_t len = strlen(line), off = 0;
+
+	while (off < len) {
+		ssize_t n = send(c->fd, line + off, len - off, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			fatal("send: %s", strerror(errno));
+		}
+		off += (size_t)n;
+	}
+}
+
+/* Read one reply line into LINE (NUL-terminated, newline dropped).
+ * Returns 0, or -1 at end of stream. */
+static int
+read_line(struct conn *c, char *line, size_t cap)
+{
+	for (;;) {
+		char *nl = memchr(c->buf, '\n', c->len);
+		if (nl != NULL) {
+			size_t n = (size_t)(nl - c->buf);
+			if (n >= cap)
+				n = cap - 1;
+			memcpy(line, c->buf, n);
+			line[n] = '\0';
+			size_t used = (size_t)(nl - c->buf) + 1;
+			memmove(c->buf, c->buf + used, c->len - used);
+			c->len -= used;
+			return 0;
+		}
+		if (c->len == sizeof c->buf)
+			fatal("reply line longer than %zu bytes", sizeof c->buf);
+		struct pollfd p = { .fd = c->fd, .events = POLLIN };
+		int r = poll(&p, 1, c->timeout_ms);
+		if (r == 0)
+			fatal("no reply within %d ms", c->timeout_ms);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll: %s", strerror(errno));
+		}
+		ssize_t n = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		c->len += (size_t)n;
+	}
+}
+
+/* Send one command and print its reply; returns 0 on ok, 1 on err. */
+static int
+run_command(struct conn *c, const char *cmd)
+{
+	static char line[1 << 16];
+
+	send_line(c, cmd);
+	send_line(c, "\n");
+	if (read_line(c, line, sizeof line) != 0)
+		fatal("the game closed the connection");
+	if (strncmp(line, "ok", 2) == 0 && (line[2] == '\0' || line[2] == ' ')) {
+		if (line[2] == ' ')
+			puts(line + 3);
+		fflush(stdout);
+		return 0;
+	}
+	if (strncmp(line, "err ", 4) == 0) {
+		fprintf(stderr, "hookctl: %s\n", line + 4);
+		return 1;
+	}
+	fatal("unexpected reply: %s", line);
+}
+
+static int
+is_blank_or_comment(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return *s == '\0' || *s == '#';
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *sock = NULL;
+	char found[512];
+	int keep_going = 0, i;
+	struct conn c = { .timeout_ms = -1 };
+
+	signal(SIGPIPE, SIG_IGN);
+	if (argc > 1 && strcmp(argv[1], "run") == 0)
+		return launch_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "list") == 0)
+		return find_sockets(found, sizeof found, 1) > 0 ? 0 : 1;
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc) {
+			sock = argv[++i];
+		} else if (strcmp(argv[i], "-p") == 0 && i + 1 < argc) {
+			char *end;
+			long pid = strtol(argv[++i], &end, 10);
+			if (*end || pid <= 0)
+				fatal("-p: not a pid: %s", argv[i]);
+			if (sockpath_for_pid((pid_t)pid, found, sizeof found) != 0)
+				fatal("socket path too long");
+			sock = found;
+		} else if (strcmp(argv[i], "-k") == 0) {
+			keep_going = 1;
+		} else if (strcmp(argv[i], "-t") == 0 && i + 1 < argc) {
+			c.timeout_ms = (int)(atof(argv[++i]) * 1000);
+		} else if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (sock == NULL)
+		sock = getenv("HOOK_SOCKET");
+	if (sock == NULL || sock[0] == '\0') {
+		int n = find_sockets(found, sizeof found, 0);
+		if (n == 0)
+			fatal("no running game found: start one with 'hookctl run', "
+			    "or give -s SOCK or -p PID");
+		if (n > 1) {
+			fprintf(stderr, "hookctl: %d games are running; choose "
+			    "one with -s or -p:\n", n);
+			find_sockets(found, sizeof found, 1);
+			return 2;
+		}
+		sock = found;
+	}
+	c.fd = connect_to(sock);
+
+	if (i < argc) {
+		char cmd[TP_LINE_MAX + 1];
+		size_t len = 0;
+		for (int k = i; k < argc; k++) {
+			int n = snprintf(cmd + len, sizeof cmd - len, "%s%s",
+			    k > i ? " " : "", argv[k]);
+			if (n < 0 || (size_t)n >= sizeof cmd - len)
+				fatal("command longer than %d bytes", TP_LINE_MAX);
+			len += (size_t)n;
+		}
+		if (strcmp(argv[i], "watch") == 0) {
+			/* A stream: print every line until the game goes. */
+			static char line[1 << 16];
+			send_line(&c, cmd);
+			send_line(&c, "\n");
+			while (read_line(&c, line, sizeof line) == 0) {
+				puts(line);
+				fflush(stdout);
+			}
+			return 0;
+		}
+		return run_command(&c, cmd);
+	}
+
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int status = 0;
+	while ((n = getline(&line, &cap, stdin)) >= 0) {
+		if (n > 0 && line[n - 1] == '\n')
+			line[--n] = '\0';
+		if (is_blank_or_comment(line))
+			continue;
+		if (run_command(&c, line) != 0) {
+			status = 1;
+			if (!keep_going)
+				break;
+		}
+	}
+	free(line);
+	return status;
+}

@@ -1,0 +1,298 @@
+/* `hookctl run`: start a game under the shim, wait for the shim's
+ * handshake, and say clearly when the shim could not load. */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hookctl.h"
+
+struct launch_opts {
+	int lockstep, background;
+	const char *speed, *frame, *keyboard, *socket, *log, *target;
+	double timeout;
+	char **argv;
+};
+
+/* The absolute path of the shim: $HOOK_LIB, or next to this program, or
+ * in ../lib/gamehook after `make install`. */
+static void
+find_shim(char *out, size_t len)
+{
+	const char *env = getenv("HOOK_LIB");
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (env != NULL && env[0]) {
+		snprintf(out, len, "%s", env);
+		return;
+	}
+	n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n <= 0)
+		fatal("cannot find my own executable");
+	self[n] = '\0';
+	*strrchr(self, '/') = '\0';
+	snprintf(out, len, "%s/libhook.so", self);
+	if (access(out, R_OK) == 0)
+		return;
+	snprintf(out, len, "%s/../lib/gamehook/libhook.so", self);
+	if (access(out, R_OK) != 0)
+		fatal("libhook.so not found next to hookctl or in "
+		    "../lib/gamehook; set HOOK_LIB");
+	char *real = realpath(out, NULL);
+	if (real != NULL) {
+		snprintf(out, len, "%s", real);
+		free(real);
+	}
+}
+
+/* Find GAME like execvp would. */
+static int
+resolve_path(const char *game, char *out, size_t len)
+{
+	if (strchr(game, '/') != NULL) {
+		snprintf(out, len, "%s", game);
+		return 0;
+	}
+	const char *path = getenv("PATH");
+	if (path == NULL)
+		path = "/usr/bin:/bin";
+	while (*path) {
+		const char *colon = strchr(path, ':');
+		size_t n = colon ? (size_t)(colon - path) : strlen(path);
+		snprintf(out, len, "%.*s/%s", (int)n, path, game);
+		if (access(out, X_OK) == 0)
+			return 0;
+		path += n + (colon != NULL);
+	}
+	return -1;
+}
+
+/* Refuse, with the reason, binaries LD_PRELOAD cannot enter. */
+static void
+precheck(const char *game)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	char magic[4] = { 0 };
+
+	if (resolve_path(game, path, sizeof path) != 0)
+		fatal("%s: not found in PATH", game);
+	if (stat(path, &st) != 0)
+		fatal("%s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode) || access(path, X_OK) != 0)
+		fatal("%s: not an executable file", path);
+	if (st.st_mode & (S_ISUID | S_ISGID))
+		fatal("%s is set-id: the loader ignores LD_PRELOAD for it", path);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fatal("%s: %s", path, strerror(errno));
+	if (read(fd, magic, 4) == 4 && magic[0] == '#' && magic[1] == '!') {
+		close(fd);
+		return;   /* a script: its interpreter loads the shim */
+	}
+	elf_version(EV_CURRENT);
+	Elf *e = elf_begin(fd, ELF_C_READ, NULL);
+	GElf_Ehdr eh;
+	if (e == NULL || elf_kind(e) != ELF_K_ELF || gelf_getehdr(e, &eh) == NULL)
+		fatal("%s: not an ELF executable or script", path);
+#if defined(__x86_64__)
+	const int machine = EM_X86_64;
+#elif defined(__aarch64__)
+	const int machine = EM_AARCH64;
+#else
+	const int machine = eh.e_machine;
+#endif
+	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != machine)
+		fatal("%s is built for another architecture (ELF machine %d, "
+		    "class %d): the shim cannot load into it", path,
+		    eh.e_machine, eh.e_ident[EI_CLASS]);
+	size_t nph = 0;
+	int dynamic = 0;
+	elf_getphdrnum(e, &nph);
+	for (size_t i = 0; i < nph; i++) {
+		GElf_Phdr ph;
+		if (gelf_getphdr(e, (int)i, &ph) != NULL && ph.p_type == PT_INTERP)
+			dynamic = 1;
+	}
+	elf_end(e);
+	close(fd);
+	if (!dynamic)
+		fatal("%s is statically linked: LD_PRELOAD cannot work with it",
+		    path);
+}
+
+static void
+set_env(const char *name, const char *value)
+{
+	if (value != NULL && setenv(name, value, 1) != 0)
+		fatal("setenv %s: %s", name, strerror(errno));
+}
+
+static void
+child_exec(struct launch_opts *o, int hs_fd, const char *shim)
+{
+	char buf[PATH_MAX + 4096];
+	const char *pre = getenv("LD_PRELOAD");
+	int wfd = dup(hs_fd);   /* without close-on-exec: the shim gets it */
+
+	if (pre != NULL && pre[0])
+		snprintf(buf, sizeof buf, "%s:%s", shim, pre);
+	else
+		snprintf(buf, sizeof buf, "%s", shim);
+	set_env("LD_PRELOAD", buf);
+	snprintf(buf, sizeof buf, "%d", wfd);
+	set_env("HOOK_HANDSHAKE_FD", buf);
+	unsetenv("GAMEHOOK_OWNER");
+	set_env("HOOK_MODE", o->lockstep ? "lockstep" : NULL);
+	set_env("HOOK_SPEED", o->speed);
+	set_env("HOOK_FRAME", o->frame);
+	set_env("HOOK_KEYBOARD", o->keyboard);
+	set_env("HOOK_SOCKET", o->socket);
+	set_env("HOOK_LOG", o->log);
+	set_env("HOOK_TARGET", o->target);
+	execvp(o->argv[0], o->argv);
+	int n = snprintf(buf, sizeof buf, "exec %s: %s\n", o->argv[0],
+	    strerror(errno));
+	(void)!write(wfd, buf, (size_t)n);
+	_exit(127);
+}
+
+static int
+exit_status(int st)
+{
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	return 128 + WTERMSIG(st);
+}
+
+int
+launch_main(int argc, char **argv)
+{
+	struct launch_opts o = { .timeout = 10.0 };
+	char shim[PATH_MAX];
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define OPT(name, field) \
+		if (strcmp(a, name) == 0) { \
+			if (v == NULL) fatal("run: %s needs a value", a); \
+			o.field = v; i++; continue; }
+		OPT("--speed", speed)
+		OPT("--frame", frame)
+		OPT("--keyboard", keyboard)
+		OPT("-s", socket)
+		OPT("--socket", socket)
+		OPT("--log", log)
+		OPT("--target", target)
+#undef OPT
+		if (strcmp(a, "--lockstep") == 0) {
+			o.lockstep = 1;
+		} else if (strcmp(a, "-b") == 0 || strcmp(a, "--background") == 0) {
+			o.background = 1;
+		} else if (strcmp(a, "--timeout") == 0 && v != NULL) {
+			o.timeout = atof(v);
+			i++;
+		} else if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		} else if (a[0] == '-') {
+			fatal("run: unknown option %s (see hookctl --help)", a);
+		} else {
+			break;
+		}
+	}
+	if (i >= argc)
+		fatal("run: no game given: hookctl run [options] -- GAME ARGS...");
+	o.argv = argv + i;
+	find_shim(shim, sizeof shim);
+	precheck(o.argv[0]);
+
+	int hs[2];
+	if (pipe2(hs, O_CLOEXEC) != 0)
+		fatal("pipe: %s", strerror(errno));
+	pid_t pid = fork();
+	if (pid < 0)
+		fatal("fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(hs[0]);
+		child_exec(&o, hs[1], shim);
+	}
+	close(hs[1]);
+
+	/* The handshake: one line from the shim, before the game's main(). */
+	char line[1024];
+	size_t len = 0;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct pollfd p = { .fd = hs[0], .events = POLLIN };
+		int r = poll(&p, 1, 100);
+		if (r > 0) {
+			ssize_t n = read(hs[0], line + len, sizeof line - 1 - len);
+			if (n <= 0)
+				break;
+			len += (size_t)n;
+			if (memchr(line, '\n', len) != NULL || len == sizeof line - 1)
+				break;
+		}
+		int st;
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			fatal("%s exited (status %d) before the shim said hello: "
+			    "it ignored LD_PRELOAD (static or set-id?) or failed "
+			    "to start", o.argv[0], exit_status(st));
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if ((double)(t1.tv_sec - t0.tv_sec) +
+		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9 > o.timeout) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			fatal("no handshake from the shim in %s within %g s: the "
+			    "game ignored LD_PRELOAD (static, set-id, or another "
+			    "architecture?)", o.argv[0], o.timeout);
+		}
+	}
+	close(hs[0]);
+	line[len] = '\0';
+	char *nl = strchr(line, '\n');
+	if (nl != NULL)
+		*nl = '\0';
+	if (strncmp(line, "ok ", 3) != 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+		if (len == 0)
+			fatal("the shim did not load into %s (static, set-id or "
+			    "another architecture?)", o.argv[0]);
+		if (strncmp(line, "err ", 4) == 0)
+			fatal("the shim refused to start: %s", line + 4);
+		fatal("%s", line);
+	}
+	const char *sock = strchr(line + 3, ' ');
+	sock = sock ? sock + 1 : line + 3;
+	if (o.background) {
+		printf("%s\n", sock);
+		return 0;
+	}
+	fprintf(stderr, "hookctl: %s running (pid %d), socket %s\n", o.argv[0],
+	    (int)pid, sock);
+	/* The terminal's signals reach the game itself; we only wait. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			fatal("waitpid: %s", strerror(errno));
+	return exit_status(st);
+}

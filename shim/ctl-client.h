@@ -1,0 +1,68 @@
+/* Internals shared by the control server (ctl.c) and its commands
+ * (ctl-cmd.c): a connected client and the replies sent to it. */
+#ifndef GH_CTL_CLIENT_H
+#define GH_CTL_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/textproto.h"
+
+enum client_wait {
+	WAIT_NONE,
+	WAIT_STEP,      /* until frame_current() >= target */
+	WAIT_PAUSE,     /* until the game is stopped at the gate */
+	WAIT_POST,      /* a request for the frame thread is in flight */
+	WAIT_POST_QUEUED, /* waiting for the request slot */
+};
+
+struct client {
+	int fd;
+	struct client *next;
+	char in[TP_LINE_MAX + 2];
+	size_t inlen;
+	int discarding;          /* dropping the rest of an over-long line */
+	int seen_bytes;
+	char *out;
+	size_t outlen, outcap;
+	enum client_wait wait;
+	int64_t target;
+	void (*post_fn)(void *); /* the request to post when the slot frees */
+	void (*post_reply)(struct client *);
+	int closing;             /* close once the output is flushed */
+};
+
+/* Server state the commands read and change. */
+struct ctl_state {
+	struct client *clients;
+	int nclients;
+	int64_t sched_until;     /* last frame a step was scheduled to */
+	int64_t tap_next;        /* first frame free for the next key tap */
+	int detaching;
+	int post_busy;           /* a frame-thread request is in flight */
+	struct client *post_owner; /* who asked for it; NULL once gone */
+};
+
+extern struct ctl_state ctl;
+
+/* Queue a reply line: "ok PAYLOAD" / "err CODE MESSAGE". */
+void ctl_ok(struct client *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void ctl_err(struct client *c, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Queue raw bytes (a prepared reply). */
+void ctl_send(struct client *c, const char *buf, size_t len);
+
+/* Recompute when the frame thread should wake the server. */
+void ctl_update_notify(void);
+
+/* Run one command line from client C. */
+void cmd_exec(struct client *c, char *line);
+
+/* Called when the frame thread signalled: complete the waits that are due. */
+void cmd_progress(void);
+
+/* Post the next queued frame-thread request, if the slot is free. */
+void cmd_post_next(void);
+
+#endif

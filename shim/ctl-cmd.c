@@ -1,0 +1,435 @@
+/* The control commands (the table is common/cmdtab.c): each runs on the
+ * control thread, replying at once or when the frame thread is done. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../common/cmdtab.h"
+#include "../common/keys.h"
+#include "../common/textproto.h"
+#include "ctl-client.h"
+#include "frame.h"
+#include "input.h"
+#include "screen.h"
+#include "shim.h"
+#include "vclock.h"
+
+#define PROTOCOL_VERSION 1
+#define GAMEHOOK_VERSION "0.1.0"
+
+static const char *const rule_names[] = {
+	[FRAME_AUTO] = "auto", [FRAME_NANOSLEEP] = "nanosleep",
+	[FRAME_CLOCK_NANOSLEEP] = "clock_nanosleep", [FRAME_USLEEP] = "usleep",
+	[FRAME_SLEEP] = "sleep", [FRAME_POLL] = "poll",
+	[FRAME_SELECT] = "select", [FRAME_WGETCH] = "wgetch",
+	[FRAME_DOUPDATE] = "doupdate",
+};
+
+/* The reply of a frame-thread request, filled on that thread. */
+static struct {
+	char buf[65536];
+	long len;
+} post;
+
+static const char *
+state_name(void)
+{
+	if (vclock_detached())
+		return "detached";
+	if (!frame_paused())
+		return "running";
+	return frame_stopped() ? "paused" : "stepping";
+}
+
+static void
+speed_str(char *buf, size_t len)
+{
+	double s = vclock_speed();
+	if (s <= 0.0)
+		snprintf(buf, len, "\"max\"");
+	else
+		snprintf(buf, len, "%g", s);
+}
+
+/* The fields hello and info share, without the closing brace. */
+static size_t
+hello_json(char *buf, size_t cap)
+{
+	size_t len = 0;
+	int n = snprintf(buf, cap, "{\"protocol\":%d,\"version\":\"%s\","
+	    "\"pid\":%d,\"exe\":", PROTOCOL_VERSION, GAMEHOOK_VERSION,
+	    (int)getpid());
+	len = (size_t)n;
+	tp_json_str(buf, cap, &len, shim_cfg.exe, strlen(shim_cfg.exe));
+	n = snprintf(buf + len, cap - len, ",\"build_id\":\"%s\",\"mode\":\"%s\","
+	    "\"state\":\"%s\",\"frame\":%lld", shim_cfg.build_id,
+	    shim_cfg.lockstep ? "lockstep" : "run", state_name(),
+	    (long long)frame_current());
+	return len + (size_t)n;
+}
+
+static void
+do_hello(struct client *c)
+{
+	char buf[2048];
+	hello_json(buf, sizeof buf);
+	ctl_ok(c, "%s}", buf);
+}
+
+static void
+do_info(struct client *c)
+{
+	char buf[4096], sp[32];
+	size_t len = hello_json(buf, sizeof buf);
+
+	speed_str(sp, sizeof sp);
+	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"speed\":%s,"
+	    "\"vtime_ns\":%lld,\"keyboard\":\"%s\",\"frame_rule\":\"%s\","
+	    "\"clients\":%d,\"socket\":", sp, (long long)vclock_now(),
+	    input_ignore_real() ? "ignore" : "real",
+	    rule_names[shim_cfg.frame_rule], ctl.nclients);
+	tp_json_str(buf, sizeof buf, &len, shim_cfg.socket_path,
+	    strlen(shim_cfg.socket_path));
+	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"log\":");
+	tp_json_str(buf, sizeof buf, &len, shim_cfg.log_path,
+	    strlen(shim_cfg.log_path));
+	ctl_ok(c, "%s}", buf);
+}
+
+static void
+do_help(struct client *c)
+{
+	char buf[8192];
+	size_t len = 0;
+
+	buf[len++] = '[';
+	for (int i = 0; i < CMD_COUNT; i++) {
+		const struct cmd_entry *e = &cmd_table[i];
+		len += (size_t)snprintf(buf + len, sizeof buf - len,
+		    "%s{\"name\":\"%s\",\"args\":", i ? "," : "", e->name);
+		tp_json_str(buf, sizeof buf, &len, e->args, strlen(e->args));
+		len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"help\":");
+		tp_json_str(buf, sizeof buf, &len, e->help, strlen(e->help));
+		buf[len++] = '}';
+	}
+	buf[len++] = ']';
+	buf[len] = '\0';
+	ctl_ok(c, "%s", buf);
+}
+
+/* The frame the next step counts from: the last one already scheduled, or
+ * where the game is now (the first boundary is frame 0). */
+static int64_t
+step_base(void)
+{
+	int64_t cur = frame_current();
+	if (cur < 0)
+		cur = 0;
+	return ctl.sched_until > cur ? ctl.sched_until : cur;
+}
+
+static void
+do_step(struct client *c, int argc, char **argv)
+{
+	unsigned long long n = 1;
+
+	if (argc > 1 && (tp_parse_u64(argv[1], &n) != 0 || n == 0)) {
+		ctl_err(c, "usage", "step: N must be a positive integer, not '%s'",
+		    argv[1]);
+		return;
+	}
+	int64_t target = step_base() + (int64_t)n;
+	ctl.sched_until = target;
+	if (frame_paused())
+		frame_run_until(target);
+	c->wait = WAIT_STEP;
+	c->target = target;
+	ctl_update_notify();
+	cmd_progress();
+}
+
+static void
+do_pause(struct client *c)
+{
+	frame_set_paused(1);
+	c->wait = WAIT_PAUSE;
+	cmd_progress();
+}
+
+static void
+do_resume(struct client *c)
+{
+	frame_set_paused(0);
+	for (struct client *o = ctl.clients; o != NULL; o = o->next) {
+		if (o->wait == WAIT_PAUSE) {
+			o->wait = WAIT_NONE;
+			ctl_err(o, "state", "resumed before the game stopped");
+		}
+	}
+	ctl_ok(c, "%lld", (long long)frame_current());
+}
+
+static void
+do_speed(struct client *c, char **argv)
+{
+	double s;
+	char *end;
+
+	if (strcmp(argv[1], "max") == 0) {
+		s = 0.0;
+	} else {
+		errno = 0;
+		s = strtod(argv[1], &end);
+		if (errno || *end || !isfinite(s) || s <= 0.0 || s > 1e6) {
+			ctl_err(c, "usage", "speed: expected a factor in "
+			    "(0, 1e6] or 'max', not '%s'", argv[1]);
+			return;
+		}
+	}
+	vclock_set_speed(s);
+	char sp[32];
+	speed_str(sp, sizeof sp);
+	ctl_ok(c, "%s", sp[0] == '"' ? "max" : sp);
+}
+
+/* The first frame a newly queued key may be delivered on. */
+static int64_t
+tap_frame(void)
+{
+	int64_t next = frame_current() + 1;
+	return ctl.tap_next > next ? ctl.tap_next : next;
+}
+
+static int
+parse_keys(struct client *c, int argc, char **argv, struct key_def *keys)
+{
+	for (int i = 1; i < argc; i++) {
+		if (key_lookup(argv[i], &keys[i - 1]) != 0) {
+			ctl_err(c, "usage", "unknown key '%s' (names: a, A, 1, "
+			    "left, right, up, down, enter, esc, space, tab, "
+			    "backspace, f1-f12, C-x, ...)", argv[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+do_key(struct client *c, int argc, char **argv)
+{
+	struct key_def keys[TP_WORDS_MAX];
+
+	if (parse_keys(c, argc, argv, keys) != 0)
+		return;
+	if (input_space() < (size_t)(argc - 1)) {
+		ctl_err(c, "full", "input queue full (%d keys waiting)",
+		    INPUT_RING - (int)input_space());
+		return;
+	}
+	int64_t f = tap_frame();
+	for (int i = 0; i < argc - 1; i++)
+		input_push(&keys[i], f + i);
+	ctl.tap_next = f + argc - 1;
+	ctl_ok(c, "%lld", (long long)f);
+}
+
+static void
+do_keydown(struct client *c, char **argv, int down)
+{
+	struct key_def k;
+
+	if (parse_keys(c, 2, argv, &k) != 0)
+		return;
+	if (down && input_hold(&k) != 0) {
+		ctl_err(c, "full", "%d keys are held already", INPUT_HELD_MAX);
+		return;
+	}
+	if (!down && input_release(&k) != 0) {
+		ctl_err(c, "state", "key '%s' is not held", argv[1]);
+		return;
+	}
+	ctl_ok(c, "%s", argv[1]);
+}
+
+static void
+do_type(struct client *c, const char *text)
+{
+	unsigned char buf[TP_LINE_MAX];
+	size_t bad = 0;
+	long n = tp_unescape(text, buf, sizeof buf, &bad);
+
+	if (n < 0) {
+		ctl_err(c, "usage", "type: bad escape at offset %zu (use \\n "
+		    "\\t \\r \\e \\\\ \\xHH)", bad);
+		return;
+	}
+	if (input_space() < (size_t)n) {
+		ctl_err(c, "full", "input queue full");
+		return;
+	}
+	int64_t f = tap_frame();
+	for (long i = 0; i < n; i++) {
+		struct key_def k;
+		key_from_byte(buf[i], &k);
+		input_push(&k, f);
+	}
+	ctl.tap_next = f + 1;
+	ctl_ok(c, "%lld", (long long)f);
+}
+
+static void
+do_keyboard(struct client *c, char **argv)
+{
+	if (strcmp(argv[1], "real") == 0)
+		input_set_ignore_real(0);
+	else if (strcmp(argv[1], "ignore") == 0)
+		input_set_ignore_real(1);
+	else {
+		ctl_err(c, "usage", "keyboard: expected 'real' or 'ignore'");
+		return;
+	}
+	ctl_ok(c, "%s", argv[1]);
+}
+
+/* Runs on the frame thread. */
+static void
+screen_run(void *arg)
+{
+	(void)arg;
+	post.len = screen_capture(post.buf, sizeof post.buf);
+}
+
+static void
+screen_reply(struct client *c)
+{
+	if (post.len < 0)
+		ctl_err(c, "unsupported", "screen: %s", post.buf);
+	else
+		ctl_ok(c, "%s", post.buf);
+}
+
+/* Queue a frame-thread request for C; it runs when the slot is free. */
+static void
+post_request(struct client *c, void (*fn)(void *), void (*reply)(struct client *))
+{
+	c->wait = WAIT_POST_QUEUED;
+	c->post_fn = fn;
+	c->post_reply = reply;
+	cmd_post_next();
+}
+
+void
+cmd_post_next(void)
+{
+	if (ctl.post_busy)
+		return;
+	/* The longest-waiting client is last in the list. */
+	struct client *pick = NULL;
+	for (struct client *c = ctl.clients; c != NULL; c = c->next)
+		if (c->wait == WAIT_POST_QUEUED)
+			pick = c;
+	if (pick == NULL)
+		return;
+	pick->wait = WAIT_POST;
+	ctl.post_owner = pick;
+	ctl.post_busy = 1;
+	frame_post(pick->post_fn, NULL);
+}
+
+void
+cmd_progress(void)
+{
+	int64_t cur = frame_current();
+	int stopped = frame_stopped();
+
+	for (struct client *c = ctl.clients; c != NULL; c = c->next) {
+		if (c->wait == WAIT_STEP && cur >= c->target) {
+			c->wait = WAIT_NONE;
+			ctl_ok(c, "%lld", (long long)c->target);
+		} else if (c->wait == WAIT_PAUSE && stopped) {
+			c->wait = WAIT_NONE;
+			ctl_ok(c, "%lld", (long long)cur);
+		}
+	}
+	if (ctl.post_busy && frame_post_done()) {
+		struct client *o = ctl.post_owner;
+		ctl.post_busy = 0;
+		ctl.post_owner = NULL;
+		if (o != NULL) {
+			o->wait = WAIT_NONE;
+			o->post_reply(o);
+		}
+		cmd_post_next();
+	}
+	ctl_update_notify();
+}
+
+void
+cmd_exec(struct client *c, char *line)
+{
+	char *argv[TP_WORDS_MAX];
+	char *rest;
+	int argc = 0;
+
+	switch (tp_split(line, argv, &argc, &rest)) {
+	case TP_EMPTY:
+		return;
+	case TP_CONTROL_BYTES:
+		ctl_err(c, "binary", "control bytes in a command line");
+		return;
+	case TP_TOO_MANY_WORDS:
+		ctl_err(c, "usage", "more than %d words", TP_WORDS_MAX);
+		return;
+	case TP_OK:
+		break;
+	}
+	const struct cmd_entry *e = cmd_find(argv[0]);
+	if (e == NULL) {
+		char shown[64];
+		snprintf(shown, sizeof shown, "%s", argv[0]);
+		ctl_err(c, "unknown", "unknown command '%s' (try 'help')", shown);
+		return;
+	}
+	int nargs = argc - 1;
+	if (e->rest_of_line)
+		nargs = *rest ? 1 : 0;
+	if (nargs < e->min_args || (e->max_args >= 0 && nargs > e->max_args)) {
+		ctl_err(c, "usage", "usage: %s %s", e->name, e->args);
+		return;
+	}
+	if (vclock_detached() && e->id != CMD_QUIT) {
+		ctl_err(c, "state", "detached");
+		return;
+	}
+	switch (e->id) {
+	case CMD_HELLO: do_hello(c); break;
+	case CMD_INFO: do_info(c); break;
+	case CMD_HELP: do_help(c); break;
+	case CMD_PAUSE: do_pause(c); break;
+	case CMD_RESUME: do_resume(c); break;
+	case CMD_STEP: do_step(c, argc, argv); break;
+	case CMD_SPEED: do_speed(c, argv); break;
+	case CMD_KEY: do_key(c, argc, argv); break;
+	case CMD_KEYDOWN: do_keydown(c, argv, 1); break;
+	case CMD_KEYUP: do_keydown(c, argv, 0); break;
+	case CMD_TYPE: do_type(c, rest); break;
+	case CMD_KEYBOARD: do_keyboard(c, argv); break;
+	case CMD_SCREEN: post_request(c, screen_run, screen_reply); break;
+	case CMD_QUIT:
+		ctl_ok(c, "bye");
+		c->closing = 1;
+		break;
+	case CMD_DETACH:
+		ctl_ok(c, "detached");
+		ctl.detaching = 1;
+		frame_detach();
+		vclock_detach();
+		input_set_ignore_real(0);
+		break;
+	case CMD_COUNT:
+		break;
+	}
+}

@@ -1,0 +1,492 @@
+/* The control server (see ctl.h): accepts clients, frames their lines, and
+ * wakes on the frame thread's eventfd to complete steps and requests. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ctl-client.h"
+#include "ctl.h"
+#include "frame.h"
+#include "log.h"
+#include "shim.h"
+
+#define OUT_MAX (8u << 20)   /* a client this far behind is dropped */
+
+struct ctl_state ctl = { .sched_until = -1, .tap_next = 0 };
+
+static int listen_fd = -1;
+static int epoll_fd = -1;
+static char bound_path[108];
+static ino_t bound_ino;
+
+/* Check or create the socket directory: ours, a directory, mode 0700. */
+static int
+ensure_dir(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "mkdir %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (lstat(dir, &st) != 0) {
+		snprintf(err, errlen, "stat %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid()) {
+		snprintf(err, errlen, "%s is not a directory owned by uid %u",
+		    dir, (unsigned)getuid());
+		return -1;
+	}
+	/* mkdir's mode went through the game's umask: set it exactly. */
+	if ((st.st_mode & 0777) != 0700 && chmod(dir, 0700) != 0) {
+		snprintf(err, errlen, "chmod %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Remove sockets in DIR left by processes that no longer exist. */
+static void
+sweep_stale(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		if (pid <= 0 || strcmp(end, ".sock") != 0)
+			continue;
+		if (kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+			char p[512];
+			snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+			unlink(p);
+		}
+	}
+	closedir(d);
+}
+
+int
+ctl_listen(char *err, size_t errlen)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	const char *path = shim_cfg.socket_path;
+	char dir[sizeof a.sun_path];
+	struct stat st;
+
+	if (strlen(path) >= sizeof a.sun_path) {
+		snprintf(err, errlen, "socket path too long: %s", path);
+		return -1;
+	}
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		if (ensure_dir(dir, err, errlen) != 0)
+			return -1;
+		sweep_stale(dir);
+	}
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (listen_fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(path);   /* a stale socket of a dead process */
+	if (bind(listen_fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+	    chmod(path, 0600) != 0 || listen(listen_fd, 64) != 0) {
+		snprintf(err, errlen, "listen on %s: %s", path, strerror(errno));
+		close(listen_fd);
+		listen_fd = -1;
+		return -1;
+	}
+	if (stat(path, &st) == 0)
+		bound_ino = st.st_ino;
+	snprintf(bound_path, sizeof bound_path, "%s", path);
+	return 0;
+}
+
+void
+ctl_unlink(void)
+{
+	struct stat st;
+
+	/* Only our own socket: the path may have been reused since. */
+	if (bound_path[0] && stat(bound_path, &st) == 0 && st.st_ino == bound_ino)
+		unlink(bound_path);
+	bound_path[0] = '\0';
+}
+
+void
+ctl_forget(void)
+{
+	if (listen_fd >= 0)
+		close(listen_fd);
+	if (epoll_fd >= 0)
+		close(epoll_fd);
+	listen_fd = epoll_fd = -1;
+	bound_path[0] = '\0';
+	for (struct client *c = ctl.clients; c != NULL; c = c->next)
+		close(c->fd);
+	ctl.clients = NULL;
+}
+
+static void
+set_events(struct client *c)
+{
+	struct epoll_event ev = { .data.ptr = c };
+
+	if (c->wait == WAIT_NONE && !c->closing)
+		ev.events |= EPOLLIN;
+	if (c->outlen > 0)
+		ev.events |= EPOLLOUT;
+	epoll_ctl(epoll_fd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+static void
+client_free(struct client *c)
+{
+	struct client **pp;
+
+	for (pp = &ctl.clients; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	epoll_ctl(epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	free(c->out);
+	/* A request in flight is the frame thread's until it completes; its
+	 * reply then goes nowhere. */
+	if (ctl.post_owner == c)
+		ctl.post_owner = NULL;
+	ctl.nclients--;
+	free(c);
+	ctl_update_notify();
+}
+
+/* Send what is buffered; returns -1 when the client is gone. */
+static int
+flush_out(struct client *c)
+{
+	while (c->outlen > 0) {
+		ssize_t n = send(c->fd, c->out, c->outlen,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			return -1;
+		}
+		memmove(c->out, c->out + n, c->outlen - (size_t)n);
+		c->outlen -= (size_t)n;
+	}
+	return 0;
+}
+
+void
+ctl_send(struct client *c, const char *buf, size_t len)
+{
+	if (c->outlen + len > OUT_MAX) {
+		hlog("client %d: %zu bytes unread, dropping it", c->fd, c->outlen);
+		c->closing = 2;
+		return;
+	}
+	if (c->outlen + len > c->outcap) {
+		size_t cap = c->outcap ? c->outcap : 4096;
+		while (cap < c->outlen + len)
+			cap *= 2;
+		char *p = realloc(c->out, cap);
+		if (p == NULL) {
+			c->closing = 2;
+			return;
+		}
+		c->out = p;
+		c->outcap = cap;
+	}
+	memcpy(c->out + c->outlen, buf, len);
+	c->outlen += len;
+}
+
+static void
+vreply(struct client *c, const char *head, const char *fmt, va_list ap)
+{
+	char buf[16384];
+	int n = snprintf(buf, sizeof buf, "%s", head);
+	int m = vsnprintf(buf + n, sizeof buf - (size_t)n - 1, fmt, ap);
+
+	if (m < 0)
+		m = 0;
+	n += m;
+	if ((size_t)n > sizeof buf - 2)
+		n = sizeof buf - 2;
+	/* An empty payload leaves "ok" alone on its line. */
+	if (n > 0 && buf[n - 1] == ' ')
+		n--;
+	buf[n++] = '\n';
+	ctl_send(c, buf, (size_t)n);
+}
+
+void
+ctl_ok(struct client *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreply(c, "ok ", fmt, ap);
+	va_end(ap);
+}
+
+void
+ctl_err(struct client *c, const char *code, const char *fmt, ...)
+{
+	char head[64];
+	va_list ap;
+
+	snprintf(head, sizeof head, "err %s ", code);
+	va_start(ap, fmt);
+	vreply(c, head, fmt, ap);
+	va_end(ap);
+}
+
+void
+ctl_update_notify(void)
+{
+	int64_t at = FRAME_NONE;
+
+	for (struct client *c = ctl.clients; c != NULL; c = c->next)
+		if (c->wait == WAIT_STEP && c->target < at)
+			at = c->target;
+	frame_notify_at(at);
+}
+
+/* Process the complete lines buffered for C while it is not waiting. */
+static void
+process_lines(struct client *c)
+{
+	while (c->wait == WAIT_NONE && !c->closing && c->inlen > 0) {
+		char *nl = memchr(c->in, '\n', c->inlen);
+		if (nl == NULL) {
+			if (c->inlen > TP_LINE_MAX) {
+				if (!c->discarding)
+					ctl_err(c, "toolong", "line longer than "
+					    "%d bytes", TP_LINE_MAX);
+				c->discarding = 1;
+				c->inlen = 0;
+			}
+			return;
+		}
+		size_t len = (size_t)(nl - c->in);
+		*nl = '\0';
+		if (len > 0 && c->in[len - 1] == '\r')
+			c->in[len - 1] = '\0';
+		if (c->discarding) {
+			c->discarding = 0;
+		} else if (len > TP_LINE_MAX) {
+			ctl_err(c, "toolong", "line longer than %d bytes",
+			    TP_LINE_MAX);
+		} else {
+			cmd_exec(c, c->in);
+		}
+		memmove(c->in, nl + 1, c->inlen - len - 1);
+		c->inlen -= len + 1;
+	}
+}
+
+/* Read from C; returns -1 when it hung up or broke framing. */
+static int
+client_read(struct client *c)
+{
+	for (;;) {
+		size_t room = sizeof c->in - c->inlen;
+		if (room == 0)
+			return 0;
+		ssize_t n = recv(c->fd, c->in + c->inlen, room, MSG_DONTWAIT);
+		if (n == 0)
+			return -1;
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -1;
+		if (!c->seen_bytes) {
+			unsigned char b = (unsigned char)c->in[0];
+			c->seen_bytes = 1;
+			if ((b < 0x20 && b != '\t' && b != '\r' && b != '\n') ||
+			    b >= 0x80) {
+				ctl_err(c, "binary", "this socket speaks the "
+				    "text protocol: one command a line (try "
+				    "'help')");
+				c->closing = 1;
+				return 0;
+			}
+		}
+		c->inlen += (size_t)n;
+		process_lines(c);
+		if (c->wait != WAIT_NONE || c->closing)
+			return 0;
+	}
+}
+
+static void
+accept_clients(void)
+{
+	for (;;) {
+		int fd = accept4(listen_fd, NULL, NULL,
+		    SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0)
+			return;
+		struct ucred cr;
+		socklen_t crlen = sizeof cr;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) != 0 ||
+		    cr.uid != getuid()) {
+			hlog("refused a connection from uid %d",
+			    crlen == sizeof cr ? (int)cr.uid : -1);
+			close(fd);
+			continue;
+		}
+		struct client *c = calloc(1, sizeof *c);
+		if (c == NULL) {
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->next = ctl.clients;
+		ctl.clients = c;
+		ctl.nclients++;
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+		epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev);
+	}
+}
+
+/* After any event on C: send, close, or re-arm. Returns 0 if C is gone. */
+static int
+client_settle(struct client *c)
+{
+	if (c->closing != 2 && flush_out(c) != 0)
+		c->closing = 2;
+	if (c->closing == 2 || (c->closing && c->outlen == 0)) {
+		client_free(c);
+		return 0;
+	}
+	set_events(c);
+	return 1;
+}
+
+/* Settle every client (after the frame thread completed something). */
+static void
+settle_all(void)
+{
+	struct client *c = ctl.clients, *next;
+
+	for (; c != NULL; c = next) {
+		next = c->next;
+		if (c->wait == WAIT_NONE)
+			process_lines(c);
+		client_settle(c);
+	}
+}
+
+static void
+detach_all(void)
+{
+	settle_all();
+	while (ctl.clients != NULL)
+		client_free(ctl.clients);
+	close(listen_fd);
+	listen_fd = -1;
+	ctl_unlink();
+	hlog("detached: the game runs on untouched");
+}
+
+static void *
+ctl_main(void *arg)
+{
+	struct epoll_event evs[32];
+	int efd = frame_notify_fd();
+
+	(void)arg;
+	tls_internal = 1;
+	for (;;) {
+		int n = epoll_wait(epoll_fd, evs, 32, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			hlog("epoll_wait: %s; control stopped", strerror(errno));
+			return NULL;
+		}
+		for (int i = 0; i < n; i++) {
+			void *p = evs[i].data.ptr;
+			if (p == &listen_fd) {
+				accept_clients();
+			} else if (p == &epoll_fd) {
+				uint64_t v;
+				(void)!read(efd, &v, sizeof v);
+				cmd_progress();
+				settle_all();
+			} else {
+				struct client *c = p;
+				if ((evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) &&
+				    c->wait == WAIT_NONE && !c->closing &&
+				    client_read(c) != 0)
+					c->closing = 2;
+				client_settle(c);
+			}
+		}
+		if (ctl.detaching) {
+			detach_all();
+			return NULL;
+		}
+	}
+}
+
+int
+ctl_start(void)
+{
+	pthread_t t;
+	pthread_attr_t attr;
+	sigset_t all, old;
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if (listen_fd < 0)
+		return -1;
+	epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (epoll_fd < 0) {
+		hlog("epoll_create1: %s", strerror(errno));
+		return -1;
+	}
+	ev.data.ptr = &listen_fd;
+	epoll_ctl(epoll_fd, EPOLL_CTL_ADD, listen_fd, &ev);
+	ev.data.ptr = &epoll_fd;
+	epoll_ctl(epoll_fd, EPOLL_CTL_ADD, frame_notify_fd(), &ev);
+
+	/* The thread starts with every signal blocked, so the game's signals
+	 * (SIGWINCH, SIGALRM, ...) always reach the game's own threads. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	int r = pthread_create(&t, &attr, ctl_main, NULL);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0) {
+		hlog("pthread_create: %s", strerror(r));
+		return -1;
+	}
+	pthread_setname_np(t, "gamehook-ctl");
+	return 0;
+}

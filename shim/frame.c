@@ -1,0 +1,226 @@
+/* Frame boundaries and the lockstep gate (see frame.h). The hot path, a
+ * boundary while running, is a few atomic loads; blocking uses a futex. */
+#include <limits.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "frame.h"
+#include "input.h"
+#include "log.h"
+#include "vclock.h"
+
+#define FRAME_PERIOD_NS (NS_PER_SEC / 60)
+
+enum { REQ_IDLE, REQ_POSTED, REQ_DONE };
+
+static struct {
+	enum frame_rule rule;
+	_Atomic int64_t cur;
+	_Atomic int paused;
+	_Atomic int64_t run_until;
+	_Atomic uint32_t gate;        /* futex word: bumped on any change */
+	_Atomic int stopped;
+	_Atomic int64_t notify_at;
+	_Atomic int detached;
+	_Atomic int claimed;          /* a frame thread is known */
+	_Atomic int req;
+	void (*req_fn)(void *);
+	void *req_arg;
+	int efd;
+	int64_t frame_start_v;        /* frame thread only */
+} fr = { .cur = -1, .notify_at = FRAME_NONE, .efd = -1 };
+
+static SHIM_TLS int tls_frame_thread;
+
+void
+frame_init(int lockstep, enum frame_rule rule)
+{
+	fr.rule = rule;
+	fr.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fr.efd < 0)
+		hlog("eventfd: %m");
+	atomic_store(&fr.paused, lockstep);
+	atomic_store(&fr.run_until, 0);
+	vclock_set_free_running(!lockstep);
+	if (rule == FRAME_AUTO && tls_main_thread) {
+		tls_frame_thread = 1;
+		atomic_store(&fr.claimed, 1);
+	}
+}
+
+int
+frame_is_boundary(enum frame_rule kind)
+{
+	if (fr.rule == FRAME_AUTO) {
+		/* Waits of every kind on the main thread, but not screen
+		 * updates: a loop ends where it yields. */
+		return tls_frame_thread && kind != FRAME_DOUPDATE;
+	}
+	if (kind != fr.rule)
+		return 0;
+	if (tls_frame_thread)
+		return 1;
+	int expected = 0;
+	if (atomic_compare_exchange_strong(&fr.claimed, &expected, 1)) {
+		tls_frame_thread = 1;
+		return 1;
+	}
+	return 0;
+}
+
+int
+frame_drives_time(void)
+{
+	if (tls_frame_thread)
+		return 1;
+	return tls_main_thread && !atomic_load_explicit(&fr.claimed,
+	    memory_order_relaxed);
+}
+
+static void
+notify(void)
+{
+	uint64_t one = 1;
+	(void)!write(fr.efd, &one, sizeof one);
+}
+
+/* Run a posted request, if any; returns 1 when one ran. */
+static int
+run_request(void)
+{
+	if (atomic_load_explicit(&fr.req, memory_order_acquire) != REQ_POSTED)
+		return 0;
+	fr.req_fn(fr.req_arg);
+	atomic_store_explicit(&fr.req, REQ_DONE, memory_order_release);
+	notify();
+	return 1;
+}
+
+static int
+must_stop(int64_t f)
+{
+	return atomic_load(&fr.paused) && f >= atomic_load(&fr.run_until) &&
+	    !atomic_load(&fr.detached);
+}
+
+void
+frame_boundary(int present)
+{
+	if (atomic_load_explicit(&fr.detached, memory_order_relaxed))
+		return;
+	shim_start();
+	int64_t f = atomic_load_explicit(&fr.cur, memory_order_relaxed) + 1;
+	atomic_store_explicit(&fr.cur, f, memory_order_release);
+	if (f >= atomic_load_explicit(&fr.notify_at, memory_order_acquire))
+		notify();
+	run_request();
+
+	int blocked = 0;
+	while (must_stop(f)) {
+		uint32_t g = atomic_load(&fr.gate);
+		if (run_request())
+			continue;
+		if (!must_stop(f))
+			break;
+		if (!blocked) {
+			blocked = 1;
+			atomic_store(&fr.stopped, 1);
+			notify();
+		}
+		futex_wait(&fr.gate, g, NULL);
+	}
+	if (blocked) {
+		atomic_store(&fr.stopped, 0);
+		vclock_reanchor();
+	}
+	if (present && vclock_now() == fr.frame_start_v)
+		vclock_advance(FRAME_PERIOD_NS);
+	fr.frame_start_v = vclock_now();
+	input_frame_begin(f + 1);
+}
+
+int64_t
+frame_current(void)
+{
+	return atomic_load(&fr.cur);
+}
+
+int
+frame_stopped(void)
+{
+	return atomic_load(&fr.stopped);
+}
+
+int
+frame_paused(void)
+{
+	return atomic_load(&fr.paused);
+}
+
+static void
+kick(void)
+{
+	atomic_fetch_add(&fr.gate, 1);
+	futex_wake(&fr.gate, INT_MAX);
+}
+
+void
+frame_set_paused(int paused)
+{
+	if (paused) {
+		/* Stop at the next boundary, after any steps still owed. */
+		int64_t cur = atomic_load(&fr.cur);
+		if (atomic_load(&fr.run_until) < cur + 1 && !atomic_load(&fr.paused))
+			atomic_store(&fr.run_until, cur + 1);
+	}
+	atomic_store(&fr.paused, paused);
+	vclock_set_free_running(!paused);
+	kick();
+}
+
+void
+frame_run_until(int64_t target)
+{
+	atomic_store(&fr.run_until, target);
+	kick();
+}
+
+void
+frame_notify_at(int64_t at)
+{
+	atomic_store(&fr.notify_at, at);
+}
+
+int
+frame_notify_fd(void)
+{
+	return fr.efd;
+}
+
+int
+frame_post(void (*fn)(void *), void *arg)
+{
+	if (atomic_load(&fr.req) == REQ_POSTED)
+		return -1;
+	fr.req_fn = fn;
+	fr.req_arg = arg;
+	atomic_store_explicit(&fr.req, REQ_POSTED, memory_order_release);
+	kick();
+	return 0;
+}
+
+int
+frame_post_done(void)
+{
+	int expected = REQ_DONE;
+	return atomic_compare_exchange_strong(&fr.req, &expected, REQ_IDLE);
+}
+
+void
+frame_detach(void)
+{
+	atomic_store(&fr.detached, 1);
+	atomic_store(&fr.paused, 0);
+	vclock_set_free_running(1);
+	kick();
+}

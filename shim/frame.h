@@ -1,0 +1,53 @@
+/* Frame boundaries and the gate: where one turn of the game's main loop
+ * ends, the frame thread publishes the frame, runs work the control thread
+ * asked for, and in lockstep blocks until told to step. */
+#ifndef GH_FRAME_H
+#define GH_FRAME_H
+
+#include <stdint.h>
+
+#include "shim.h"
+
+#define FRAME_NONE INT64_MAX
+
+/* Set up the gate: in lockstep the game stops at its first boundary. */
+void frame_init(int lockstep, enum frame_rule rule);
+
+/* True when a call of kind KIND on this thread ends a frame. May claim the
+ * calling thread as the frame thread (explicit HOOK_FRAME rules). */
+int frame_is_boundary(enum frame_rule kind);
+
+/* True when the calling thread drives virtual time: the frame thread, or the
+ * main thread while no frame thread is known. */
+int frame_drives_time(void);
+
+/* The boundary itself, on the frame thread. PRESENT: the boundary is a
+ * screen update rather than a wait, so a frame that did not wait at all
+ * still advances the clock by one frame period. */
+void frame_boundary(int present);
+
+/* --- for the control thread --- */
+
+/* Index of the last boundary passed (the first is 0); -1 before any. */
+int64_t frame_current(void);
+/* True while the frame thread is blocked at the gate. */
+int frame_stopped(void);
+int frame_paused(void);
+/* Pause (stop at boundaries once the frame reaches run_until) or run. */
+void frame_set_paused(int paused);
+/* While paused, run until frame TARGET, then stop. */
+void frame_run_until(int64_t target);
+/* Ask for a wake-up on the notify descriptor once the frame reaches AT. */
+void frame_notify_at(int64_t at);
+/* The eventfd the frame thread signals: a frame was reached, the game
+ * stopped, or a request completed. */
+int frame_notify_fd(void);
+/* Post FN(ARG) to run on the frame thread at its next boundary (at once when
+ * it is stopped). Returns 0, or -1 when a request is already in flight. */
+int frame_post(void (*fn)(void *), void *arg);
+/* True when the posted request has run; the slot is then free again. */
+int frame_post_done(void);
+/* Stop gating for good (detach); the game runs on. */
+void frame_detach(void);
+
+#endif

@@ -1,0 +1,186 @@
+/* Hooks for curses games: keyboard input through wgetch and friends (keys
+ * arrive as the KEY_* codes curses itself would return), screen updates as
+ * frame boundaries (HOOK_FRAME=doupdate), and reading back the screen. */
+#include <curses.h>
+#undef getch
+#undef get_wch
+#include <dlfcn.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../common/textproto.h"
+#include "frame.h"
+#include "input.h"
+#include "real.h"
+#include "shim.h"
+#include "wait.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+static SHIM_TLS int tls_in_update;
+
+/* curses redraws a touched window before reading from it; so do we when
+ * we answer in its place. */
+static void
+refresh_if_touched(WINDOW *w)
+{
+	if (w != NULL && real_is_wintouched != NULL && real_wrefresh != NULL &&
+	    real_is_wintouched(w))
+		real_wrefresh(w);
+}
+
+/* The next injected key as wgetch would return it for window W: the KEY_*
+ * code with keypad on, the raw bytes one at a time with it off. */
+static int
+take_key(WINDOW *w, int *code)
+{
+	if (real_is_keypad != NULL && !real_is_keypad(w)) {
+		unsigned char b;
+		if (input_take_bytes(&b, 1) != 1)
+			return 0;
+		*code = b;
+		return 1;
+	}
+	return input_take_code(code);
+}
+
+/* Call the real reader without waiting and without its inner calls being
+ * virtualised again. */
+static int
+real_read_now(WINDOW *w, int (*fn)(WINDOW *, void *), void *arg, int delay)
+{
+	int r;
+
+	tls_internal++;
+	if (delay != 0 && real_wtimeout != NULL)
+		real_wtimeout(w, 0);
+	r = fn(w, arg);
+	if (delay != 0 && real_wtimeout != NULL)
+		real_wtimeout(w, delay);
+	tls_internal--;
+	return r;
+}
+
+static int
+call_wgetch(WINDOW *w, void *arg)
+{
+	(void)arg;
+	return real_wgetch(w);
+}
+
+static int
+call_wget_wch(WINDOW *w, void *arg)
+{
+	return real_wget_wch(w, arg);
+}
+
+/* The common body of wgetch and wget_wch: injected keys first; the wait
+ * the window asks for on the virtual clock; the real keyboard only when it
+ * is not ignored. Returns 1 with *code set for an injected key, else the
+ * real reader's result through *real_ret (ERR when nothing came). */
+static int
+getkey(WINDOW *w, int (*fn)(WINDOW *, void *), void *arg, int *code,
+    int *real_ret)
+{
+	int delay = real_wgetdelay != NULL ? real_wgetdelay(w) : 0;
+
+	*real_ret = ERR;
+	if (input_pending()) {
+		refresh_if_touched(w);
+		return take_key(w, code);
+	}
+	if (delay != 0) {
+		struct pollfd p = { .fd = 0, .events = POLLIN };
+		refresh_if_touched(w);
+		if (wait_poll(&p, 1, delay < 0 ? -1 : (int64_t)delay * 1000000,
+		    NULL, FRAME_WGETCH) < 0)
+			return 0;
+		if (input_pending())
+			return take_key(w, code);
+	}
+	/* Nothing injected: read the real keyboard without waiting. While
+	 * it is ignored, keys typed there are consumed and dropped. */
+	int r = real_read_now(w, fn, arg, delay);
+	if (!input_ignore_real())
+		*real_ret = r;
+	return 0;
+}
+
+EXPORT int
+wgetch(WINDOW *w)
+{
+	int code, r;
+
+	if (real_wgetch == NULL)
+		real_resolve_curses();
+	if (!shim_on() || w == NULL)
+		return real_wgetch(w);
+	if (getkey(w, call_wgetch, NULL, &code, &r))
+		return code;
+	return r;
+}
+
+EXPORT int
+getch(void)
+{
+	if (real_resolve_stdscr() == NULL)
+		return ERR;
+	return wgetch((WINDOW *)*real_stdscr);
+}
+
+EXPORT int
+wget_wch(WINDOW *w, wint_t *out)
+{
+	int code, r;
+
+	if (real_wget_wch == NULL)
+		real_resolve_curses();
+	if (!shim_on() || w == NULL)
+		return real_wget_wch(w, out);
+	if (getkey(w, call_wget_wch, out, &code, &r)) {
+		*out = (wint_t)code;
+		return code >= KEY_MIN ? KEY_CODE_YES : OK;
+	}
+	return r;
+}
+
+EXPORT int
+get_wch(wint_t *out)
+{
+	if (real_resolve_stdscr() == NULL)
+		return ERR;
+	return wget_wch((WINDOW *)*real_stdscr, out);
+}
+
+/* A screen update ends a frame when HOOK_FRAME=doupdate: after the real
+ * update, so the frame published is the one on screen. */
+static void
+after_update(void)
+{
+	if (shim_on() && frame_is_boundary(FRAME_DOUPDATE))
+		frame_boundary(1);
+}
+
+EXPORT int
+doupdate_sp(SCREEN *sp)
+{
+	if (real_doupdate_sp == NULL)
+		real_resolve_curses();
+	int r = real_doupdate_sp(sp);
+	if (!tls_in_update)
+		after_update();
+	return r;
+}
+
+EXPORT int
+doupdate(void)
+{
+	if (real_doupdate == NULL)
+		real_resolve_curses();
+	tls_in_update++;
+	int r = real_doupdate();
+	tls_in_update--;
+	after_update();
+	return r;
+}

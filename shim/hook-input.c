@@ -1,0 +1,183 @@
+/* Hooks for reading the keyboard through plain descriptors: read() of
+ * standard input, and the readiness waits poll/ppoll/select/pselect, whose
+ * timeouts run on the virtual clock. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/select.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "input.h"
+#include "real.h"
+#include "shim.h"
+#include "vclock.h"
+#include "wait.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+EXPORT ssize_t
+read(int fd, void *buf, size_t n)
+{
+	if (unlikely(real_read == NULL))
+		return syscall(SYS_read, fd, buf, n);
+	if (likely(fd != 0) || !shim_on() || n == 0 || !wait_stdin_managed())
+		return real_read(fd, buf, n);
+	if (input_pending())
+		return (ssize_t)input_take_bytes(buf, n);
+	/* The real keyboard is ignored: a non-blocking read finds nothing, a
+	 * blocking one waits (on the virtual clock) for injected keys. */
+	int fl = fcntl(0, F_GETFL);
+	if (fl >= 0 && (fl & O_NONBLOCK)) {
+		errno = EAGAIN;
+		return -1;
+	}
+	struct pollfd p = { .fd = 0, .events = POLLIN };
+	for (;;) {
+		if (wait_poll(&p, 1, -1, NULL, FRAME_POLL) < 0)
+			return -1;
+		if (input_pending())
+			return (ssize_t)input_take_bytes(buf, n);
+		if (!wait_stdin_managed())
+			return real_read(fd, buf, n);
+	}
+}
+
+static int64_t
+ms_to_ns(int ms)
+{
+	return ms < 0 ? -1 : (int64_t)ms * 1000000;
+}
+
+EXPORT int
+poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	if (unlikely(real_poll == NULL)) {
+		struct timespec t = ns_to_ts(ms_to_ns(timeout));
+		return (int)syscall(SYS_ppoll, fds, n, timeout < 0 ? NULL : &t,
+		    NULL, 8);
+	}
+	if (!shim_on())
+		return real_poll(fds, n, timeout);
+	return wait_poll(fds, n, ms_to_ns(timeout), NULL, FRAME_POLL);
+}
+
+EXPORT int
+ppoll(struct pollfd *fds, nfds_t n, const struct timespec *t,
+    const sigset_t *sigmask)
+{
+	if (unlikely(real_ppoll == NULL))
+		return (int)syscall(SYS_ppoll, fds, n, t, sigmask, 8);
+	if (!shim_on())
+		return real_ppoll(fds, n, t, sigmask);
+	return wait_poll(fds, n, t == NULL ? -1 : ts_to_ns(t), sigmask,
+	    FRAME_POLL);
+}
+
+/* select() as poll(): build the poll set from the fd_sets, wait, and
+ * write the results back. */
+static int
+select_core(int nfds, fd_set *r, fd_set *w, fd_set *e, int64_t timeout,
+    const sigset_t *sigmask)
+{
+	struct pollfd p[FD_SETSIZE];
+	nfds_t n = 0;
+
+	if (nfds < 0 || nfds > FD_SETSIZE) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (int fd = 0; fd < nfds; fd++) {
+		short ev = 0;
+		if (r != NULL && FD_ISSET(fd, r))
+			ev |= POLLIN;
+		if (w != NULL && FD_ISSET(fd, w))
+			ev |= POLLOUT;
+		if (e != NULL && FD_ISSET(fd, e))
+			ev |= POLLPRI;
+		if (ev) {
+			p[n].fd = fd;
+			p[n].events = ev;
+			p[n].revents = 0;
+			n++;
+		}
+	}
+	int ret = wait_poll(p, n, timeout, sigmask, FRAME_SELECT);
+	if (ret < 0)
+		return -1;
+	for (nfds_t i = 0; i < n; i++) {
+		if (p[i].revents & POLLNVAL) {
+			errno = EBADF;
+			return -1;
+		}
+	}
+	if (r != NULL)
+		FD_ZERO(r);
+	if (w != NULL)
+		FD_ZERO(w);
+	if (e != NULL)
+		FD_ZERO(e);
+	ret = 0;
+	for (nfds_t i = 0; i < n; i++) {
+		int fd = p[i].fd, hit = 0;
+		if (r != NULL && (p[i].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    (p[i].events & POLLIN)) {
+			FD_SET(fd, r);
+			hit++;
+		}
+		if (w != NULL && (p[i].revents & (POLLOUT | POLLERR)) &&
+		    (p[i].events & POLLOUT)) {
+			FD_SET(fd, w);
+			hit++;
+		}
+		if (e != NULL && (p[i].revents & POLLPRI)) {
+			FD_SET(fd, e);
+			hit++;
+		}
+		ret += hit;
+	}
+	return ret;
+}
+
+EXPORT int
+select(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
+{
+	if (unlikely(real_select == NULL))
+		return (int)syscall(SYS_select, nfds, r, w, e, tv);
+	if (!shim_on())
+		return real_select(nfds, r, w, e, tv);
+	if (tv != NULL && (tv->tv_sec < 0 || tv->tv_usec < 0 ||
+	    tv->tv_usec >= 1000000)) {
+		errno = EINVAL;
+		return -1;
+	}
+	int64_t t = tv == NULL ? -1 :
+	    (int64_t)tv->tv_sec * NS_PER_SEC + (int64_t)tv->tv_usec * 1000;
+	int64_t start = vclock_now();
+	int ret = select_core(nfds, r, w, e, t, NULL);
+	if (tv != NULL && ret >= 0) {
+		/* Linux reports the time left. */
+		int64_t left = t - (vclock_now() - start);
+		if (left < 0 || ret == 0)
+			left = 0;
+		tv->tv_sec = (time_t)(left / NS_PER_SEC);
+		tv->tv_usec = (suseconds_t)(left % NS_PER_SEC / 1000);
+	}
+	return ret;
+}
+
+EXPORT int
+pselect(int nfds, fd_set *r, fd_set *w, fd_set *e, const struct timespec *t,
+    const sigset_t *sigmask)
+{
+	if (unlikely(real_pselect == NULL))
+		return real_select(nfds, r, w, e, NULL);
+	if (!shim_on())
+		return real_pselect(nfds, r, w, e, t, sigmask);
+	if (t != NULL && (t->tv_sec < 0 || t->tv_nsec < 0 ||
+	    t->tv_nsec >= NS_PER_SEC)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return select_core(nfds, r, w, e, t == NULL ? -1 : ts_to_ns(t), sigmask);
+}

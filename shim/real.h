@@ -1,0 +1,76 @@
+/* The real functions behind the shim's hooks: one X-macro list generates
+ * the pointers and the single function that resolves them. */
+#ifndef GH_REAL_H
+#define GH_REAL_H
+
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/select.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <time.h>
+
+/* ret, name, parameters, arguments */
+#define REAL_LIBC(X) \
+	X(int, clock_gettime, (clockid_t c, struct timespec *t), (c, t)) \
+	X(int, gettimeofday, (struct timeval *tv, void *tz), (tv, tz)) \
+	X(time_t, time, (time_t *t), (t)) \
+	X(int, nanosleep, (const struct timespec *r, struct timespec *m), (r, m)) \
+	X(int, clock_nanosleep, (clockid_t c, int f, const struct timespec *r, \
+	    struct timespec *m), (c, f, r, m)) \
+	X(int, usleep, (useconds_t u), (u)) \
+	X(unsigned int, sleep, (unsigned int s), (s)) \
+	X(int, poll, (struct pollfd *f, nfds_t n, int t), (f, n, t)) \
+	X(int, ppoll, (struct pollfd *f, nfds_t n, const struct timespec *t, \
+	    const sigset_t *s), (f, n, t, s)) \
+	X(int, select, (int n, fd_set *r, fd_set *w, fd_set *e, \
+	    struct timeval *t), (n, r, w, e, t)) \
+	X(int, pselect, (int n, fd_set *r, fd_set *w, fd_set *e, \
+	    const struct timespec *t, const sigset_t *s), (n, r, w, e, t, s)) \
+	X(ssize_t, read, (int fd, void *b, size_t n), (fd, b, n))
+
+/* Curses entry points, present only when the game links ncurses; void *
+ * stands for WINDOW *. */
+#define REAL_CURSES(X) \
+	X(int, wgetch, (void *w), (w)) \
+	X(int, getch, (void), ()) \
+	X(int, wget_wch, (void *w, unsigned int *c), (w, c)) \
+	X(int, get_wch, (unsigned int *c), (c)) \
+	X(int, doupdate, (void), ()) \
+	X(int, doupdate_sp, (void *s), (s)) \
+	X(int, wrefresh, (void *w), (w)) \
+	X(int, wgetdelay, (const void *w), (w)) \
+	X(int, is_keypad, (const void *w), (w)) \
+	X(int, is_wintouched, (void *w), (w)) \
+	X(void, wtimeout, (void *w, int d), (w, d)) \
+	X(int, winnstr, (void *w, char *s, int n), (w, s, n)) \
+	X(int, wmove, (void *w, int y, int x), (w, y, x)) \
+	X(int, getcury, (const void *w), (w)) \
+	X(int, getcurx, (const void *w), (w)) \
+	X(int, getmaxy, (const void *w), (w)) \
+	X(int, getmaxx, (const void *w), (w))
+
+#define REAL_DECLARE(ret, name, params, args) \
+	extern ret (*real_##name) params;
+REAL_LIBC(REAL_DECLARE)
+REAL_CURSES(REAL_DECLARE)
+#undef REAL_DECLARE
+
+/* curses' own curscr (the screen as it was last drawn) and stdscr, or
+ * NULL while curses is not loaded. */
+extern void **real_curscr;
+extern void **real_stdscr;
+
+/* real_stdscr, resolving curses first if needed; NULL without curses. */
+void **real_resolve_stdscr(void);
+
+/* Resolve every pointer with dlsym(RTLD_NEXT). Called once from the
+ * constructor; safe to call again (only missing names are looked up). */
+void real_resolve(void);
+
+/* Look up the curses names again, for a game that loaded ncurses with
+ * dlopen after start-up. Not for hot paths. */
+void real_resolve_curses(void);
+
+#endif

@@ -1,0 +1,302 @@
+/* The shim's start-up: read the configuration, decide whether this process
+ * is the one to drive, open the control socket, and start serving just
+ * before the game's main() runs. */
+#include <dlfcn.h>
+#include <elf.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../common/sockpath.h"
+#include "ctl.h"
+#include "frame.h"
+#include "input.h"
+#include "log.h"
+#include "real.h"
+#include "shim.h"
+#include "vclock.h"
+#include "wait.h"
+
+#define EXPORT __attribute__((visibility("default")))
+#define OWNER_ENV "GAMEHOOK_OWNER"
+
+struct shim_config shim_cfg = { .speed = 1.0, .handshake_fd = -1 };
+_Atomic int shim_active;
+SHIM_TLS int tls_main_thread;
+SHIM_TLS int tls_internal;
+
+static _Atomic int started;
+static char startup_error[256];
+
+static const struct {
+	const char *name;
+	enum frame_rule rule;
+} frame_rules[] = {
+	{ "auto", FRAME_AUTO }, { "nanosleep", FRAME_NANOSLEEP },
+	{ "clock_nanosleep", FRAME_CLOCK_NANOSLEEP }, { "usleep", FRAME_USLEEP },
+	{ "sleep", FRAME_SLEEP }, { "poll", FRAME_POLL }, { "ppoll", FRAME_POLL },
+	{ "select", FRAME_SELECT }, { "pselect", FRAME_SELECT },
+	{ "wgetch", FRAME_WGETCH }, { "getch", FRAME_WGETCH },
+	{ "doupdate", FRAME_DOUPDATE }, { "wrefresh", FRAME_DOUPDATE },
+	{ "refresh", FRAME_DOUPDATE },
+};
+
+/* Record a configuration error: logged, and reported in the handshake. */
+static void config_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+static void
+config_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (startup_error[0] != '\0')
+		return;
+	va_start(ap, fmt);
+	vsnprintf(startup_error, sizeof startup_error, fmt, ap);
+	va_end(ap);
+}
+
+/* Whether this process is the one to drive: HOOK_TARGET names it, or, by
+ * default, it is the first process of the tree (or what that process
+ * exec'd into). */
+static int
+is_target(void)
+{
+	const char *target = getenv("HOOK_TARGET");
+	const char *owner = getenv(OWNER_ENV);
+
+	if (target != NULL && target[0] != '\0') {
+		const char *base = strrchr(shim_cfg.exe, '/');
+		base = base ? base + 1 : shim_cfg.exe;
+		return fnmatch(target, shim_cfg.exe, 0) == 0 ||
+		    fnmatch(target, base, 0) == 0;
+	}
+	if (owner != NULL && atoi(owner) != (int)getpid())
+		return 0;
+	return 1;
+}
+
+static void
+read_config(void)
+{
+	const char *v;
+
+	if ((v = getenv("HOOK_MODE")) != NULL && v[0]) {
+		if (strcmp(v, "lockstep") == 0)
+			shim_cfg.lockstep = 1;
+		else if (strcmp(v, "run") != 0)
+			config_error("HOOK_MODE: expected run or lockstep, not '%s'", v);
+	}
+	/* Lockstep runs as fast as it can unless told otherwise: a step
+	 * returns as soon as its frames are computed. */
+	shim_cfg.speed = shim_cfg.lockstep ? 0.0 : 1.0;
+	if ((v = getenv("HOOK_SPEED")) != NULL && v[0]) {
+		char *end;
+		double s = strtod(v, &end);
+		if (strcmp(v, "max") == 0)
+			shim_cfg.speed = 0.0;
+		else if (*end || !(s > 0.0) || s > 1e6)
+			config_error("HOOK_SPEED: expected a factor or max, not '%s'", v);
+		else
+			shim_cfg.speed = s;
+	}
+	shim_cfg.keyboard_real = !shim_cfg.lockstep;
+	if ((v = getenv("HOOK_KEYBOARD")) != NULL && v[0]) {
+		if (strcmp(v, "real") == 0)
+			shim_cfg.keyboard_real = 1;
+		else if (strcmp(v, "ignore") == 0)
+			shim_cfg.keyboard_real = 0;
+		else
+			config_error("HOOK_KEYBOARD: expected real or ignore, not '%s'", v);
+	}
+	shim_cfg.frame_rule = FRAME_AUTO;
+	if ((v = getenv("HOOK_FRAME")) != NULL && v[0]) {
+		size_t i;
+		for (i = 0; i < sizeof frame_rules / sizeof frame_rules[0]; i++)
+			if (strcmp(v, frame_rules[i].name) == 0)
+				break;
+		if (i == sizeof frame_rules / sizeof frame_rules[0])
+			config_error("HOOK_FRAME: unknown frame rule '%s' (auto, "
+			    "nanosleep, clock_nanosleep, usleep, sleep, poll, "
+			    "select, wgetch, doupdate)", v);
+		else
+			shim_cfg.frame_rule = frame_rules[i].rule;
+	}
+	if ((v = getenv("HOOK_SOCKET")) != NULL && v[0])
+		snprintf(shim_cfg.socket_path, sizeof shim_cfg.socket_path, "%s", v);
+	else if (sockpath_for_pid(getpid(), shim_cfg.socket_path,
+	    sizeof shim_cfg.socket_path) != 0)
+		config_error("socket path too long%s", "");
+	if ((v = getenv("HOOK_LOG")) != NULL && v[0])
+		snprintf(shim_cfg.log_path, sizeof shim_cfg.log_path, "%s", v);
+	else
+		sockpath_log(shim_cfg.socket_path, shim_cfg.log_path,
+		    sizeof shim_cfg.log_path);
+	if ((v = getenv("HOOK_HANDSHAKE_FD")) != NULL && v[0])
+		shim_cfg.handshake_fd = atoi(v);
+}
+
+/* The main executable's GNU build id, from its PT_NOTE in memory. */
+static int
+build_id_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	(void)data;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_NOTE)
+			continue;
+		const char *p = (const char *)(info->dlpi_addr + ph->p_vaddr);
+		const char *end = p + ph->p_memsz;
+		while (p + sizeof(ElfW(Nhdr)) <= end) {
+			const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)p;
+			const char *name = p + sizeof *nh;
+			const unsigned char *desc = (const unsigned char *)
+			    (name + ((nh->n_namesz + 3) & ~3u));
+			if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 &&
+			    memcmp(name, "GNU", 4) == 0) {
+				size_t n = nh->n_descsz > 20 ? 20 : nh->n_descsz;
+				for (size_t k = 0; k < n; k++)
+					snprintf(shim_cfg.build_id + 2 * k, 3,
+					    "%02x", desc[k]);
+				return 1;
+			}
+			p = (const char *)desc + ((nh->n_descsz + 3) & ~3u);
+		}
+	}
+	return 1;   /* the first object is the executable: stop there */
+}
+
+/* Tell the launcher (hookctl run) how start-up went, then let go of it. */
+static void
+handshake(void)
+{
+	char msg[512];
+	int n;
+
+	if (shim_cfg.handshake_fd < 0)
+		return;
+	if (startup_error[0])
+		n = snprintf(msg, sizeof msg, "err %s\n", startup_error);
+	else
+		n = snprintf(msg, sizeof msg, "ok %d %s\n", (int)getpid(),
+		    shim_cfg.socket_path);
+	(void)!write(shim_cfg.handshake_fd, msg, (size_t)n);
+	close(shim_cfg.handshake_fd);
+	shim_cfg.handshake_fd = -1;
+}
+
+void
+shim_start(void)
+{
+	if (likely(atomic_load_explicit(&started, memory_order_acquire)))
+		return;
+	int expected = 0;
+	if (!atomic_compare_exchange_strong(&started, &expected, 1))
+		return;
+	if (atomic_load(&shim_active) && ctl_start() != 0)
+		config_error("%s", "could not start the control thread");
+	handshake();
+}
+
+/* In a forked child: the control thread did not come along. Run untouched
+ * (time continuous with what the parent saw). */
+static void
+atfork_child(void)
+{
+	if (!atomic_load(&shim_active))
+		return;
+	ctl_forget();
+	log_close();
+	frame_detach();
+	vclock_detach();
+	input_set_ignore_real(0);
+	atomic_store(&started, 1);
+}
+
+static void
+shim_exit(void)
+{
+	if (atomic_load(&shim_active))
+		ctl_unlink();
+}
+
+__attribute__((constructor)) static void
+shim_init(void)
+{
+	char err[256];
+	char pid[32];
+
+	tls_main_thread = 1;
+	real_resolve();
+	ssize_t n = readlink("/proc/self/exe", shim_cfg.exe,
+	    sizeof shim_cfg.exe - 1);
+	shim_cfg.exe[n > 0 ? n : 0] = '\0';
+	if (!is_target()) {
+		/* Not ours: every hook passes straight through. */
+		return;
+	}
+	snprintf(pid, sizeof pid, "%d", (int)getpid());
+	setenv(OWNER_ENV, pid, 1);
+	read_config();
+	log_open(shim_cfg.log_path);
+	dl_iterate_phdr(build_id_cb, NULL);
+	if (startup_error[0]) {
+		hlog("configuration error: %s; the game runs untouched",
+		    startup_error);
+		handshake();
+		return;
+	}
+	if (ctl_listen(err, sizeof err) != 0) {
+		config_error("%s", err);
+		hlog("control socket: %s; the game runs untouched", err);
+		handshake();
+		return;
+	}
+	vclock_init(-1);
+	vclock_init_threads();
+	vclock_set_speed(shim_cfg.speed);
+	wait_init();
+	input_set_ignore_real(!shim_cfg.keyboard_real);
+	frame_init(shim_cfg.lockstep, shim_cfg.frame_rule);
+	pthread_atfork(NULL, NULL, atfork_child);
+	atexit(shim_exit);
+	hlog("driving %s (build id %s): socket %s, mode %s, frame rule %s",
+	    shim_cfg.exe, shim_cfg.build_id[0] ? shim_cfg.build_id : "none",
+	    shim_cfg.socket_path, shim_cfg.lockstep ? "lockstep" : "run",
+	    getenv("HOOK_FRAME") ? getenv("HOOK_FRAME") : "auto");
+	atomic_store(&shim_active, 1);
+}
+
+typedef int (*main_fn)(int, char **, char **);
+typedef int (*start_main_fn)(main_fn, int, char **, void (*)(void),
+    void (*)(void), void (*)(void), void *);
+
+static main_fn game_main;
+
+int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void),
+    void (*fini)(void), void (*rtld_fini)(void), void *stack_end);
+
+/* Wraps the game's main(): every constructor has run by now, so starting a
+ * thread cannot deadlock on the loader's lock. */
+static int
+wrapped_main(int argc, char **argv, char **envp)
+{
+	shim_start();
+	return game_main(argc, argv, envp);
+}
+
+EXPORT int
+__libc_start_main(main_fn main, int argc, char **argv, void (*init)(void),
+    void (*fini)(void), void (*rtld_fini)(void), void *stack_end)
+{
+	start_main_fn real = (start_main_fn)dlsym(RTLD_NEXT, "__libc_start_main");
+	game_main = main;
+	return real(wrapped_main, argc, argv, init, fini, rtld_fini, stack_end);
+}

@@ -1,0 +1,73 @@
+/* State of the shim shared by its modules: configuration read once from the
+ * environment, activation, and the per-thread flags hooks consult. */
+#ifndef GH_SHIM_H
+#define GH_SHIM_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define SHIM_TLS __thread __attribute__((tls_model("initial-exec")))
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/* Which call ends a frame (HOOK_FRAME). */
+enum frame_rule {
+	FRAME_AUTO,            /* the main thread's sleeps and timed waits */
+	FRAME_NANOSLEEP,
+	FRAME_CLOCK_NANOSLEEP,
+	FRAME_USLEEP,
+	FRAME_SLEEP,
+	FRAME_POLL,            /* poll, ppoll */
+	FRAME_SELECT,          /* select, pselect */
+	FRAME_WGETCH,          /* curses input calls */
+	FRAME_DOUPDATE,        /* curses screen updates: doupdate, wrefresh */
+};
+
+struct shim_config {
+	int lockstep;               /* HOOK_MODE=lockstep */
+	double speed;               /* HOOK_SPEED; 0 = max */
+	int keyboard_real;          /* real keyboard passes through */
+	enum frame_rule frame_rule; /* HOOK_FRAME */
+	char socket_path[108];
+	char log_path[512];
+	char exe[512];              /* /proc/self/exe */
+	char build_id[41];          /* hex, "" when the binary has none */
+	int handshake_fd;           /* HOOK_HANDSHAKE_FD, -1 when absent */
+};
+
+extern struct shim_config shim_cfg;
+
+/* 1 while the shim drives this process; 0 before start-up, in processes it
+ * does not target, in forked children and after `detach`. */
+extern _Atomic int shim_active;
+
+/* Set on the game's main thread (the one that ran the constructor). */
+extern SHIM_TLS int tls_main_thread;
+/* Set on the shim's own threads and inside real calls that must not be
+ * virtualised again (a curses call reading the keyboard). */
+extern SHIM_TLS int tls_internal;
+
+/* A NULL test the compiler cannot drop: libc declares many of the hooked
+ * parameters nonnull, but a game may still pass NULL and expect EFAULT. */
+static inline int
+is_null(const void *p)
+{
+	__asm__("" : "+r"(p));
+	return p == 0;
+}
+
+/* True when a hook on this thread should do the shim's work. */
+static inline int
+shim_on(void)
+{
+	return likely(atomic_load_explicit(&shim_active, memory_order_relaxed)) &&
+	    !tls_internal;
+}
+
+/* Start the control thread and send the launcher's handshake, once. Called
+ * just before the game's main() runs, or at the first frame boundary. */
+void shim_start(void);
+
+#endif

@@ -1,0 +1,390 @@
+/* The virtual clock (see vclock.h). Lock-free: atomics and futexes only. */
+#include <errno.h>
+#include <linux/futex.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "shim.h"
+#include "vclock.h"
+
+static SHIM_TLS struct sleeper *tls_slot;
+
+/* A clock nobody drove for this long (real time, beyond the wait's own
+ * length) in free-running mode lets the waiter advance it. */
+#define SELF_ADVANCE_GRACE_NS (100 * 1000000LL)
+/* Lag beyond which pacing gives up catching up and re-anchors. */
+#define PACE_MAX_LAG_NS (100 * 1000000LL)
+
+/* Sleeping threads other than the frame thread. */
+enum { SL_FREE, SL_IDLE, SL_SLEEPING, SL_WOKEN };
+struct sleeper {
+	_Atomic int state;
+	_Atomic int64_t deadline;
+};
+
+/* How long the frame thread waits, in real time, for a thread it woke to
+ * sleep again before running on without it. */
+#define SETTLE_MAX_NS (500 * 1000000LL)
+
+static struct {
+	struct sleeper slots[VCLOCK_SLOTS];
+	_Atomic int nslots;         /* slots ever claimed: scan bound */
+	_Atomic uint32_t settle_seq; /* futex: a sleeper changed state */
+	pthread_key_t key;
+	int key_ok;
+	_Atomic int64_t v;          /* virtual ns since start */
+	_Atomic uint32_t seq;       /* bumped at each advance: futex word */
+	_Atomic uint32_t waiters;
+	int64_t origin[VCLOCK_NCLOCKS];
+	_Atomic double speed;       /* 0 = max */
+	_Atomic uint32_t pace_seq;  /* bumped on speed change */
+	_Atomic int reanchor;
+	int64_t anchor_real, anchor_v;  /* owned by the driving thread */
+	_Atomic int free_running;   /* run mode, not paused, not stepping */
+	_Atomic int detached;
+	int64_t detach_base;        /* real mono minus virtual, after detach */
+} vc = { .speed = 1.0, .reanchor = 1 };
+
+int
+futex_wait(_Atomic uint32_t *word, uint32_t val, const struct timespec *rel)
+{
+	return (int)syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, val, rel, NULL, 0);
+}
+
+void
+futex_wake(_Atomic uint32_t *word, int n)
+{
+	syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
+}
+
+int64_t
+real_mono_ns(void)
+{
+	struct timespec t;
+	syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &t);
+	return ts_to_ns(&t);
+}
+
+int
+vclock_origin_index(clockid_t clk)
+{
+	switch (clk) {
+	case CLOCK_REALTIME:
+	case CLOCK_REALTIME_COARSE:
+	case CLOCK_REALTIME_ALARM:
+		return CLOCK_REALTIME;
+	case CLOCK_MONOTONIC:
+	case CLOCK_MONOTONIC_COARSE:
+	case CLOCK_MONOTONIC_RAW:
+		return CLOCK_MONOTONIC;
+	case CLOCK_BOOTTIME:
+	case CLOCK_BOOTTIME_ALARM:
+		return CLOCK_BOOTTIME;
+	case CLOCK_TAI:
+		return CLOCK_TAI;
+	default:
+		return -1;
+	}
+}
+
+int64_t
+vclock_pace_deadline(int64_t anchor_real, int64_t anchor_v, int64_t v_target,
+    double speed)
+{
+	return anchor_real + (int64_t)((double)(v_target - anchor_v) / speed);
+}
+
+void
+vclock_init(int64_t realtime_origin)
+{
+	static const clockid_t ids[] = { CLOCK_REALTIME, CLOCK_MONOTONIC,
+	    CLOCK_BOOTTIME, CLOCK_TAI };
+	struct timespec t;
+
+	for (unsigned i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+		syscall(SYS_clock_gettime, ids[i], &t);
+		vc.origin[ids[i]] = ts_to_ns(&t);
+	}
+	if (realtime_origin >= 0) {
+		vc.origin[CLOCK_TAI] += realtime_origin - vc.origin[CLOCK_REALTIME];
+		vc.origin[CLOCK_REALTIME] = realtime_origin;
+	}
+}
+
+int64_t
+vclock_now(void)
+{
+	if (atomic_load_explicit(&vc.detached, memory_order_acquire))
+		return real_mono_ns() - vc.detach_base;
+	return atomic_load_explicit(&vc.v, memory_order_acquire);
+}
+
+int64_t
+vclock_clock_at(clockid_t clk, int64_t v)
+{
+	int i = vclock_origin_index(clk);
+	return i < 0 ? v : vc.origin[i] + v;
+}
+
+int
+vclock_read(clockid_t clk, struct timespec *t)
+{
+	int i = vclock_origin_index(clk);
+
+	if (i < 0)
+		return -1;
+	*t = ns_to_ts(vc.origin[i] + vclock_now());
+	return 0;
+}
+
+/* Wait in real time until the real instant DEADLINE, waking early when the
+ * speed changes (then the caller recomputes). Returns 1 when woken early. */
+static int
+pace_sleep(int64_t deadline)
+{
+	uint32_t s = atomic_load(&vc.pace_seq);
+	int64_t now = real_mono_ns();
+
+	if (now >= deadline)
+		return 0;
+	struct timespec rel = ns_to_ts(deadline - now);
+	futex_wait(&vc.pace_seq, s, &rel);
+	return atomic_load(&vc.pace_seq) != s;
+}
+
+/* Raise virtual time to at least TO (several threads may advance it). */
+static void
+raise_to(int64_t to)
+{
+	int64_t cur = atomic_load(&vc.v);
+	while (cur < to && !atomic_compare_exchange_weak(&vc.v, &cur, to))
+		;
+	atomic_fetch_add_explicit(&vc.seq, 1, memory_order_acq_rel);
+	if (atomic_load_explicit(&vc.waiters, memory_order_acquire))
+		futex_wake(&vc.seq, INT_MAX);
+}
+
+/* Pace in real time up to virtual time TO (nothing at max speed). */
+static void
+pace_to(int64_t to)
+{
+	for (;;) {
+		double speed = atomic_load(&vc.speed);
+		int64_t v = atomic_load(&vc.v);
+		if (speed <= 0.0 || to <= v)
+			return;
+		int64_t now = real_mono_ns();
+		if (atomic_exchange(&vc.reanchor, 0)) {
+			vc.anchor_real = now;
+			vc.anchor_v = v;
+		}
+		int64_t deadline = vclock_pace_deadline(vc.anchor_real,
+		    vc.anchor_v, to, speed);
+		if (now - deadline > PACE_MAX_LAG_NS) {
+			/* Too far behind to catch up: start afresh from now. */
+			vc.anchor_real = now;
+			vc.anchor_v = to;
+			return;
+		}
+		if (!pace_sleep(deadline))
+			return;
+	}
+}
+
+/* The earliest deadline among sleeping threads, or INT64_MAX. */
+static int64_t
+earliest_sleeper(void)
+{
+	int64_t m = INT64_MAX;
+	int n = atomic_load_explicit(&vc.nslots, memory_order_acquire);
+
+	for (int i = 0; i < n; i++) {
+		struct sleeper *sl = &vc.slots[i];
+		if (atomic_load_explicit(&sl->state, memory_order_acquire) ==
+		    SL_SLEEPING) {
+			int64_t d = atomic_load(&sl->deadline);
+			if (d < m)
+				m = d;
+		}
+	}
+	return m;
+}
+
+/* Release the sleepers due at AT and wait, within a real-time bound, until
+ * each has gone back to sleep (or exited): then what they did in that
+ * instant is done before the frame thread runs on, whatever the speed. */
+static void
+settle_sleepers(int64_t at)
+{
+	int n = atomic_load_explicit(&vc.nslots, memory_order_acquire);
+	int64_t give_up = real_mono_ns() + SETTLE_MAX_NS;
+
+	for (int i = 0; i < n; i++) {
+		struct sleeper *sl = &vc.slots[i];
+		int st = SL_SLEEPING;
+		if (atomic_load(&sl->deadline) <= at)
+			atomic_compare_exchange_strong(&sl->state, &st, SL_WOKEN);
+	}
+	raise_to(at);
+	for (;;) {
+		uint32_t s = atomic_load(&vc.settle_seq);
+		int busy = 0;
+		for (int i = 0; i < n; i++)
+			if (atomic_load(&vc.slots[i].state) == SL_WOKEN)
+				busy = 1;
+		if (!busy)
+			return;
+		int64_t left = give_up - real_mono_ns();
+		if (left <= 0)
+			break;
+		struct timespec rel = ns_to_ts(left);
+		futex_wait(&vc.settle_seq, s, &rel);
+	}
+	/* A thread that did not come back to a sleep in time is busy
+	 * elsewhere: stop waiting for it. */
+	for (int i = 0; i < n; i++) {
+		int st = SL_WOKEN;
+		atomic_compare_exchange_strong(&vc.slots[i].state, &st, SL_IDLE);
+	}
+}
+
+void
+vclock_advance(int64_t d)
+{
+	if (d < 0)
+		d = 0;
+	int64_t final = atomic_load(&vc.v) + d;
+	int64_t next;
+
+	while ((next = earliest_sleeper()) <= final) {
+		pace_to(next);
+		settle_sleepers(next);
+	}
+	pace_to(final);
+	raise_to(final);
+}
+
+/* This thread's sleeper slot, claimed at its first sleep; NULL when all
+ * are taken (the thread then waits untracked). */
+static struct sleeper *
+my_slot(void)
+{
+	if (tls_slot != NULL)
+		return tls_slot;
+	for (int i = 0; i < VCLOCK_SLOTS; i++) {
+		int st = SL_FREE;
+		if (atomic_compare_exchange_strong(&vc.slots[i].state, &st,
+		    SL_IDLE)) {
+			int n = atomic_load(&vc.nslots);
+			while (n < i + 1 &&
+			    !atomic_compare_exchange_weak(&vc.nslots, &n, i + 1))
+				;
+			tls_slot = &vc.slots[i];
+			if (vc.key_ok)
+				pthread_setspecific(vc.key, tls_slot);
+			return tls_slot;
+		}
+	}
+	return NULL;
+}
+
+/* A thread with a slot exits: free the slot. */
+static void
+slot_release(void *p)
+{
+	struct sleeper *sl = p;
+	atomic_store(&sl->state, SL_FREE);
+	atomic_fetch_add(&vc.settle_seq, 1);
+	futex_wake(&vc.settle_seq, INT_MAX);
+}
+
+void
+vclock_wait_until(int64_t target)
+{
+	struct sleeper *sl = my_slot();
+
+	if (sl != NULL) {
+		atomic_store(&sl->deadline, target);
+		atomic_store_explicit(&sl->state, SL_SLEEPING, memory_order_release);
+		atomic_fetch_add(&vc.settle_seq, 1);
+		futex_wake(&vc.settle_seq, INT_MAX);
+	}
+	for (;;) {
+		uint32_t s = atomic_load_explicit(&vc.seq, memory_order_acquire);
+		int64_t v = atomic_load_explicit(&vc.v, memory_order_acquire);
+		if (v >= target || atomic_load(&vc.detached))
+			break;
+		double speed = atomic_load(&vc.speed);
+		struct timespec rel, *relp = NULL;
+		if (atomic_load(&vc.free_running) && speed > 0.0) {
+			rel = ns_to_ts((int64_t)((double)(target - v) / speed) +
+			    SELF_ADVANCE_GRACE_NS);
+			relp = &rel;
+		}
+		atomic_fetch_add(&vc.waiters, 1);
+		int r = futex_wait(&vc.seq, s, relp);
+		atomic_fetch_sub(&vc.waiters, 1);
+		if (r != 0 && errno == ETIMEDOUT && atomic_load(&vc.seq) == s &&
+		    atomic_load(&vc.free_running)) {
+			/* Nobody drove the clock for the whole wait. */
+			raise_to(target);
+			break;
+		}
+	}
+	if (sl != NULL) {
+		/* Stay WOKEN (the driver waits for our next sleep); a wait that
+		 * ended on its own was never released: back to IDLE. */
+		int st = SL_SLEEPING;
+		atomic_compare_exchange_strong(&sl->state, &st, SL_IDLE);
+	}
+}
+
+void
+vclock_init_threads(void)
+{
+	vc.key_ok = pthread_key_create(&vc.key, slot_release) == 0;
+}
+
+void
+vclock_set_speed(double speed)
+{
+	atomic_store(&vc.speed, speed);
+	atomic_store(&vc.reanchor, 1);
+	atomic_fetch_add(&vc.pace_seq, 1);
+	futex_wake(&vc.pace_seq, INT_MAX);
+}
+
+double
+vclock_speed(void)
+{
+	return atomic_load(&vc.speed);
+}
+
+void
+vclock_reanchor(void)
+{
+	atomic_store(&vc.reanchor, 1);
+}
+
+void
+vclock_detach(void)
+{
+	vc.detach_base = real_mono_ns() - atomic_load(&vc.v);
+	atomic_store_explicit(&vc.detached, 1, memory_order_release);
+	atomic_fetch_add(&vc.seq, 1);
+	futex_wake(&vc.seq, INT_MAX);
+}
+
+int
+vclock_detached(void)
+{
+	return atomic_load_explicit(&vc.detached, memory_order_relaxed);
+}
+
+void
+vclock_set_free_running(int on)
+{
+	atomic_store(&vc.free_running, on);
+}

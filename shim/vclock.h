@@ -1,0 +1,99 @@
+/* The virtual clock: the one sense of time every thread of the game sees.
+ * Virtual time advances only when the frame thread waits (by exactly what it
+ * asked to wait), so a game simulates the same at any speed; at a finite
+ * speed those waits are paced against real time. Other threads that sleep
+ * wait for virtual time to reach their deadline. */
+#ifndef GH_VCLOCK_H
+#define GH_VCLOCK_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <time.h>
+
+#define NS_PER_SEC 1000000000LL
+#define VCLOCK_NCLOCKS 12
+#define VCLOCK_SLOTS 128   /* threads tracked while they sleep */
+
+/* Thin futex wrappers (private futexes, relative timeout or NULL). */
+int futex_wait(_Atomic uint32_t *word, uint32_t val, const struct timespec *rel);
+void futex_wake(_Atomic uint32_t *word, int n);
+
+/* The real CLOCK_MONOTONIC, straight from the kernel, in ns. */
+int64_t real_mono_ns(void);
+
+static inline int64_t
+ts_to_ns(const struct timespec *t)
+{
+	return (int64_t)t->tv_sec * NS_PER_SEC + t->tv_nsec;
+}
+
+static inline struct timespec
+ns_to_ts(int64_t ns)
+{
+	struct timespec t;
+	if (ns < 0) {
+		t.tv_sec = -((-ns + NS_PER_SEC - 1) / NS_PER_SEC);
+		t.tv_nsec = (long)(ns - (int64_t)t.tv_sec * NS_PER_SEC);
+	} else {
+		t.tv_sec = (time_t)(ns / NS_PER_SEC);
+		t.tv_nsec = (long)(ns % NS_PER_SEC);
+	}
+	return t;
+}
+
+/* Which origin a clock id maps to, or -1 for clocks left real (CPU time). */
+int vclock_origin_index(clockid_t clk);
+
+/* The real instant at which virtual time V_TARGET is due, pacing at SPEED
+ * (virtual seconds per real second) from the anchor (ANCHOR_REAL, ANCHOR_V). */
+int64_t vclock_pace_deadline(int64_t anchor_real, int64_t anchor_v,
+    int64_t v_target, double speed);
+
+/* Set the clocks' origins from the real clocks, virtual time 0. Once, at
+ * start-up. REALTIME_ORIGIN >= 0 fixes the wall clock's start (ns). */
+void vclock_init(int64_t realtime_origin);
+
+/* Virtual nanoseconds since start. */
+int64_t vclock_now(void);
+
+/* The virtual reading of clock CLK into *T. Returns 0, or -1 when CLK is not
+ * virtualised (the caller asks the real clock). */
+int vclock_read(clockid_t clk, struct timespec *t);
+
+/* The virtual value of clock CLK at virtual time V (for absolute sleeps). */
+int64_t vclock_clock_at(clockid_t clk, int64_t v);
+
+/* Advance virtual time by D ns, first waiting in real time as the speed
+ * asks. Called by the thread that drives time (the frame thread). Threads
+ * sleeping until an instant inside the advance are woken in deadline order
+ * and each is given the chance to run and sleep again before time moves
+ * on, so a worker wakes as often, and at the same virtual instants, at any
+ * speed. */
+void vclock_advance(int64_t d);
+
+/* Wait until virtual time reaches TARGET (a thread that does not drive
+ * time). While free-running at a finite speed, when nobody advances the
+ * clock for the real time the wait should take plus a grace period, the
+ * waiter advances it itself so the game's clock keeps flowing even when the
+ * frame thread blocks elsewhere. */
+void vclock_wait_until(int64_t target);
+
+/* Set up the per-thread sleeper slots (from the constructor). */
+void vclock_init_threads(void);
+
+/* Whether the game runs freely (run mode, not paused): only then may a
+ * waiting thread advance the clock itself. */
+void vclock_set_free_running(int on);
+
+/* Change the rate; 0 means max. Wakes a pacing sleep in progress. */
+void vclock_set_speed(double speed);
+double vclock_speed(void);
+
+/* Forget the pacing anchor (after a pause, so blocked time is not lag). */
+void vclock_reanchor(void);
+
+/* Hand time back to the real clocks, keeping every clock continuous. */
+void vclock_detach(void);
+int vclock_detached(void);
+
+#endif
