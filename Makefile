@@ -29,7 +29,7 @@ pkg = $(shell pkg-config $(1) $(PKGS) 2>/dev/null)
 COMMON_SRC := common/cmdtab.c common/keys.c common/textproto.c common/sockpath.c
 SHIM_SRC := shim/shim.c shim/real.c shim/log.c shim/vclock.c shim/frame.c \
 	shim/input.c shim/wait.c shim/hook-time.c shim/hook-input.c \
-	shim/hook-curses.c shim/screen.c shim/ctl.c shim/ctl-cmd.c
+	shim/hook-curses.c shim/hook-thread.c shim/screen.c shim/ctl.c shim/ctl-cmd.c
 HOOKCTL_SRC := hookctl/hookctl.c hookctl/launch.c
 DEMO_SRC := $(wildcard demo-game/*.c)
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
@@ -42,7 +42,9 @@ PROGS := $(B)/libhook.so $(B)/hookctl $(B)/demo-game $(B)/demo-game.stripped \
 	$(UNIT_BIN) $(B)/tests/worker-clock $(B)/tests/child-spawn \
 	$(B)/tests/stdin-game $(B)/bench-step
 
-.PHONY: all deps demo test bench clean install
+.PHONY: all deps demo test bench clean install unit
+
+unit: $(UNIT_BIN)
 all: $(PROGS)
 
 # Every top-level target first makes sure the Debian packages are there.

@@ -19,6 +19,7 @@
 #include "ctl.h"
 #include "frame.h"
 #include "log.h"
+#include "real.h"
 #include "shim.h"
 
 #define OUT_MAX (8u << 20)   /* a client this far behind is dropped */
@@ -480,7 +481,8 @@ ctl_start(void)
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 256 * 1024);
-	int r = pthread_create(&t, &attr, ctl_main, NULL);
+	/* The real one: our own thread is not the game's. */
+	int r = real_pthread_create(&t, &attr, ctl_main, NULL);
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r != 0) {

@@ -4,6 +4,7 @@
 #define GH_REAL_H
 
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <sys/select.h>
@@ -28,7 +29,9 @@
 	    struct timeval *t), (n, r, w, e, t)) \
 	X(int, pselect, (int n, fd_set *r, fd_set *w, fd_set *e, \
 	    const struct timespec *t, const sigset_t *s), (n, r, w, e, t, s)) \
-	X(ssize_t, read, (int fd, void *b, size_t n), (fd, b, n))
+	X(ssize_t, read, (int fd, void *b, size_t n), (fd, b, n)) \
+	X(int, pthread_create, (pthread_t *t, const pthread_attr_t *a, \
+	    void *(*f)(void *), void *arg), (t, a, f, arg))
 
 /* Curses entry points, present only when the game links ncurses; void *
  * stands for WINDOW *. */

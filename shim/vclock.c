@@ -26,7 +26,7 @@ struct sleeper {
 
 /* How long the frame thread waits, in real time, for a thread it woke to
  * sleep again before running on without it. */
-#define SETTLE_MAX_NS (500 * 1000000LL)
+#define SETTLE_MAX_NS (250 * 1000000LL)
 
 static struct {
 	struct sleeper slots[VCLOCK_SLOTS];
@@ -212,22 +212,16 @@ earliest_sleeper(void)
 	return m;
 }
 
-/* Release the sleepers due at AT and wait, within a real-time bound, until
- * each has gone back to sleep (or exited): then what they did in that
- * instant is done before the frame thread runs on, whatever the speed. */
+/* Wait, within a real-time bound, until every thread that was woken (or
+ * just created) has gone to sleep again or exited: then what they did at
+ * this instant is done before the frame thread runs on, whatever the
+ * speed. A thread that takes longer is busy elsewhere: stop waiting for it. */
 static void
-settle_sleepers(int64_t at)
+wait_settled(void)
 {
 	int n = atomic_load_explicit(&vc.nslots, memory_order_acquire);
-	int64_t give_up = real_mono_ns() + SETTLE_MAX_NS;
+	int64_t give_up = 0;
 
-	for (int i = 0; i < n; i++) {
-		struct sleeper *sl = &vc.slots[i];
-		int st = SL_SLEEPING;
-		if (atomic_load(&sl->deadline) <= at)
-			atomic_compare_exchange_strong(&sl->state, &st, SL_WOKEN);
-	}
-	raise_to(at);
 	for (;;) {
 		uint32_t s = atomic_load(&vc.settle_seq);
 		int busy = 0;
@@ -236,18 +230,34 @@ settle_sleepers(int64_t at)
 				busy = 1;
 		if (!busy)
 			return;
-		int64_t left = give_up - real_mono_ns();
-		if (left <= 0)
+		int64_t now = real_mono_ns();
+		if (give_up == 0)
+			give_up = now + SETTLE_MAX_NS;
+		if (now >= give_up)
 			break;
-		struct timespec rel = ns_to_ts(left);
+		struct timespec rel = ns_to_ts(give_up - now);
 		futex_wait(&vc.settle_seq, s, &rel);
 	}
-	/* A thread that did not come back to a sleep in time is busy
-	 * elsewhere: stop waiting for it. */
 	for (int i = 0; i < n; i++) {
 		int st = SL_WOKEN;
 		atomic_compare_exchange_strong(&vc.slots[i].state, &st, SL_IDLE);
 	}
+}
+
+/* Release the sleepers due at AT and let them settle. */
+static void
+settle_sleepers(int64_t at)
+{
+	int n = atomic_load_explicit(&vc.nslots, memory_order_acquire);
+
+	for (int i = 0; i < n; i++) {
+		struct sleeper *sl = &vc.slots[i];
+		int st = SL_SLEEPING;
+		if (atomic_load(&sl->deadline) <= at)
+			atomic_compare_exchange_strong(&sl->state, &st, SL_WOKEN);
+	}
+	raise_to(at);
+	wait_settled();
 }
 
 void
@@ -258,6 +268,7 @@ vclock_advance(int64_t d)
 	int64_t final = atomic_load(&vc.v) + d;
 	int64_t next;
 
+	wait_settled();
 	while ((next = earliest_sleeper()) <= final) {
 		pace_to(next);
 		settle_sleepers(next);
@@ -266,28 +277,66 @@ vclock_advance(int64_t d)
 	raise_to(final);
 }
 
+static void slot_release(void *p);
+
+/* Claim a free slot in state STATE; NULL when all are taken. */
+static struct sleeper *
+claim_slot(int state)
+{
+	for (int i = 0; i < VCLOCK_SLOTS; i++) {
+		int st = SL_FREE;
+		if (atomic_compare_exchange_strong(&vc.slots[i].state, &st,
+		    state)) {
+			int n = atomic_load(&vc.nslots);
+			while (n < i + 1 &&
+			    !atomic_compare_exchange_weak(&vc.nslots, &n, i + 1))
+				;
+			return &vc.slots[i];
+		}
+	}
+	return NULL;
+}
+
+/* Make SL the calling thread's slot, freed when the thread exits. */
+static void
+adopt_slot(struct sleeper *sl)
+{
+	tls_slot = sl;
+	if (vc.key_ok)
+		pthread_setspecific(vc.key, sl);
+}
+
 /* This thread's sleeper slot, claimed at its first sleep; NULL when all
  * are taken (the thread then waits untracked). */
 static struct sleeper *
 my_slot(void)
 {
-	if (tls_slot != NULL)
-		return tls_slot;
-	for (int i = 0; i < VCLOCK_SLOTS; i++) {
-		int st = SL_FREE;
-		if (atomic_compare_exchange_strong(&vc.slots[i].state, &st,
-		    SL_IDLE)) {
-			int n = atomic_load(&vc.nslots);
-			while (n < i + 1 &&
-			    !atomic_compare_exchange_weak(&vc.nslots, &n, i + 1))
-				;
-			tls_slot = &vc.slots[i];
-			if (vc.key_ok)
-				pthread_setspecific(vc.key, tls_slot);
-			return tls_slot;
-		}
+	if (tls_slot == NULL) {
+		struct sleeper *sl = claim_slot(SL_IDLE);
+		if (sl != NULL)
+			adopt_slot(sl);
 	}
-	return NULL;
+	return tls_slot;
+}
+
+void *
+vclock_thread_new(void)
+{
+	return claim_slot(SL_WOKEN);
+}
+
+void
+vclock_thread_start(void *slot)
+{
+	if (slot != NULL)
+		adopt_slot(slot);
+}
+
+void
+vclock_thread_abort(void *slot)
+{
+	if (slot != NULL)
+		slot_release(slot);
 }
 
 /* A thread with a slot exits: free the slot. */

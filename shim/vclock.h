@@ -78,6 +78,15 @@ void vclock_advance(int64_t d);
  * frame thread blocks elsewhere. */
 void vclock_wait_until(int64_t target);
 
+/* A thread is about to be created: the frame thread will wait (within a
+ * bound) for it to reach its first sleep before moving time on, so its
+ * start is at the same virtual instant at any speed. Returns a slot for
+ * vclock_thread_start (in the new thread) or vclock_thread_abort (when
+ * creation failed); NULL when untracked. */
+void *vclock_thread_new(void);
+void vclock_thread_start(void *slot);
+void vclock_thread_abort(void *slot);
+
 /* Set up the per-thread sleeper slots (from the constructor). */
 void vclock_init_threads(void);
 

@@ -1,0 +1,222 @@
+"""Helpers for gamehook's functional tests: run a program under the shim in
+a pseudo-terminal the test creates, talk to its control socket, and wait for
+conditions with deadlines (behaviour, never timings)."""
+import fcntl
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import tempfile
+import termios
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.join(ROOT, "build")
+LIB = os.path.join(BUILD, "libhook.so")
+HOOKCTL = os.path.join(BUILD, "hookctl")
+DEMO = os.path.join(BUILD, "demo-game")
+PROGS = os.path.join(BUILD, "tests")
+
+
+class TestFailure(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise TestFailure(msg)
+
+
+def wait_until(pred, timeout=10.0, what="condition"):
+    """Poll PRED until it is true; fail after TIMEOUT seconds."""
+    end = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > end:
+            raise TestFailure("timed out waiting for " + what)
+        time.sleep(0.01)
+
+
+class Conn:
+    """A text-protocol connection to a control socket."""
+
+    def __init__(self, path, timeout=20.0):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.settimeout(timeout)
+        self.s.connect(path)
+        self.buf = b""
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.s.sendall(data)
+
+    def line(self):
+        while b"\n" not in self.buf:
+            chunk = self.s.recv(65536)
+            if not chunk:
+                raise EOFError("connection closed")
+            self.buf += chunk
+        l, self.buf = self.buf.split(b"\n", 1)
+        return l.decode("utf-8", "replace")
+
+    def cmd(self, text):
+        """Send one command; return the reply line."""
+        self.send(text + "\n")
+        return self.line()
+
+    def ok(self, text):
+        """Send one command that must succeed; return its payload."""
+        r = self.cmd(text)
+        check(r == "ok" or r.startswith("ok "), "%r -> %r" % (text, r))
+        return r[3:]
+
+    def close(self):
+        self.s.close()
+
+
+class Game:
+    """A program under the shim in a pseudo-terminal of 80x24."""
+
+    def __init__(self, argv, env=None, shim=True, lockstep=False, rows=24,
+                 cols=80, stdin_pty=True):
+        self.dir = tempfile.mkdtemp(prefix="gh-test-")
+        self.sock = os.path.join(self.dir, "game.sock")
+        self.log = os.path.join(self.dir, "game.log")
+        e = dict(os.environ)
+        for k in list(e):
+            if k.startswith("HOOK_") or k in ("GAMEHOOK_OWNER", "LD_PRELOAD"):
+                del e[k]
+        e["TERM"] = "xterm"
+        if shim:
+            e["LD_PRELOAD"] = LIB
+            e["HOOK_SOCKET"] = self.sock
+            e["HOOK_LOG"] = self.log
+            if lockstep:
+                e["HOOK_MODE"] = "lockstep"
+        if env:
+            e.update(env)
+        self.master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        self.out = bytearray()
+        self.lock = threading.Lock()
+        self.proc = subprocess.Popen(
+            argv, env=e, stdin=slave if stdin_pty else subprocess.DEVNULL,
+            stdout=slave, stderr=slave, start_new_session=True, close_fds=True)
+        os.close(slave)
+        self.reader = threading.Thread(target=self._drain, daemon=True)
+        self.reader.start()
+        self.conns = []
+
+    def _drain(self):
+        while True:
+            try:
+                r, _, _ = select.select([self.master], [], [], 0.2)
+                if not r:
+                    if self.proc.poll() is not None:
+                        return
+                    continue
+                d = os.read(self.master, 65536)
+            except OSError:
+                return
+            if not d:
+                return
+            with self.lock:
+                self.out += d
+
+    def output(self):
+        with self.lock:
+            return bytes(self.out)
+
+    def text(self):
+        return self.output().decode("utf-8", "replace")
+
+    def wait_output(self, pattern, timeout=10.0):
+        """Wait until the terminal output matches regex PATTERN."""
+        rx = re.compile(pattern)
+        return wait_until(lambda: rx.search(self.text()), timeout,
+                          "output matching %r" % pattern)
+
+    def type_real(self, data):
+        """Type on the real (pseudo-)keyboard."""
+        os.write(self.master, data if isinstance(data, bytes) else data.encode())
+
+    def connect(self, timeout=10.0):
+        wait_until(lambda: os.path.exists(self.sock) or self.proc.poll() is not None,
+                   timeout, "the control socket")
+        check(self.proc.poll() is None, "the game exited: %r" % self.text()[-500:])
+        c = Conn(self.sock)
+        self.conns.append(c)
+        return c
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        for c in self.conns:
+            try:
+                c.close()
+            except OSError:
+                pass
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            self.proc.wait(timeout=10)
+        try:
+            os.close(self.master)
+        except OSError:
+            pass
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.stop()
+
+
+def screen(conn):
+    """The game's screen rows, through the shim's `screen` command."""
+    return json.loads(conn.ok("screen"))
+
+
+def hero_col(rows):
+    for r in rows:
+        if "@" in r:
+            return r.index("@")
+    raise TestFailure("no hero on screen: %r" % rows)
+
+
+def status(rows):
+    """The demo game's status line as a dict of numbers."""
+    m = re.search(r"HP (\d+)/(\d+)\s+Gold (\d+)\s+Lvl (\d+).*Tick (\d+)\s+Regen (\d+)",
+                  rows[0])
+    check(m is not None, "no status line in %r" % rows[0])
+    keys = ["hp", "max_hp", "gold", "level", "tick", "regen"]
+    return dict(zip(keys, map(int, m.groups())))
+
+
+def hookctl(*args, input=None, timeout=30, env=None):
+    e = dict(os.environ)
+    for k in list(e):
+        if k.startswith("HOOK_") or k in ("GAMEHOOK_OWNER", "LD_PRELOAD"):
+            del e[k]
+    if env:
+        e.update(env)
+    return subprocess.run([HOOKCTL] + list(args), input=input, capture_output=True,
+                          text=True, timeout=timeout, env=e)
+
+
+def frame_of(conn):
+    """The frame the game is at, from `hello`."""
+    return json.loads(conn.ok("hello"))["frame"]
