@@ -62,6 +62,9 @@ void cmd_exec(struct client *c, char *line);
 /* Called when the frame thread signalled: complete the waits that are due. */
 void cmd_progress(void);
 
+/* Recompute how far the game runs from the steps still awaited. */
+void cmd_reschedule(void);
+
 /* Post the next queued frame-thread request, if the slot is free. */
 void cmd_post_next(void);
 

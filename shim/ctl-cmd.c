@@ -151,10 +151,32 @@ do_step(struct client *c, int argc, char **argv)
 	cmd_progress();
 }
 
+void
+cmd_reschedule(void)
+{
+	int64_t last = -1;
+
+	for (struct client *o = ctl.clients; o != NULL; o = o->next)
+		if (o->wait == WAIT_STEP && o->target > last)
+			last = o->target;
+	ctl.sched_until = last;
+	if (frame_paused())
+		frame_run_until(last < 0 ? 0 : last);
+}
+
 static void
 do_pause(struct client *c)
 {
+	/* Pause means now: steps still running are cut short. */
+	for (struct client *o = ctl.clients; o != NULL; o = o->next) {
+		if (o->wait == WAIT_STEP) {
+			o->wait = WAIT_NONE;
+			ctl_err(o, "state", "step interrupted by pause before "
+			    "frame %lld", (long long)o->target);
+		}
+	}
 	frame_set_paused(1);
+	cmd_reschedule();
 	c->wait = WAIT_PAUSE;
 	cmd_progress();
 }

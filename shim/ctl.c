@@ -101,17 +101,30 @@ ctl_listen(char *err, size_t errlen)
 			return -1;
 		sweep_stale(dir);
 	}
-	memcpy(a.sun_path, path, strlen(path) + 1);
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "%s exists and is not a socket", path);
+		return -1;
+	}
+	/* Bind and listen under a temporary name, then rename: the socket
+	 * appears at its path only once it accepts connections. */
+	char tmp[sizeof a.sun_path];
+	if (snprintf(tmp, sizeof tmp, "%s.%d~", path, (int)getpid()) >=
+	    (int)sizeof tmp) {
+		snprintf(err, errlen, "socket path too long: %s", path);
+		return -1;
+	}
+	memcpy(a.sun_path, tmp, strlen(tmp) + 1);
 	listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (listen_fd < 0) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
-	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-		unlink(path);   /* a stale socket of a dead process */
+	unlink(tmp);
 	if (bind(listen_fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-	    chmod(path, 0600) != 0 || listen(listen_fd, 64) != 0) {
+	    chmod(tmp, 0600) != 0 || listen(listen_fd, 64) != 0 ||
+	    rename(tmp, path) != 0) {
 		snprintf(err, errlen, "listen on %s: %s", path, strerror(errno));
+		unlink(tmp);
 		close(listen_fd);
 		listen_fd = -1;
 		return -1;
@@ -178,7 +191,11 @@ client_free(struct client *c)
 	if (ctl.post_owner == c)
 		ctl.post_owner = NULL;
 	ctl.nclients--;
+	int stepping = c->wait == WAIT_STEP;
 	free(c);
+	/* Frames owed only to a client that left are not run. */
+	if (stepping)
+		cmd_reschedule();
 	ctl_update_notify();
 }
 
@@ -296,12 +313,14 @@ process_lines(struct client *c)
 		size_t len = (size_t)(nl - c->in);
 		*nl = '\0';
 		if (len > 0 && c->in[len - 1] == '\r')
-			c->in[len - 1] = '\0';
+			c->in[--len] = '\0';
 		if (c->discarding) {
 			c->discarding = 0;
 		} else if (len > TP_LINE_MAX) {
 			ctl_err(c, "toolong", "line longer than %d bytes",
 			    TP_LINE_MAX);
+		} else if (memchr(c->in, '\0', len) != NULL) {
+			ctl_err(c, "binary", "NUL bytes in a command line");
 		} else {
 			cmd_exec(c, c->in);
 		}
@@ -443,6 +462,10 @@ ctl_main(void *arg)
 				if ((evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) &&
 				    c->wait == WAIT_NONE && !c->closing &&
 				    client_read(c) != 0)
+					c->closing = 2;
+				/* Gone for good (not half-closed): whatever it
+				 * waits for is not owed any more. */
+				if (evs[i].events & (EPOLLHUP | EPOLLERR))
 					c->closing = 2;
 				client_settle(c);
 			}

@@ -167,12 +167,8 @@ kick(void)
 void
 frame_set_paused(int paused)
 {
-	if (paused) {
-		/* Stop at the next boundary, after any steps still owed. */
-		int64_t cur = atomic_load(&fr.cur);
-		if (atomic_load(&fr.run_until) < cur + 1 && !atomic_load(&fr.paused))
-			atomic_store(&fr.run_until, cur + 1);
-	}
+	if (paused)
+		atomic_store(&fr.run_until, 0);   /* stop at the next boundary */
 	atomic_store(&fr.paused, paused);
 	vclock_set_free_running(!paused);
 	kick();
