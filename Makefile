@@ -40,7 +40,8 @@ pic = $(patsubst %.c,$(B)/pic/%.o,$(1))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 PROGS := $(B)/libhook.so $(B)/hookctl $(B)/demo-game $(B)/demo-game.stripped \
 	$(UNIT_BIN) $(B)/tests/worker-clock $(B)/tests/child-spawn \
-	$(B)/tests/stdin-game $(B)/bench-step
+	$(B)/tests/stdin-game $(B)/tests/static-game $(B)/tests/libctor.so \
+	$(B)/bench-step
 
 .PHONY: all deps demo test bench clean install unit
 
@@ -95,6 +96,16 @@ $(B)/tests/test-%: $(call obj,tests/unit/test-%.c) $(call obj,$(COMMON_SRC) \
 $(B)/tests/%: $(B)/obj/tests/progs/%.o
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lpthread
+
+# A statically linked game: LD_PRELOAD cannot enter it.
+$(B)/tests/static-game: tests/progs/worker-clock.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -O2 -static -o $@ $< -lpthread
+
+# A library whose constructor sleeps and reads the clock before the shim's.
+$(B)/tests/libctor.so: tests/progs/libctor.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -shared -fPIC -o $@ $<
 
 $(B)/bench-step: $(call obj,bench/bench-step.c)
 	$(Q)$(CC) -o $@ $^ -lpthread -lm

@@ -42,8 +42,9 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: hookctl [-s SOCK | -p PID] [-k] [-t SECONDS] [COMMAND ARGS...]\n"
-	    "       hookctl run [--lockstep] [--speed X] [--frame RULE] [--seed N]\n"
-	    "                   [--trace PATH] [--layout FILE] [-s SOCK] [--log FILE]\n"
+	    "       hookctl run [--lockstep] [--speed X] [--frame RULE] [-s SOCK]\n"
+	    "                   [--log FILE]\n"
+	    "                   [--keyboard real|ignore] [--target GLOB] [--output FILE]\n"
 	    "                   [--background] [--timeout SECONDS] -- GAME ARGS...\n"
 	    "       hookctl list\n"
 	    "\n"

@@ -19,7 +19,7 @@
 
 struct launch_opts {
 	int lockstep, background;
-	const char *speed, *frame, *keyboard, *socket, *log, *target;
+	const char *speed, *frame, *keyboard, *socket, *log, *target, *output;
 	double timeout;
 	char **argv;
 };
@@ -161,6 +161,21 @@ child_exec(struct launch_opts *o, int hs_fd, const char *shim)
 	set_env("HOOK_SOCKET", o->socket);
 	set_env("HOOK_LOG", o->log);
 	set_env("HOOK_TARGET", o->target);
+	/* In the background, the game must not hold our standard output
+	 * (SOCK=$(hookctl run -b ...) would wait for it): its output goes to
+	 * --output, or /dev/null, unless that is a terminal. */
+	if (o->output != NULL || (o->background && !isatty(1))) {
+		const char *out = o->output ? o->output : "/dev/null";
+		int fd = open(out, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) {
+			int n = snprintf(buf, sizeof buf, "--output %s: %s\n",
+			    out, strerror(errno));
+			(void)!write(wfd, buf, (size_t)n);
+			_exit(127);
+		}
+		if (fd > 2)
+			close(fd);
+	}
 	execvp(o->argv[0], o->argv);
 	int n = snprintf(buf, sizeof buf, "exec %s: %s\n", o->argv[0],
 	    strerror(errno));
@@ -197,6 +212,7 @@ launch_main(int argc, char **argv)
 		OPT("--socket", socket)
 		OPT("--log", log)
 		OPT("--target", target)
+		OPT("--output", output)
 #undef OPT
 		if (strcmp(a, "--lockstep") == 0) {
 			o.lockstep = 1;
