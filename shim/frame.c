@@ -41,7 +41,7 @@ frame_init(int lockstep, enum frame_rule rule)
 		hlog("eventfd: %m");
 	atomic_store(&fr.paused, lockstep);
 	atomic_store(&fr.run_until, 0);
-	vclock_set_free_running(!lockstep);
+	vclock_set_free_running(1);
 	if (rule == FRAME_AUTO && tls_main_thread) {
 		tls_frame_thread = 1;
 		atomic_store(&fr.claimed, 1);
@@ -125,12 +125,14 @@ frame_boundary(int present)
 		if (!blocked) {
 			blocked = 1;
 			atomic_store(&fr.stopped, 1);
+			vclock_set_free_running(0);
 			notify();
 		}
 		futex_wait(&fr.gate, g, NULL);
 	}
 	if (blocked) {
 		atomic_store(&fr.stopped, 0);
+		vclock_set_free_running(1);
 		vclock_reanchor();
 	}
 	if (present && vclock_now() == fr.frame_start_v)
@@ -170,7 +172,6 @@ frame_set_paused(int paused)
 	if (paused)
 		atomic_store(&fr.run_until, 0);   /* stop at the next boundary */
 	atomic_store(&fr.paused, paused);
-	vclock_set_free_running(!paused);
 	kick();
 }
 
@@ -217,6 +218,5 @@ frame_detach(void)
 {
 	atomic_store(&fr.detached, 1);
 	atomic_store(&fr.paused, 0);
-	vclock_set_free_running(1);
 	kick();
 }

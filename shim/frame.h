@@ -33,7 +33,8 @@ int64_t frame_current(void);
 /* True while the frame thread is blocked at the gate. */
 int frame_stopped(void);
 int frame_paused(void);
-/* Pause (stop at boundaries once the frame reaches run_until) or run. */
+/* Pause (stop at the next boundary, or once frame_run_until is reached)
+ * or run freely. */
 void frame_set_paused(int paused);
 /* While paused, run until frame TARGET, then stop. */
 void frame_run_until(int64_t target);

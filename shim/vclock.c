@@ -12,8 +12,10 @@
 static SHIM_TLS struct sleeper *tls_slot;
 
 /* A clock nobody drove for this long (real time, beyond the wait's own
- * length) in free-running mode lets the waiter advance it. */
-#define SELF_ADVANCE_GRACE_NS (100 * 1000000LL)
+ * length at the current speed) while the game is not held at the gate lets
+ * the waiter advance it: the frame thread is blocked outside any wait (it
+ * joins the sleeping thread, say), and time must still flow. */
+#define SELF_ADVANCE_GRACE_NS (200 * 1000000LL)
 /* Lag beyond which pacing gives up catching up and re-anchors. */
 #define PACE_MAX_LAG_NS (100 * 1000000LL)
 
@@ -42,7 +44,7 @@ static struct {
 	_Atomic uint32_t pace_seq;  /* bumped on speed change */
 	_Atomic int reanchor;
 	int64_t anchor_real, anchor_v;  /* owned by the driving thread */
-	_Atomic int free_running;   /* run mode, not paused, not stepping */
+	_Atomic int free_running;   /* the frame thread is not held at the gate */
 	_Atomic int detached;
 	int64_t detach_base;        /* real mono minus virtual, after detach */
 } vc = { .speed = 1.0, .reanchor = 1 };
@@ -367,9 +369,10 @@ vclock_wait_until(int64_t target)
 			break;
 		double speed = atomic_load(&vc.speed);
 		struct timespec rel, *relp = NULL;
-		if (atomic_load(&vc.free_running) && speed > 0.0) {
-			rel = ns_to_ts((int64_t)((double)(target - v) / speed) +
-			    SELF_ADVANCE_GRACE_NS);
+		if (atomic_load(&vc.free_running)) {
+			int64_t wait = speed > 0.0 ?
+			    (int64_t)((double)(target - v) / speed) : 0;
+			rel = ns_to_ts(wait + SELF_ADVANCE_GRACE_NS);
 			relp = &rel;
 		}
 		atomic_fetch_add(&vc.waiters, 1);

@@ -72,10 +72,10 @@ int64_t vclock_clock_at(clockid_t clk, int64_t v);
 void vclock_advance(int64_t d);
 
 /* Wait until virtual time reaches TARGET (a thread that does not drive
- * time). While free-running at a finite speed, when nobody advances the
- * clock for the real time the wait should take plus a grace period, the
- * waiter advances it itself so the game's clock keeps flowing even when the
- * frame thread blocks elsewhere. */
+ * time). While the game may run, when nobody advances the clock for the
+ * real time the wait should take plus a grace period, the waiter advances
+ * it itself so the game's clock keeps flowing even when the frame thread
+ * blocks elsewhere (joining a sleeping thread, say). */
 void vclock_wait_until(int64_t target);
 
 /* A thread is about to be created: the frame thread will wait (within a
@@ -90,8 +90,8 @@ void vclock_thread_abort(void *slot);
 /* Set up the per-thread sleeper slots (from the constructor). */
 void vclock_init_threads(void);
 
-/* Whether the game runs freely (run mode, not paused): only then may a
- * waiting thread advance the clock itself. */
+/* Whether the game may run (the frame thread is not held at the gate):
+ * only then may a waiting thread advance the clock itself. */
 void vclock_set_free_running(int on);
 
 /* Change the rate; 0 means max. Wakes a pacing sleep in progress. */

@@ -82,3 +82,15 @@ def test_bad_speed_and_step_arguments():
             r = c.cmd(bad)
             check(r.startswith("err usage"), "%r -> %r" % (bad, r))
         check(frame_of(c) == 0, "bad arguments moved the game")
+
+
+def test_game_quitting_mid_step_exits_cleanly():
+    # 'q' makes the demo join its sleeping worker thread: the main thread
+    # blocks outside any wait, and time must still flow for the worker.
+    with Game([DEMO, "--seed", "1"], lockstep=True) as g:
+        c = g.connect()
+        c.ok("step 5")
+        c.ok("key q")
+        c.send("step 10\n")
+        wait_until(lambda: not g.alive(), what="the game to quit")
+        check(g.proc.returncode == 0, "exit status %r" % g.proc.returncode)

@@ -1,0 +1,150 @@
+#!/usr/bin/python3
+"""`make demo`: the demo game under the shim, in lockstep, driven by a small
+scripted controller over the text protocol. It runs the game in a
+pseudo-terminal of its own, so it works with or without a terminal, and
+shows what the game drew (through the shim's `screen` command)."""
+import fcntl
+import json
+import os
+import re
+import select
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(ROOT, "build")
+
+
+class Control:
+    """One text-protocol connection: a command a line, a reply a line."""
+
+    def __init__(self, path):
+        self.s = socket.socket(socket.AF_UNIX)
+        self.s.settimeout(30)
+        self.s.connect(path)
+        self.f = self.s.makefile("r")
+
+    def __call__(self, cmd):
+        self.s.sendall((cmd + "\n").encode())
+        reply = self.f.readline().rstrip("\n")
+        if not reply.startswith("ok"):
+            raise SystemExit("demo: %r -> %r" % (cmd, reply))
+        return reply[3:]
+
+
+def start_game(tmp):
+    """The demo game under the shim, in lockstep, in a pty of 80x24."""
+    sock = os.path.join(tmp, "demo.sock")
+    env = dict(os.environ, LD_PRELOAD=os.path.join(BUILD, "libhook.so"),
+               HOOK_MODE="lockstep", HOOK_SOCKET=sock,
+               HOOK_LOG=os.path.join(tmp, "demo.log"), TERM="xterm")
+    env.pop("GAMEHOOK_OWNER", None)
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    game = subprocess.Popen([os.path.join(BUILD, "demo-game"), "--seed", "7"],
+                            env=env, stdin=slave, stdout=slave, stderr=slave,
+                            start_new_session=True)
+    os.close(slave)
+    for _ in range(500):
+        if os.path.exists(sock) or game.poll() is not None:
+            break
+        time.sleep(0.01)
+    if game.poll() is not None:
+        raise SystemExit("demo: the game exited at start")
+    return game, master, sock
+
+
+def drain(fd):
+    """Keep the game's terminal output flowing (we read the screen back
+    through the shim, not from here)."""
+    while select.select([fd], [], [], 0)[0]:
+        try:
+            if not os.read(fd, 65536):
+                return
+        except OSError:
+            return
+
+
+def parse(rows):
+    m = re.search(r"HP (\d+)/(\d+)\s+Gold (\d+)\s+Lvl (\d+).*Score (\d+).*Tick (\d+)\s+Regen (\d+)",
+                  rows[0])
+    lane = rows[4] if len(rows) > 4 else ""
+    st = (dict(zip(("hp", "max_hp", "gold", "level", "score", "tick", "regen"),
+                   map(int, m.groups()))) if m else {})
+    cost = re.search(r"Upgrade\(u\) (\d+)g", rows[1] if len(rows) > 1 else "")
+    st["cost"] = int(cost.group(1)) if cost else 1 << 30
+    return st, lane
+
+
+def decide(st, lane):
+    """A simple player: walk right, strike what is close, upgrade with gold."""
+    hero = lane.find("@")
+    if st.get("gold", 0) >= st["cost"]:
+        return "u"
+    ahead = [i for i, ch in enumerate(lane) if ch in "cCT" and i > hero]
+    if ahead and ahead[0] - hero <= 2:
+        return "space"
+    if st.get("hp", 100) < 30 and hero > 3:
+        return "left"
+    return "right"
+
+
+def main():
+    tty = sys.stdout.isatty()
+    tmp = tempfile.mkdtemp(prefix="gamehook-demo-")
+    game, master, sock = start_game(tmp)
+    try:
+        ctl = Control(sock)
+        hello = json.loads(ctl("hello"))
+        print("demo: %s under the shim, pid %d, socket %s, mode %s"
+              % (os.path.basename(hello["exe"]), hello["pid"], sock, hello["mode"]))
+        t0 = time.monotonic()
+        frames = 0
+        shown = 0
+        for turn in range(120):
+            rows = json.loads(ctl("screen"))
+            st, lane = parse(rows)
+            ctl("key " + decide(st, lane))
+            frames = int(ctl("step 5"))
+            drain(master)
+            if tty:
+                sys.stdout.write("\033[H\033[2J" + "\n".join(rows) + "\n")
+                sys.stdout.flush()
+                time.sleep(0.03)
+            elif turn % 40 == 0:
+                shown += 1
+                print("\n--- frame %d ---\n%s" % (frames, "\n".join(r for r in rows if r.strip())))
+        rows = json.loads(ctl("screen"))
+        st, _ = parse(rows)
+        info = json.loads(ctl("info"))
+        elapsed = time.monotonic() - t0
+        print("\n--- frame %d (final) ---\n%s" % (frames, "\n".join(r for r in rows if r.strip())))
+        print("\ndemo: %d frames stepped in %.2f s real time; game time %.1f s; "
+              "hero hp %s, gold %s, score %s" % (
+                  frames, elapsed, info["vtime_ns"] / 1e9, st.get("hp"),
+                  st.get("gold"), st.get("score")))
+        ctl("key q")
+        ctl("resume")
+        end = time.monotonic() + 10
+        while game.poll() is None and time.monotonic() < end:
+            drain(master)
+            time.sleep(0.01)
+        if game.poll() is None:
+            raise SystemExit("demo: the game did not quit")
+        print("demo: the game quit with status %d" % game.returncode)
+    finally:
+        if game.poll() is None:
+            game.kill()
+            game.wait()
+        os.close(master)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
