@@ -1,5 +1,6 @@
 /* Text framing helpers shared by the shim and hookctl (see textproto.h). */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,12 +8,12 @@
 #include "textproto.h"
 
 enum tp_status
-tp_split(char *line, char **words, int *nwords, char **rest)
+tp_split(char *line, char **words, int *nwords)
 {
 	int n = 0;
 	char *p = line;
 
-	*rest = NULL;
+	*nwords = 0;
 	for (char *q = line; *q; q++) {
 		unsigned char c = (unsigned char)*q;
 		if ((c < 0x20 && c != '\t') || c == 0x7f)
@@ -28,14 +29,32 @@ tp_split(char *line, char **words, int *nwords, char **rest)
 		words[n++] = p;
 		while (*p && *p != ' ' && *p != '\t')
 			p++;
-		if (n == 1)
-			*rest = *p ? p + 1 : p;
 		if (*p == '\0')
 			break;
 		*p++ = '\0';
 	}
 	*nwords = n;
 	return n == 0 ? TP_EMPTY : TP_OK;
+}
+
+const char *
+tp_verb(const char *line, char *verb, size_t cap)
+{
+	const char *p = line;
+	size_t n = 0;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '\0')
+		return NULL;
+	while (*p && *p != ' ' && *p != '\t') {
+		if (n + 1 < cap)
+			verb[n++] = *p;
+		p++;
+	}
+	if (cap > 0)
+		verb[n] = '\0';
+	return *p ? p + 1 : p;
 }
 
 static int
@@ -129,7 +148,7 @@ tp_parse_u64(const char *s, unsigned long long *out)
 		return -1;
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || *end || v > (unsigned long long)1 << 62)
+	if (errno || *end || v > (unsigned long long)LLONG_MAX)
 		return -1;
 	*out = v;
 	return 0;

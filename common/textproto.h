@@ -16,10 +16,15 @@ enum tp_status {
 	TP_TOO_MANY_WORDS,
 };
 
-/* Split LINE in place into words separated by spaces or tabs. words[0] is
- * the verb; *rest points at the text after the verb and one separator (for
- * commands taking the rest of the line). Returns a tp_status. */
-enum tp_status tp_split(char *line, char **words, int *nwords, char **rest);
+/* Split LINE in place into words separated by spaces or tabs; words[0] is
+ * the verb. Returns a tp_status. */
+enum tp_status tp_split(char *line, char **words, int *nwords);
+
+/* The verb of LINE (its first word) copied into VERB (capacity CAP, cut
+ * short if longer), without changing LINE. Returns the text after the verb
+ * and one separator, untouched (for commands taking the rest of the line),
+ * or NULL when the line is blank. */
+const char *tp_verb(const char *line, char *verb, size_t cap);
 
 /* Decode the escapes \n \t \r \e \\ \xHH of SRC into DST (at most CAP
  * bytes). Returns the decoded length, or -1 with *bad set to the offending
@@ -30,7 +35,7 @@ long tp_unescape(const char *src, unsigned char *dst, size_t cap, size_t *bad);
  * *LEN, always NUL-terminated). Returns 0, or -1 when it did not fit. */
 int tp_json_str(char *buf, size_t cap, size_t *len, const char *s, size_t slen);
 
-/* Parse a non-negative decimal integer that fits in long long; -1 if bad. */
+/* Parse a non-negative decimal integer up to LLONG_MAX; -1 if bad. */
 int tp_parse_u64(const char *s, unsigned long long *out);
 
 #endif

@@ -141,6 +141,10 @@ do_step(struct client *c, int argc, char **argv)
 		    argv[1]);
 		return;
 	}
+	if (n > (unsigned long long)(INT64_MAX / 2)) {
+		ctl_err(c, "range", "step: %llu frames is more than a game will run", n);
+		return;
+	}
 	int64_t target = step_base() + (int64_t)n;
 	ctl.sched_until = target;
 	if (frame_paused())
@@ -393,31 +397,43 @@ void
 cmd_exec(struct client *c, char *line)
 {
 	char *argv[TP_WORDS_MAX];
-	char *rest;
-	int argc = 0;
+	char verb[64];
+	int argc = 0, nargs;
+	const char *rest = tp_verb(line, verb, sizeof verb);
 
-	switch (tp_split(line, argv, &argc, &rest)) {
-	case TP_EMPTY:
-		return;
-	case TP_CONTROL_BYTES:
-		ctl_err(c, "binary", "control bytes in a command line");
-		return;
-	case TP_TOO_MANY_WORDS:
-		ctl_err(c, "usage", "more than %d words", TP_WORDS_MAX);
-		return;
-	case TP_OK:
-		break;
+	if (rest == NULL)
+		return;                      /* a blank line: no reply */
+	const struct cmd_entry *e = cmd_find(verb);
+	for (const char *q = line; *q; q++) {
+		unsigned char ch = (unsigned char)*q;
+		if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
+			ctl_err(c, "binary", "control bytes in a command line");
+			return;
+		}
 	}
-	const struct cmd_entry *e = cmd_find(argv[0]);
 	if (e == NULL) {
-		char shown[64];
-		snprintf(shown, sizeof shown, "%s", argv[0]);
-		ctl_err(c, "unknown", "unknown command '%s' (try 'help')", shown);
+		ctl_err(c, "unknown", "unknown command '%s' (try 'help')", verb);
 		return;
 	}
-	int nargs = argc - 1;
-	if (e->rest_of_line)
+	if (e->rest_of_line) {
+		/* The argument is the rest of the line, spaces and all. */
+		argv[0] = verb;
 		nargs = *rest ? 1 : 0;
+	} else {
+		switch (tp_split(line, argv, &argc)) {
+		case TP_EMPTY:
+			return;
+		case TP_CONTROL_BYTES:
+			ctl_err(c, "binary", "control bytes in a command line");
+			return;
+		case TP_TOO_MANY_WORDS:
+			ctl_err(c, "usage", "more than %d words", TP_WORDS_MAX);
+			return;
+		case TP_OK:
+			break;
+		}
+		nargs = argc - 1;
+	}
 	if (nargs < e->min_args || (e->max_args >= 0 && nargs > e->max_args)) {
 		ctl_err(c, "usage", "usage: %s %s", e->name, e->args);
 		return;

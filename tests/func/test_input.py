@@ -48,9 +48,9 @@ def test_type_and_keys_reach_a_stdin_reader():
         c.ok("key right")
         c.ok("step 3")
         g.wait_output(r"got 1b5b43")
-        c.ok(r"type hi\x21")
+        c.ok(r"type hi  \x21")         # the rest of the line, spaces kept
         c.ok("step 3")
-        g.wait_output(r"got 686921")
+        g.wait_output(r"got 6869202021")
         c.ok("key enter C-c f1")
         c.ok("step 5")
         g.wait_output(r"got 0a")
