@@ -30,6 +30,7 @@ struct client {
 	void (*post_fn)(void *); /* the request to post when the slot frees */
 	void (*post_reply)(struct client *);
 	int closing;             /* close once the output is flushed */
+	unsigned events;         /* what epoll watches for it now */
 };
 
 /* Server state the commands read and change. */

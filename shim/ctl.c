@@ -169,7 +169,10 @@ set_events(struct client *c)
 		ev.events |= EPOLLIN;
 	if (c->outlen > 0)
 		ev.events |= EPOLLOUT;
-	epoll_ctl(epoll_fd, EPOLL_CTL_MOD, c->fd, &ev);
+	if (ev.events != c->events) {
+		c->events = ev.events;
+		epoll_ctl(epoll_fd, EPOLL_CTL_MOD, c->fd, &ev);
+	}
 }
 
 static void
@@ -384,6 +387,7 @@ accept_clients(void)
 			continue;
 		}
 		c->fd = fd;
+		c->events = EPOLLIN;
 		c->next = ctl.clients;
 		ctl.clients = c;
 		ctl.nclients++;

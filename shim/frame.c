@@ -110,12 +110,19 @@ frame_boundary(int present)
 		return;
 	shim_start();
 	int64_t f = atomic_load_explicit(&fr.cur, memory_order_relaxed) + 1;
+	int stop = must_stop(f);
+	/* Announce the stop together with the frame: one wake-up of the
+	 * control thread per boundary at most. */
+	if (stop) {
+		atomic_store(&fr.stopped, 1);
+		vclock_set_free_running(0);
+	}
 	atomic_store_explicit(&fr.cur, f, memory_order_release);
-	if (f >= atomic_load_explicit(&fr.notify_at, memory_order_acquire))
+	if (stop || f >= atomic_load_explicit(&fr.notify_at, memory_order_acquire))
 		notify();
 	run_request();
 
-	int blocked = 0;
+	int blocked = stop;
 	while (must_stop(f)) {
 		uint32_t g = atomic_load(&fr.gate);
 		if (run_request())

@@ -24,6 +24,7 @@ enum { SL_FREE, SL_IDLE, SL_SLEEPING, SL_WOKEN };
 struct sleeper {
 	_Atomic int state;
 	_Atomic int64_t deadline;
+	_Atomic uint32_t wake;      /* futex word: bumped to wake this one */
 };
 
 /* How long the frame thread waits, in real time, for a thread it woke to
@@ -34,6 +35,7 @@ static struct {
 	struct sleeper slots[VCLOCK_SLOTS];
 	_Atomic int nslots;         /* slots ever claimed: scan bound */
 	_Atomic uint32_t settle_seq; /* futex: a sleeper changed state */
+	_Atomic int settle_waiting; /* the driver waits on settle_seq */
 	pthread_key_t key;
 	int key_ok;
 	_Atomic int64_t v;          /* virtual ns since start */
@@ -156,7 +158,15 @@ pace_sleep(int64_t deadline)
 	return atomic_load(&vc.pace_seq) != s;
 }
 
-/* Raise virtual time to at least TO (several threads may advance it). */
+static void
+wake_slot(struct sleeper *sl)
+{
+	atomic_fetch_add(&sl->wake, 1);
+	futex_wake(&sl->wake, 1);
+}
+
+/* Raise virtual time to at least TO (several threads may advance it), and
+ * wake exactly the sleepers now due: nobody else is disturbed. */
 static void
 raise_to(int64_t to)
 {
@@ -165,7 +175,26 @@ raise_to(int64_t to)
 		;
 	atomic_fetch_add_explicit(&vc.seq, 1, memory_order_acq_rel);
 	if (atomic_load_explicit(&vc.waiters, memory_order_acquire))
-		futex_wake(&vc.seq, INT_MAX);
+		futex_wake(&vc.seq, INT_MAX);   /* threads without a slot */
+	int n = atomic_load_explicit(&vc.nslots, memory_order_acquire);
+	int64_t now = atomic_load(&vc.v);
+	for (int i = 0; i < n; i++) {
+		struct sleeper *sl = &vc.slots[i];
+		int st = atomic_load(&sl->state);
+		if ((st == SL_SLEEPING || st == SL_WOKEN) &&
+		    atomic_load(&sl->deadline) <= now)
+			wake_slot(sl);
+	}
+}
+
+/* A sleeper changed state: tell the driver, if it is waiting for that. */
+static void
+settle_notify(void)
+{
+	if (atomic_load(&vc.settle_waiting)) {
+		atomic_fetch_add(&vc.settle_seq, 1);
+		futex_wake(&vc.settle_seq, INT_MAX);
+	}
 }
 
 /* Pace in real time up to virtual time TO (nothing at max speed). */
@@ -224,14 +253,17 @@ wait_settled(void)
 	int n = atomic_load_explicit(&vc.nslots, memory_order_acquire);
 	int64_t give_up = 0;
 
+	atomic_store(&vc.settle_waiting, 1);
 	for (;;) {
 		uint32_t s = atomic_load(&vc.settle_seq);
 		int busy = 0;
 		for (int i = 0; i < n; i++)
 			if (atomic_load(&vc.slots[i].state) == SL_WOKEN)
 				busy = 1;
-		if (!busy)
+		if (!busy) {
+			atomic_store(&vc.settle_waiting, 0);
 			return;
+		}
 		int64_t now = real_mono_ns();
 		if (give_up == 0)
 			give_up = now + SETTLE_MAX_NS;
@@ -240,6 +272,7 @@ wait_settled(void)
 		struct timespec rel = ns_to_ts(give_up - now);
 		futex_wait(&vc.settle_seq, s, &rel);
 	}
+	atomic_store(&vc.settle_waiting, 0);
 	for (int i = 0; i < n; i++) {
 		int st = SL_WOKEN;
 		atomic_compare_exchange_strong(&vc.slots[i].state, &st, SL_IDLE);
@@ -347,8 +380,7 @@ slot_release(void *p)
 {
 	struct sleeper *sl = p;
 	atomic_store(&sl->state, SL_FREE);
-	atomic_fetch_add(&vc.settle_seq, 1);
-	futex_wake(&vc.settle_seq, INT_MAX);
+	settle_notify();
 }
 
 void
@@ -358,12 +390,14 @@ vclock_wait_until(int64_t target)
 
 	if (sl != NULL) {
 		atomic_store(&sl->deadline, target);
-		atomic_store_explicit(&sl->state, SL_SLEEPING, memory_order_release);
-		atomic_fetch_add(&vc.settle_seq, 1);
-		futex_wake(&vc.settle_seq, INT_MAX);
+		atomic_store(&sl->state, SL_SLEEPING);
+		settle_notify();
 	}
 	for (;;) {
-		uint32_t s = atomic_load_explicit(&vc.seq, memory_order_acquire);
+		/* A tracked thread waits on its own word, woken only when due;
+		 * others on the clock's sequence, woken at every advance. */
+		_Atomic uint32_t *word = sl != NULL ? &sl->wake : &vc.seq;
+		uint32_t s = atomic_load_explicit(word, memory_order_acquire);
 		int64_t v = atomic_load_explicit(&vc.v, memory_order_acquire);
 		if (v >= target || atomic_load(&vc.detached))
 			break;
@@ -375,10 +409,12 @@ vclock_wait_until(int64_t target)
 			rel = ns_to_ts(wait + SELF_ADVANCE_GRACE_NS);
 			relp = &rel;
 		}
-		atomic_fetch_add(&vc.waiters, 1);
-		int r = futex_wait(&vc.seq, s, relp);
-		atomic_fetch_sub(&vc.waiters, 1);
-		if (r != 0 && errno == ETIMEDOUT && atomic_load(&vc.seq) == s &&
+		if (sl == NULL)
+			atomic_fetch_add(&vc.waiters, 1);
+		int r = futex_wait(word, s, relp);
+		if (sl == NULL)
+			atomic_fetch_sub(&vc.waiters, 1);
+		if (r != 0 && errno == ETIMEDOUT && atomic_load(&vc.v) == v &&
 		    atomic_load(&vc.free_running)) {
 			/* Nobody drove the clock for the whole wait. */
 			raise_to(target);
@@ -427,6 +463,9 @@ vclock_detach(void)
 	atomic_store_explicit(&vc.detached, 1, memory_order_release);
 	atomic_fetch_add(&vc.seq, 1);
 	futex_wake(&vc.seq, INT_MAX);
+	int n = atomic_load(&vc.nslots);
+	for (int i = 0; i < n; i++)
+		wake_slot(&vc.slots[i]);
 }
 
 int

@@ -1,9 +1,10 @@
 /* Proves the control protocol's text framing (common/textproto.h): tp_split
- * cuts a line into words and keeps the rest of the line after the verb
- * intact, refuses blank lines, control bytes and too many words; tp_unescape
- * decodes every escape and pinpoints a bad one; tp_json_str quotes any bytes
- * as valid JSON and never overruns or half-writes its buffer; tp_parse_u64
- * takes plain decimal numbers only. */
+ * cuts a line into words, refusing blank lines, control bytes and too many
+ * words; tp_verb finds the verb and leaves the rest of the line after it
+ * intact, blanks and all; tp_unescape decodes every escape and pinpoints a
+ * bad one; tp_json_str quotes any bytes as valid JSON and never overruns or
+ * half-writes its buffer; tp_parse_u64 takes plain decimal numbers up to
+ * LLONG_MAX only. */
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,10 +18,10 @@ static void
 split_words_on_spaces(void)
 {
 	char line[] = "key left right";
-	char *w[TP_WORDS_MAX], *rest;
+	char *w[TP_WORDS_MAX];
 	int n = -1;
 
-	CHECK_EQ_INT(tp_split(line, w, &n, &rest), TP_OK);
+	CHECK_EQ_INT(tp_split(line, w, &n), TP_OK);
 	if (!CHECK_EQ_INT(n, 3))
 		return;
 	CHECK_EQ_STR(w[0], "key");
@@ -32,10 +33,10 @@ static void
 split_words_on_tabs_and_runs(void)
 {
 	char line[] = "key\tleft\t \tright";
-	char *w[TP_WORDS_MAX], *rest;
+	char *w[TP_WORDS_MAX];
 	int n = -1;
 
-	CHECK_EQ_INT(tp_split(line, w, &n, &rest), TP_OK);
+	CHECK_EQ_INT(tp_split(line, w, &n), TP_OK);
 	if (!CHECK_EQ_INT(n, 3))
 		return;
 	CHECK_EQ_STR(w[0], "key");
@@ -47,10 +48,10 @@ static void
 split_ignores_leading_and_trailing_blanks(void)
 {
 	char line[] = "  \t step   3 \t ";
-	char *w[TP_WORDS_MAX], *rest;
+	char *w[TP_WORDS_MAX];
 	int n = -1;
 
-	CHECK_EQ_INT(tp_split(line, w, &n, &rest), TP_OK);
+	CHECK_EQ_INT(tp_split(line, w, &n), TP_OK);
 	if (!CHECK_EQ_INT(n, 2))
 		return;
 	CHECK_EQ_STR(w[0], "step");
@@ -58,60 +59,32 @@ split_ignores_leading_and_trailing_blanks(void)
 }
 
 static void
-split_single_verb_has_empty_rest(void)
+split_single_word(void)
 {
 	char line[] = "hello";
 	char line2[] = "hello ";
-	char *w[TP_WORDS_MAX], *rest = NULL;
+	char *w[TP_WORDS_MAX];
 	int n = -1;
 
-	CHECK_EQ_INT(tp_split(line, w, &n, &rest), TP_OK);
+	CHECK_EQ_INT(tp_split(line, w, &n), TP_OK);
 	CHECK_EQ_INT(n, 1);
 	CHECK_EQ_STR(w[0], "hello");
-	CHECK_EQ_STR(rest, "");
-	CHECK_EQ_INT(tp_split(line2, w, &n, &rest), TP_OK);
+	CHECK_EQ_INT(tp_split(line2, w, &n), TP_OK);
 	CHECK_EQ_INT(n, 1);
 	CHECK_EQ_STR(w[0], "hello");
-	CHECK_EQ_STR(rest, "");
-}
-
-/* `type` takes the rest of the line verbatim, blanks included: only the one
- * separator after the verb is eaten. */
-static void
-split_rest_is_whole_line_after_verb(void)
-{
-	char line[] = "type hello  world\tand more ";
-	char *w[TP_WORDS_MAX], *rest = NULL;
-	int n = -1;
-
-	CHECK_EQ_INT(tp_split(line, w, &n, &rest), TP_OK);
-	CHECK_EQ_STR(w[0], "type");
-	CHECK_EQ_STR(rest, "hello  world\tand more ");
-}
-
-static void
-split_rest_keeps_leading_blanks_after_one_separator(void)
-{
-	char line[] = "type   x";
-	char *w[TP_WORDS_MAX], *rest = NULL;
-	int n = -1;
-
-	CHECK_EQ_INT(tp_split(line, w, &n, &rest), TP_OK);
-	CHECK_EQ_STR(w[0], "type");
-	CHECK_EQ_STR(rest, "  x");
 }
 
 static void
 split_blank_lines_are_empty(void)
 {
 	char l1[] = "", l2[] = "   ", l3[] = "\t \t";
-	char *w[TP_WORDS_MAX], *rest;
+	char *w[TP_WORDS_MAX];
 	int n = -1;
 
-	CHECK_EQ_INT(tp_split(l1, w, &n, &rest), TP_EMPTY);
+	CHECK_EQ_INT(tp_split(l1, w, &n), TP_EMPTY);
 	CHECK_EQ_INT(n, 0);
-	CHECK_EQ_INT(tp_split(l2, w, &n, &rest), TP_EMPTY);
-	CHECK_EQ_INT(tp_split(l3, w, &n, &rest), TP_EMPTY);
+	CHECK_EQ_INT(tp_split(l2, w, &n), TP_EMPTY);
+	CHECK_EQ_INT(tp_split(l3, w, &n), TP_EMPTY);
 }
 
 static void
@@ -122,24 +95,24 @@ split_refuses_control_bytes(void)
 	char l3[] = "\x1b[A";
 	char l4[] = "type a\rb";
 	char l5[] = "hello\n";
-	char *w[TP_WORDS_MAX], *rest;
+	char *w[TP_WORDS_MAX];
 	int n = -1;
 
-	CHECK_EQ_INT(tp_split(l1, w, &n, &rest), TP_CONTROL_BYTES);
-	CHECK_EQ_INT(tp_split(l2, w, &n, &rest), TP_CONTROL_BYTES);
-	CHECK_EQ_INT(tp_split(l3, w, &n, &rest), TP_CONTROL_BYTES);
-	CHECK_EQ_INT(tp_split(l4, w, &n, &rest), TP_CONTROL_BYTES);
-	CHECK_EQ_INT(tp_split(l5, w, &n, &rest), TP_CONTROL_BYTES);
+	CHECK_EQ_INT(tp_split(l1, w, &n), TP_CONTROL_BYTES);
+	CHECK_EQ_INT(tp_split(l2, w, &n), TP_CONTROL_BYTES);
+	CHECK_EQ_INT(tp_split(l3, w, &n), TP_CONTROL_BYTES);
+	CHECK_EQ_INT(tp_split(l4, w, &n), TP_CONTROL_BYTES);
+	CHECK_EQ_INT(tp_split(l5, w, &n), TP_CONTROL_BYTES);
 }
 
 static void
 split_passes_high_bytes(void)
 {
 	char line[] = "type caf\xc3\xa9";
-	char *w[TP_WORDS_MAX], *rest;
+	char *w[TP_WORDS_MAX];
 	int n = -1;
 
-	CHECK_EQ_INT(tp_split(line, w, &n, &rest), TP_OK);
+	CHECK_EQ_INT(tp_split(line, w, &n), TP_OK);
 	CHECK_EQ_INT(n, 2);
 	CHECK_EQ_STR(w[1], "caf\xc3\xa9");
 }
@@ -161,12 +134,12 @@ static void
 split_takes_exactly_words_max(void)
 {
 	char line[TP_LINE_MAX];
-	char *w[TP_WORDS_MAX + 1], *rest;
+	char *w[TP_WORDS_MAX + 1];
 	int n = -1;
 
 	w[TP_WORDS_MAX] = (char *)"sentinel";
 	make_words(line, sizeof line, TP_WORDS_MAX);
-	CHECK_EQ_INT(tp_split(line, w, &n, &rest), TP_OK);
+	CHECK_EQ_INT(tp_split(line, w, &n), TP_OK);
 	CHECK_EQ_INT(n, TP_WORDS_MAX);
 	CHECK_EQ_STR(w[TP_WORDS_MAX - 1], "n");  /* word 66: 65 % 26 = 13 */
 	CHECK_EQ_STR(w[TP_WORDS_MAX], "sentinel");
@@ -176,13 +149,89 @@ static void
 split_refuses_more_than_words_max(void)
 {
 	char line[TP_LINE_MAX];
-	char *w[TP_WORDS_MAX + 1], *rest;
+	char *w[TP_WORDS_MAX + 1];
 	int n = -1;
 
 	w[TP_WORDS_MAX] = (char *)"sentinel";
 	make_words(line, sizeof line, TP_WORDS_MAX + 1);
-	CHECK_EQ_INT(tp_split(line, w, &n, &rest), TP_TOO_MANY_WORDS);
+	CHECK_EQ_INT(tp_split(line, w, &n), TP_TOO_MANY_WORDS);
 	CHECK_EQ_STR(w[TP_WORDS_MAX], "sentinel");
+}
+
+/* ---- tp_verb ---- */
+
+/* `type` takes the rest of the line verbatim, blanks included: only the one
+ * separator after the verb is eaten, and the line is left as it was. */
+static void
+verb_rest_is_whole_line_after_verb(void)
+{
+	const char *line = "type hello  world\tand more ";
+	char verb[16];
+
+	const char *rest = tp_verb(line, verb, sizeof verb);
+	CHECK_EQ_STR(verb, "type");
+	CHECK_EQ_STR(rest, "hello  world\tand more ");
+	CHECK_EQ_PTR(rest, line + 5);
+	CHECK_EQ_STR(line, "type hello  world\tand more ");
+}
+
+static void
+verb_skips_leading_blanks(void)
+{
+	char verb[16];
+
+	CHECK_EQ_STR(tp_verb(" \t key left", verb, sizeof verb), "left");
+	CHECK_EQ_STR(verb, "key");
+	CHECK_EQ_STR(tp_verb("type\tx y", verb, sizeof verb), "x y");
+	CHECK_EQ_STR(verb, "type");
+}
+
+static void
+verb_rest_keeps_blanks_after_one_separator(void)
+{
+	char verb[16];
+
+	CHECK_EQ_STR(tp_verb("type   x ", verb, sizeof verb), "  x ");
+	CHECK_EQ_STR(verb, "type");
+	CHECK_EQ_STR(tp_verb("type \t", verb, sizeof verb), "\t");
+}
+
+static void
+verb_alone_has_empty_rest(void)
+{
+	char verb[16];
+
+	CHECK_EQ_STR(tp_verb("hello", verb, sizeof verb), "");
+	CHECK_EQ_STR(verb, "hello");
+	CHECK_EQ_STR(tp_verb("  hello ", verb, sizeof verb), "");
+	CHECK_EQ_STR(verb, "hello");
+}
+
+static void
+verb_of_blank_line_is_null(void)
+{
+	char verb[16] = "untouched";
+
+	CHECK_EQ_PTR(tp_verb("", verb, sizeof verb), NULL);
+	CHECK_EQ_PTR(tp_verb("   ", verb, sizeof verb), NULL);
+	CHECK_EQ_PTR(tp_verb("\t \t", verb, sizeof verb), NULL);
+	CHECK_EQ_STR(verb, "untouched");
+}
+
+static void
+verb_is_cut_to_capacity(void)
+{
+	char verb[8];
+
+	memset(verb, 'Z', sizeof verb);
+	CHECK_EQ_STR(tp_verb("abcdefghij x", verb, 4), "x");
+	CHECK_EQ_STR(verb, "abc");
+	CHECK_EQ_INT(verb[4], 'Z');        /* nothing written past CAP */
+	CHECK_EQ_STR(tp_verb("abcd", verb, 5), "");
+	CHECK_EQ_STR(verb, "abcd");
+	memset(verb, 'Z', sizeof verb);
+	CHECK_EQ_STR(tp_verb("abc def", verb, 0), "def");
+	CHECK_EQ_INT(verb[0], 'Z');
 }
 
 /* ---- tp_unescape ---- */
@@ -421,7 +470,7 @@ parse_u64_accepts_decimal(void)
 	CHECK_EQ_U64(v, 4611686018427387904ULL);
 }
 
-/* The header promises any non-negative value that fits in long long. */
+/* The header promises any value up to LLONG_MAX. */
 static void
 parse_u64_accepts_llong_max(void)
 {
@@ -472,14 +521,18 @@ static const struct unit_case cases[] = {
 	UNIT_CASE(split_words_on_spaces),
 	UNIT_CASE(split_words_on_tabs_and_runs),
 	UNIT_CASE(split_ignores_leading_and_trailing_blanks),
-	UNIT_CASE(split_single_verb_has_empty_rest),
-	UNIT_CASE(split_rest_is_whole_line_after_verb),
-	UNIT_CASE(split_rest_keeps_leading_blanks_after_one_separator),
+	UNIT_CASE(split_single_word),
 	UNIT_CASE(split_blank_lines_are_empty),
 	UNIT_CASE(split_refuses_control_bytes),
 	UNIT_CASE(split_passes_high_bytes),
 	UNIT_CASE(split_takes_exactly_words_max),
 	UNIT_CASE(split_refuses_more_than_words_max),
+	UNIT_CASE(verb_rest_is_whole_line_after_verb),
+	UNIT_CASE(verb_skips_leading_blanks),
+	UNIT_CASE(verb_rest_keeps_blanks_after_one_separator),
+	UNIT_CASE(verb_alone_has_empty_rest),
+	UNIT_CASE(verb_of_blank_line_is_null),
+	UNIT_CASE(verb_is_cut_to_capacity),
 	UNIT_CASE(unescape_plain_text_is_copied),
 	UNIT_CASE(unescape_decodes_every_escape),
 	UNIT_CASE(unescape_decodes_hex_bytes),

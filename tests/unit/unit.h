@@ -19,7 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifndef UNIT_TIMEOUT_SEC
 #define UNIT_TIMEOUT_SEC 60
+#endif
 
 struct unit_case {
 	const char *name;
@@ -55,14 +57,15 @@ int unit_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 #define CHECK(cond) unit_check(!!(cond), __FILE__, __LINE__, #cond)
-#define CHECK_EQ_INT(a, b) CHECK_INT_OP(a, UNIT_EQ, b)
-#define CHECK_NE_INT(a, b) CHECK_INT_OP(a, UNIT_NE, b)
-#define CHECK_LT_INT(a, b) CHECK_INT_OP(a, UNIT_LT, b)
-#define CHECK_LE_INT(a, b) CHECK_INT_OP(a, UNIT_LE, b)
-#define CHECK_GT_INT(a, b) CHECK_INT_OP(a, UNIT_GT, b)
-#define CHECK_GE_INT(a, b) CHECK_INT_OP(a, UNIT_GE, b)
-#define CHECK_INT_OP(a, op, b) unit_check_int((long long)(a), op, \
-	(long long)(b), #a, #b, __FILE__, __LINE__)
+#define CHECK_EQ_INT(a, b) UNIT_INT_OP(a, UNIT_EQ, b, #a, #b)
+#define CHECK_NE_INT(a, b) UNIT_INT_OP(a, UNIT_NE, b, #a, #b)
+#define CHECK_LT_INT(a, b) UNIT_INT_OP(a, UNIT_LT, b, #a, #b)
+#define CHECK_LE_INT(a, b) UNIT_INT_OP(a, UNIT_LE, b, #a, #b)
+#define CHECK_GT_INT(a, b) UNIT_INT_OP(a, UNIT_GT, b, #a, #b)
+#define CHECK_GE_INT(a, b) UNIT_INT_OP(a, UNIT_GE, b, #a, #b)
+/* (The text of the operands is taken before their macros expand.) */
+#define UNIT_INT_OP(a, op, b, as, bs) unit_check_int((long long)(a), op, \
+	(long long)(b), as, bs, __FILE__, __LINE__)
 #define CHECK_EQ_U64(a, b) unit_check_u64((unsigned long long)(a), UNIT_EQ, \
 	(unsigned long long)(b), #a, #b, __FILE__, __LINE__)
 #define CHECK_EQ_STR(a, b) unit_check_str(a, b, #a, #b, __FILE__, __LINE__)
