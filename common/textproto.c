@@ -153,3 +153,31 @@ tp_parse_u64(const char *s, unsigned long long *out)
 	*out = v;
 	return 0;
 }
+
+int
+tp_simple_step(const char *buf, size_t n, unsigned long long *steps)
+{
+	size_t i = 4;
+	unsigned long long v = 0;
+	int digits = 0;
+
+	if (n < 5 || memcmp(buf, "step", 4) != 0)
+		return -1;
+	if (buf[i] == ' ') {
+		for (i++; i < n && buf[i] >= '0' && buf[i] <= '9'; i++) {
+			if (++digits > 10)
+				return -1;
+			v = v * 10 + (unsigned long long)(buf[i] - '0');
+		}
+		if (digits == 0 || v == 0 || v > 1000000000ULL)
+			return -1;
+	} else {
+		v = 1;
+	}
+	if (i < n && buf[i] == '\r')
+		i++;
+	if (i + 1 != n || buf[i] != '\n')
+		return -1;
+	*steps = v;
+	return 0;
+}

@@ -35,6 +35,11 @@ long tp_unescape(const char *src, unsigned char *dst, size_t cap, size_t *bad);
  * *LEN, always NUL-terminated). Returns 0, or -1 when it did not fit. */
 int tp_json_str(char *buf, size_t cap, size_t *len, const char *s, size_t slen);
 
+/* Whether BUF (N bytes) is exactly one line `step` or `step N` (N from 1
+ * to 1e9), ending in \n (or \r\n), and nothing more. Returns 0 with *steps
+ * set, or -1. The hot path of lockstep control. */
+int tp_simple_step(const char *buf, size_t n, unsigned long long *steps);
+
 /* Parse a non-negative decimal integer up to LLONG_MAX; -1 if bad. */
 int tp_parse_u64(const char *s, unsigned long long *out);
 

@@ -29,7 +29,10 @@ struct client {
 	int64_t target;
 	void (*post_fn)(void *); /* the request to post when the slot frees */
 	void (*post_reply)(struct client *);
-	int closing;             /* close once the output is flushed */
+	int closing;             /* 1: close once flushed; 2: close now */
+	int eof;                 /* it sent all it will send */
+	int fast;                /* its step reply is the frame thread's */
+	int lent;                /* the frame thread reads its steps */
 	unsigned events;         /* what epoll watches for it now */
 };
 
@@ -54,6 +57,9 @@ void ctl_err(struct client *c, const char *code, const char *fmt, ...)
 /* Queue raw bytes (a prepared reply). */
 void ctl_send(struct client *c, const char *buf, size_t len);
 
+/* Watch C for what it can do now (reading, writing) in epoll. */
+void ctl_set_events(struct client *c);
+
 /* Recompute when the frame thread should wake the server. */
 void ctl_update_notify(void);
 
@@ -62,6 +68,13 @@ void cmd_exec(struct client *c, char *line);
 
 /* Called when the frame thread signalled: complete the waits that are due. */
 void cmd_progress(void);
+
+/* Take a client lent to the frame thread back, if any. */
+void cmd_reclaim(void);
+
+/* Lend C to the frame thread if it is the only client, stepping a paused
+ * game, with nothing else to say. */
+void cmd_maybe_lend(struct client *c);
 
 /* Recompute how far the game runs from the steps still awaited. */
 void cmd_reschedule(void);

@@ -147,12 +147,78 @@ do_step(struct client *c, int argc, char **argv)
 	}
 	int64_t target = step_base() + (int64_t)n;
 	ctl.sched_until = target;
-	if (frame_paused())
-		frame_run_until(target);
 	c->wait = WAIT_STEP;
 	c->target = target;
+	/* One stepping client at a time gets its reply straight from the
+	 * frame thread, without waking this one. */
+	if (frame_fast_state() == FAST_IDLE) {
+		c->fast = 1;
+		frame_fast_arm(c->fd, target);
+	}
+	if (frame_paused())
+		frame_run_until(target);
 	ctl_update_notify();
 	cmd_progress();
+}
+
+/* Finish C's step if the frame thread got to its reply: returns 1 when
+ * the step is over (the reply sent, or its rest queued here). */
+static int
+fast_finish(struct client *c)
+{
+	int st = frame_fast_state();
+	size_t sent = 0;
+
+	if (st != FAST_SENT && st != FAST_FAILED && st != FAST_RETURNED)
+		return 0;
+	st = frame_fast_disarm(&sent);
+	c->fast = 0;
+	c->lent = 0;
+	c->wait = WAIT_NONE;
+	if (st == FAST_FAILED) {
+		char buf[32];
+		size_t len = frame_fast_reply(c->target, buf, sizeof buf);
+		ctl_send(c, buf + sent, len - sent);
+	}
+	return 1;
+}
+
+void
+cmd_reclaim(void)
+{
+	for (struct client *c = ctl.clients; c != NULL; c = c->next) {
+		if (!c->lent)
+			continue;
+		c->lent = 0;
+		int st = frame_fast_reclaim();
+		if (st == FAST_LENT) {
+			/* Its last step is done and answered. */
+			c->fast = 0;
+			c->wait = WAIT_NONE;
+		} else if (st == FAST_ARMED) {
+			/* A step the frame thread took itself is under way. */
+			c->target = frame_fast_target();
+			if (c->target > ctl.sched_until)
+				ctl.sched_until = c->target;
+		}
+	}
+}
+
+void
+cmd_maybe_lend(struct client *c)
+{
+	if (!c->fast || c->lent || c->wait != WAIT_STEP || c->inlen > 0 ||
+	    c->eof || c->closing || c->outlen > 0 || ctl.nclients != 1 ||
+	    ctl.post_busy || !frame_paused())
+		return;
+	/* Stop reading it ourselves before the frame thread may. */
+	c->lent = 1;
+	ctl_set_events(c);
+	if (!frame_fast_lend()) {
+		c->lent = 0;
+		ctl_set_events(c);
+		cmd_progress();
+	}
 }
 
 void
@@ -172,8 +238,13 @@ static void
 do_pause(struct client *c)
 {
 	/* Pause means now: steps still running are cut short. */
+	cmd_reclaim();
 	for (struct client *o = ctl.clients; o != NULL; o = o->next) {
-		if (o->wait == WAIT_STEP) {
+		if (o->wait == WAIT_STEP && !(o->fast && fast_finish(o))) {
+			if (o->fast) {
+				frame_fast_disarm(NULL);
+				o->fast = 0;
+			}
 			o->wait = WAIT_NONE;
 			ctl_err(o, "state", "step interrupted by pause before "
 			    "frame %lld", (long long)o->target);
@@ -372,7 +443,9 @@ cmd_progress(void)
 	int stopped = frame_stopped();
 
 	for (struct client *c = ctl.clients; c != NULL; c = c->next) {
-		if (c->wait == WAIT_STEP && cur >= c->target) {
+		if (c->wait == WAIT_STEP && c->fast) {
+			fast_finish(c);
+		} else if (c->wait == WAIT_STEP && cur >= c->target) {
 			c->wait = WAIT_NONE;
 			ctl_ok(c, "%lld", (long long)c->target);
 		} else if (c->wait == WAIT_PAUSE && stopped) {

@@ -160,12 +160,14 @@ ctl_forget(void)
 	ctl.clients = NULL;
 }
 
-static void
-set_events(struct client *c)
+void
+ctl_set_events(struct client *c)
 {
 	struct epoll_event ev = { .data.ptr = c };
 
-	if (c->wait == WAIT_NONE && !c->closing)
+	/* Read whenever there is room, even while the client waits: its next
+	 * command is then at hand the moment the wait ends. */
+	if (!c->closing && !c->eof && !c->lent && c->inlen < sizeof c->in)
 		ev.events |= EPOLLIN;
 	if (c->outlen > 0)
 		ev.events |= EPOLLOUT;
@@ -195,6 +197,8 @@ client_free(struct client *c)
 		ctl.post_owner = NULL;
 	ctl.nclients--;
 	int stepping = c->wait == WAIT_STEP;
+	if (c->fast)
+		frame_fast_disarm(NULL);   /* before the fd can be reused */
 	free(c);
 	/* Frames owed only to a client that left are not run. */
 	if (stepping)
@@ -291,10 +295,16 @@ ctl_update_notify(void)
 {
 	int64_t at = FRAME_NONE;
 
-	for (struct client *c = ctl.clients; c != NULL; c = c->next)
-		if (c->wait == WAIT_STEP && c->target < at)
+	int pausing = 0;
+
+	for (struct client *c = ctl.clients; c != NULL; c = c->next) {
+		if (c->wait == WAIT_STEP && !c->fast && c->target < at)
 			at = c->target;
+		if (c->wait == WAIT_PAUSE)
+			pausing = 1;
+	}
 	frame_notify_at(at);
+	frame_notify_on_stop(pausing);
 }
 
 /* Process the complete lines buffered for C while it is not waiting. */
@@ -304,11 +314,11 @@ process_lines(struct client *c)
 	while (c->wait == WAIT_NONE && !c->closing && c->inlen > 0) {
 		char *nl = memchr(c->in, '\n', c->inlen);
 		if (nl == NULL) {
-			if (c->inlen > TP_LINE_MAX) {
-				if (!c->discarding)
+			if (c->inlen >= TP_LINE_MAX + 1 || c->eof) {
+				if (!c->discarding && !c->eof)
 					ctl_err(c, "toolong", "line longer than "
 					    "%d bytes", TP_LINE_MAX);
-				c->discarding = 1;
+				c->discarding = !c->eof;
 				c->inlen = 0;
 			}
 			return;
@@ -332,17 +342,19 @@ process_lines(struct client *c)
 	}
 }
 
-/* Read from C; returns -1 when it hung up or broke framing. */
+/* Read what C sent into its buffer; returns -1 when the connection broke.
+ * End of input (a half-close, as socat does) is not an error: the replies
+ * still go out, then the connection closes. */
 static int
 client_read(struct client *c)
 {
-	for (;;) {
-		size_t room = sizeof c->in - c->inlen;
-		if (room == 0)
-			return 0;
-		ssize_t n = recv(c->fd, c->in + c->inlen, room, MSG_DONTWAIT);
-		if (n == 0)
-			return -1;
+	while (!c->eof && c->inlen < sizeof c->in) {
+		ssize_t n = recv(c->fd, c->in + c->inlen, sizeof c->in - c->inlen,
+		    MSG_DONTWAIT);
+		if (n == 0) {
+			c->eof = 1;
+			break;
+		}
 		if (n < 0)
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
 		if (!c->seen_bytes) {
@@ -358,10 +370,8 @@ client_read(struct client *c)
 			}
 		}
 		c->inlen += (size_t)n;
-		process_lines(c);
-		if (c->wait != WAIT_NONE || c->closing)
-			return 0;
 	}
+	return 0;
 }
 
 static void
@@ -386,6 +396,7 @@ accept_clients(void)
 			close(fd);
 			continue;
 		}
+		cmd_reclaim();   /* a lent client's steps come through us again */
 		c->fd = fd;
 		c->events = EPOLLIN;
 		c->next = ctl.clients;
@@ -396,17 +407,31 @@ accept_clients(void)
 	}
 }
 
-/* After any event on C: send, close, or re-arm. Returns 0 if C is gone. */
+/* After any event on C: run what it sent, send, close, or re-arm.
+ * Returns 0 if C is gone. */
 static int
 client_settle(struct client *c)
 {
+	process_lines(c);
+	if (c->fast && c->wait == WAIT_STEP && (c->inlen > 0 || c->eof)) {
+		/* More to run once the frame thread has replied: have it
+		 * wake us, then look again in case it already did. */
+		frame_fast_want_notify();
+		cmd_progress();
+		process_lines(c);
+	}
+	if (c->closing != 2 && flush_out(c) != 0)
+		c->closing = 2;
+	cmd_maybe_lend(c);
+	if (c->eof && c->wait == WAIT_NONE && !c->closing)
+		c->closing = 1;   /* all its commands are answered */
 	if (c->closing != 2 && flush_out(c) != 0)
 		c->closing = 2;
 	if (c->closing == 2 || (c->closing && c->outlen == 0)) {
 		client_free(c);
 		return 0;
 	}
-	set_events(c);
+	ctl_set_events(c);
 	return 1;
 }
 
@@ -418,8 +443,6 @@ settle_all(void)
 
 	for (; c != NULL; c = next) {
 		next = c->next;
-		if (c->wait == WAIT_NONE)
-			process_lines(c);
 		client_settle(c);
 	}
 }
@@ -427,6 +450,7 @@ settle_all(void)
 static void
 detach_all(void)
 {
+	cmd_reclaim();
 	settle_all();
 	while (ctl.clients != NULL)
 		client_free(ctl.clients);
@@ -464,13 +488,14 @@ ctl_main(void *arg)
 			} else {
 				struct client *c = p;
 				if ((evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) &&
-				    c->wait == WAIT_NONE && !c->closing &&
-				    client_read(c) != 0)
+				    !c->closing && client_read(c) != 0)
 					c->closing = 2;
 				/* Gone for good (not half-closed): whatever it
 				 * waits for is not owed any more. */
 				if (evs[i].events & (EPOLLHUP | EPOLLERR))
 					c->closing = 2;
+				/* A step the frame thread answered itself. */
+				cmd_progress();
 				client_settle(c);
 			}
 		}

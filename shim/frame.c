@@ -1,10 +1,16 @@
 /* Frame boundaries and the lockstep gate (see frame.h). The hot path, a
  * boundary while running, is a few atomic loads; blocking uses a futex. */
 #include <limits.h>
+#include <poll.h>
+#include <sys/syscall.h>
+#include <sched.h>
+#include <stdio.h>
+#include <sys/socket.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "frame.h"
+#include "../common/textproto.h"
 #include "input.h"
 #include "log.h"
 #include "vclock.h"
@@ -21,6 +27,9 @@ static struct {
 	_Atomic uint32_t gate;        /* futex word: bumped on any change */
 	_Atomic int stopped;
 	_Atomic int64_t notify_at;
+	_Atomic int notify_on_stop;
+	_Atomic int polling;          /* the gate polls a lent client */
+	int gate_efd;                 /* kicks reach a polling gate here */
 	_Atomic int detached;
 	_Atomic int claimed;          /* a frame thread is known */
 	_Atomic int req;
@@ -28,7 +37,17 @@ static struct {
 	void *req_arg;
 	int efd;
 	int64_t frame_start_v;        /* frame thread only */
-} fr = { .cur = -1, .notify_at = FRAME_NONE, .efd = -1 };
+} fr = { .cur = -1, .notify_at = FRAME_NONE, .efd = -1, .gate_efd = -1 };
+
+static struct {
+	_Atomic int state;
+	int fd;
+	int64_t target;
+	char reply[32];
+	size_t len, sent;
+	_Atomic int want_notify;  /* the control thread has more for it */
+	_Atomic int lend;         /* keep the client after the reply */
+} fast;
 
 static SHIM_TLS int tls_frame_thread;
 
@@ -37,7 +56,8 @@ frame_init(int lockstep, enum frame_rule rule)
 {
 	fr.rule = rule;
 	fr.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (fr.efd < 0)
+	fr.gate_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fr.efd < 0 || fr.gate_efd < 0)
 		hlog("eventfd: %m");
 	atomic_store(&fr.paused, lockstep);
 	atomic_store(&fr.run_until, 0);
@@ -103,6 +123,69 @@ must_stop(int64_t f)
 	    !atomic_load(&fr.detached);
 }
 
+/* Send the armed step reply from this (the frame) thread. */
+static void
+fast_send(void)
+{
+	int st = FAST_ARMED;
+
+	if (!atomic_compare_exchange_strong(&fast.state, &st, FAST_SENDING))
+		return;
+	ssize_t n = send(fast.fd, fast.reply, fast.len,
+	    MSG_NOSIGNAL | MSG_DONTWAIT);
+	fast.sent = n > 0 ? (size_t)n : 0;
+	atomic_store(&fast.state, fast.sent != fast.len ? FAST_FAILED :
+	    atomic_load(&fast.lend) ? FAST_LENT : FAST_SENT);
+	/* The control thread finishes a failed send, and runs what the
+	 * client queued meanwhile. */
+	if (fast.sent != fast.len || atomic_load(&fast.want_notify))
+		notify();
+}
+
+/* Stopped at the gate with the stepping client lent to us: wait for its
+ * next command or a kick. A plain `step [N]` is taken here, without the
+ * control thread; anything else goes back to it untouched. */
+static void
+serve_lent(int64_t f, uint32_t g)
+{
+	struct pollfd p[2] = {
+		{ .fd = fast.fd, .events = POLLIN },
+		{ .fd = fr.gate_efd, .events = POLLIN },
+	};
+
+	atomic_store(&fr.polling, 1);
+	if (atomic_load(&fr.gate) != g) {
+		atomic_store(&fr.polling, 0);
+		return;
+	}
+	syscall(SYS_ppoll, p, 2, NULL, NULL, 8);
+	atomic_store(&fr.polling, 0);
+	if (p[1].revents) {
+		uint64_t v;
+		(void)!read(fr.gate_efd, &v, sizeof v);
+	}
+	if (p[0].revents == 0)
+		return;
+	int st = FAST_LENT;
+	if (!atomic_compare_exchange_strong(&fast.state, &st, FAST_SERVING))
+		return;   /* taken back meanwhile */
+	char buf[48];
+	unsigned long long n = 0;
+	ssize_t got = recv(fast.fd, buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT);
+	if (got > 0 && tp_simple_step(buf, (size_t)got, &n) == 0 &&
+	    recv(fast.fd, buf, (size_t)got, MSG_DONTWAIT) == got) {
+		int64_t target = f + (int64_t)n;
+		fast.target = target;
+		fast.len = frame_fast_reply(target, fast.reply, sizeof fast.reply);
+		fast.sent = 0;
+		atomic_store(&fr.run_until, target);
+		atomic_store(&fast.state, FAST_ARMED);
+		return;
+	}
+	atomic_store(&fast.state, FAST_RETURNED);
+	notify();
+}
+
 void
 frame_boundary(int present)
 {
@@ -118,7 +201,11 @@ frame_boundary(int present)
 		vclock_set_free_running(0);
 	}
 	atomic_store_explicit(&fr.cur, f, memory_order_release);
-	if (stop || f >= atomic_load_explicit(&fr.notify_at, memory_order_acquire))
+	if (atomic_load_explicit(&fast.state, memory_order_acquire) == FAST_ARMED &&
+	    f >= fast.target)
+		fast_send();
+	if ((stop && atomic_load(&fr.notify_on_stop)) ||
+	    f >= atomic_load_explicit(&fr.notify_at, memory_order_acquire))
 		notify();
 	run_request();
 
@@ -133,10 +220,18 @@ frame_boundary(int present)
 			blocked = 1;
 			atomic_store(&fr.stopped, 1);
 			vclock_set_free_running(0);
-			notify();
+			if (atomic_load(&fr.notify_on_stop))
+				notify();
 		}
-		futex_wait(&fr.gate, g, NULL);
+		if (atomic_load(&fast.state) == FAST_LENT)
+			serve_lent(f, g);
+		else
+			futex_wait(&fr.gate, g, NULL);
 	}
+	/* A lent client is served only while stopped: hand it back. */
+	int lent = FAST_LENT;
+	if (atomic_compare_exchange_strong(&fast.state, &lent, FAST_RETURNED))
+		notify();
 	if (blocked) {
 		atomic_store(&fr.stopped, 0);
 		vclock_set_free_running(1);
@@ -171,6 +266,10 @@ kick(void)
 {
 	atomic_fetch_add(&fr.gate, 1);
 	futex_wake(&fr.gate, INT_MAX);
+	if (atomic_load(&fr.polling)) {
+		uint64_t one = 1;
+		(void)!write(fr.gate_efd, &one, sizeof one);
+	}
 }
 
 void
@@ -226,4 +325,99 @@ frame_detach(void)
 	atomic_store(&fr.detached, 1);
 	atomic_store(&fr.paused, 0);
 	kick();
+}
+
+void
+frame_notify_on_stop(int on)
+{
+	atomic_store(&fr.notify_on_stop, on);
+}
+
+size_t
+frame_fast_reply(int64_t target, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "ok %lld\n", (long long)target);
+	return n < 0 ? 0 : (size_t)n;
+}
+
+void
+frame_fast_arm(int fd, int64_t target)
+{
+	fast.fd = fd;
+	fast.target = target;
+	fast.len = frame_fast_reply(target, fast.reply, sizeof fast.reply);
+	fast.sent = 0;
+	atomic_store(&fast.want_notify, 0);
+	atomic_store(&fast.lend, 0);
+	atomic_store_explicit(&fast.state, FAST_ARMED, memory_order_release);
+	/* The frame may have been reached already. */
+	if (atomic_load(&fr.cur) >= target) {
+		int st = FAST_ARMED;
+		if (atomic_compare_exchange_strong(&fast.state, &st, FAST_FAILED))
+			fast.sent = 0;
+	}
+}
+
+int
+frame_fast_state(void)
+{
+	return atomic_load_explicit(&fast.state, memory_order_acquire);
+}
+
+int
+frame_fast_disarm(size_t *sent)
+{
+	for (;;) {
+		int st = atomic_load(&fast.state);
+		if (st == FAST_SENDING || st == FAST_SERVING) {
+			sched_yield();
+			continue;
+		}
+		if (atomic_compare_exchange_strong(&fast.state, &st, FAST_IDLE)) {
+			if (sent != NULL)
+				*sent = fast.sent;
+			if (st == FAST_LENT)
+				kick();   /* the gate stops polling the client */
+			return st;
+		}
+	}
+}
+
+int
+frame_fast_lend(void)
+{
+	atomic_store(&fast.lend, 1);
+	int st = atomic_load(&fast.state);
+	return st == FAST_ARMED || st == FAST_SENDING || st == FAST_LENT;
+}
+
+int
+frame_fast_reclaim(void)
+{
+	atomic_store(&fast.lend, 0);
+	for (;;) {
+		int st = atomic_load(&fast.state);
+		if (st == FAST_SENDING || st == FAST_SERVING) {
+			sched_yield();
+			continue;
+		}
+		if (st != FAST_LENT)
+			return st;
+		if (atomic_compare_exchange_strong(&fast.state, &st, FAST_IDLE)) {
+			kick();
+			return FAST_LENT;
+		}
+	}
+}
+
+void
+frame_fast_want_notify(void)
+{
+	atomic_store(&fast.want_notify, 1);
+}
+
+int64_t
+frame_fast_target(void)
+{
+	return fast.target;
 }

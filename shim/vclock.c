@@ -11,6 +11,17 @@
 
 static SHIM_TLS struct sleeper *tls_slot;
 
+/* A pause in a spin loop. */
+static inline void
+cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield");
+#endif
+}
+
 /* A clock nobody drove for this long (real time, beyond the wait's own
  * length at the current speed) while the game is not held at the gate lets
  * the waiter advance it: the frame thread is blocked outside any wait (it
@@ -30,6 +41,8 @@ struct sleeper {
 /* How long the frame thread waits, in real time, for a thread it woke to
  * sleep again before running on without it. */
 #define SETTLE_MAX_NS (250 * 1000000LL)
+/* How long it spins first, on a machine with more than one CPU. */
+#define SETTLE_SPIN_NS (50 * 1000LL)
 
 static struct {
 	struct sleeper slots[VCLOCK_SLOTS];
@@ -251,7 +264,7 @@ static void
 wait_settled(void)
 {
 	int n = atomic_load_explicit(&vc.nslots, memory_order_acquire);
-	int64_t give_up = 0;
+	int64_t give_up = 0, spin_until = 0;
 
 	atomic_store(&vc.settle_waiting, 1);
 	for (;;) {
@@ -265,10 +278,19 @@ wait_settled(void)
 			return;
 		}
 		int64_t now = real_mono_ns();
-		if (give_up == 0)
+		if (give_up == 0) {
 			give_up = now + SETTLE_MAX_NS;
+			spin_until = now + SETTLE_SPIN_NS;
+		}
 		if (now >= give_up)
 			break;
+		if (now < spin_until) {
+			/* A woken thread usually sleeps again within
+			 * microseconds: spinning spares two context switches. */
+			for (int k = 0; k < 64; k++)
+				cpu_relax();
+			continue;
+		}
 		struct timespec rel = ns_to_ts(give_up - now);
 		futex_wait(&vc.settle_seq, s, &rel);
 	}

@@ -25,6 +25,8 @@ def test_nothing_advances_between_steps():
     with Game([PROGS + "/worker-clock"], lockstep=True) as g:
         c = g.connect()
         c.ok("step 20")
+        g.wait_output(r"frame 20 at 200")
+        g.wait_output(r"worker 8 at 200")
         before = g.text()
         time.sleep(0.5)
         check(g.text() == before, "output changed while stopped")
