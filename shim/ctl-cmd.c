@@ -201,6 +201,7 @@ cmd_reclaim(void)
 			if (c->target > ctl.sched_until)
 				ctl.sched_until = c->target;
 		}
+		ctl_set_events(c);   /* we read it again */
 	}
 }
 

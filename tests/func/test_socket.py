@@ -180,3 +180,27 @@ def test_detach_leaves_game_running():
         n = len(g.text().splitlines())
         wait_until(lambda: len(g.text().splitlines()) > n + 20, what="game running on")
         check(g.alive(), "game died")
+
+
+def test_step_hot_path_hands_back_everything_else():
+    # A sole stepping client is served by the frame thread itself; anything
+    # but one plain step (pipelined lines, other commands, a second client)
+    # must still be answered, in order, by the control thread.
+    with game() as g:
+        c = g.connect()
+        for i in range(1, 51):
+            check(c.ok("step") == str(i), "plain steps")
+        c.send("step 2\nstep 3\nhello\n")
+        check(c.line() == "ok 52" and c.line() == "ok 55", "pipelined steps")
+        check(json.loads(c.line()[3:])["frame"] == 55, "hello after them")
+        check(c.ok("step") == "56", "hot path again")
+        d = g.connect()                       # a second client takes it back
+        check(d.ok("step 4") == "60", "second client queues behind the first")
+        check(c.ok("step") == "61", "first client still served")
+        check(frame_of(d) == 61, "both see the same frame")
+        d.close()
+        check(c.ok("step 9") == "70", "alone again")
+        c.send("ste")                         # a line in pieces
+        time.sleep(0.05)
+        c.send("p\n")
+        check(c.line() == "ok 71", "split line")

@@ -517,6 +517,37 @@ parse_u64_refuses_overflow(void)
 	CHECK_EQ_U64(v, 7);
 }
 
+/* The lockstep hot path takes exactly one plain step line, nothing more. */
+static void
+simple_step_accepts_plain_lines(void)
+{
+	unsigned long long n = 0;
+
+	CHECK_EQ_INT(tp_simple_step("step\n", 5, &n), 0);
+	CHECK_EQ_U64(n, 1);
+	CHECK_EQ_INT(tp_simple_step("step 25\n", 8, &n), 0);
+	CHECK_EQ_U64(n, 25);
+	CHECK_EQ_INT(tp_simple_step("step 7\r\n", 8, &n), 0);
+	CHECK_EQ_U64(n, 7);
+	CHECK_EQ_INT(tp_simple_step("step 1000000000\n", 16, &n), 0);
+	CHECK_EQ_U64(n, 1000000000ULL);
+}
+
+static void
+simple_step_refuses_anything_else(void)
+{
+	unsigned long long n = 99;
+	static const char *const bad[] = {
+		"step", "step 0\n", "step 1000000001\n", "step -1\n",
+		"step x\n", "step  2\n", "step 2 \n", "steps\n", "Step\n",
+		"step\nstep\n", "step 3\nhello\n", "hello\n", "step 3",
+		"step 12345678901\n",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK_EQ_INT(tp_simple_step(bad[i], strlen(bad[i]), &n), -1);
+	CHECK_EQ_U64(n, 99);
+}
+
 static const struct unit_case cases[] = {
 	UNIT_CASE(split_words_on_spaces),
 	UNIT_CASE(split_words_on_tabs_and_runs),
@@ -554,6 +585,8 @@ static const struct unit_case cases[] = {
 	UNIT_CASE(parse_u64_refuses_empty_and_signs),
 	UNIT_CASE(parse_u64_refuses_trailing_junk),
 	UNIT_CASE(parse_u64_refuses_overflow),
+	UNIT_CASE(simple_step_accepts_plain_lines),
+	UNIT_CASE(simple_step_refuses_anything_else),
 };
 
 int
