@@ -43,6 +43,9 @@ PROGS := $(B)/libhook.so $(B)/hookctl $(B)/demo-game $(B)/demo-game.stripped \
 	$(B)/tests/stdin-game $(B)/tests/static-game $(B)/tests/libctor.so \
 	$(B)/bench-step
 
+# Keep intermediate objects: tests rebuild only what changed.
+.SECONDARY:
+
 .PHONY: all deps demo test bench clean install unit
 
 unit: $(UNIT_BIN)

@@ -137,8 +137,11 @@ def test_socket_and_directory_modes():
 def test_other_uid_refused():
     # Needs root to act as another user; CI runs as root.
     check(os.getuid() == 0, "this test must run as root (CI does)")
-    # A directory the other user can reach (this machine's /tmp is 0700).
-    d = tempfile.mkdtemp(prefix="gh-uid-", dir=BUILD)
+    # A directory the other user can reach: neither /tmp nor the checkout
+    # need be (this machine's /tmp is 0700).
+    base = next(b for b in ("/dev/shm", "/var/tmp", BUILD)
+                if os.path.isdir(b) and os.stat(b).st_mode & 0o001)
+    d = tempfile.mkdtemp(prefix="gh-uid-", dir=base)
     sock = os.path.join(d, "g.sock")
     with Game([PROGS + "/worker-clock"], lockstep=True, env={"HOOK_SOCKET": sock}) as g:
         wait_until(lambda: os.path.exists(sock), what="socket")
