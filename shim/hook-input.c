@@ -170,8 +170,8 @@ EXPORT int
 pselect(int nfds, fd_set *r, fd_set *w, fd_set *e, const struct timespec *t,
     const sigset_t *sigmask)
 {
-	if (unlikely(real_pselect == NULL))
-		return real_select(nfds, r, w, e, NULL);
+	if (unlikely(real_pselect == NULL))   /* before start-up: the kernel's */
+		return (int)syscall(SYS_pselect6, nfds, r, w, e, t, NULL);
 	if (!shim_on())
 		return real_pselect(nfds, r, w, e, t, sigmask);
 	if (t != NULL && (t->tv_sec < 0 || t->tv_nsec < 0 ||

@@ -25,8 +25,6 @@ static struct {
 	/* consumer only: the rest of a byte sequence read() took in part */
 	unsigned char carry[KEY_SEQ_MAX];
 	size_t carry_len, carry_off;
-	int64_t held_frame;    /* consumer: frame the held scan last ran */
-	size_t held_next;      /* consumer: next held slot to deliver */
 } in = { .frame = 0 };
 
 int
