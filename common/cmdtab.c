@@ -34,6 +34,8 @@ const struct cmd_entry cmd_table[CMD_COUNT] = {
 		"close this connection" },
 	[CMD_DETACH] = { CMD_DETACH, "detach", "", 0, 0, 0,
 		"go passive: the game runs on untouched at real speed" },
+	[CMD_AUTH] = { CMD_AUTH, "auth", "TOKEN", 1, 1, 0,
+		"authenticate a TCP connection (HOOK_LISTEN) with HOOK_TOKEN" },
 };
 
 const struct cmd_entry *

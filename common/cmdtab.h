@@ -19,6 +19,7 @@ enum cmd_id {
 	CMD_SCREEN,
 	CMD_QUIT,
 	CMD_DETACH,
+	CMD_AUTH,
 	CMD_COUNT
 };
 

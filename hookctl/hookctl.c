@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <netdb.h>
 #include <unistd.h>
 
 #include "cmdtab.h"
@@ -51,7 +52,8 @@ usage(FILE *f)
 	    "With a COMMAND, sends it and prints the reply's payload: exit 0 on ok,\n"
 	    "1 on err (the message goes to stderr). Without one, reads commands\n"
 	    "from standard input, one a line, stopping at the first error unless -k.\n"
-	    "The socket: -s, -p PID, $HOOK_SOCKET, or the only game running.\n"
+	    "The socket: -s, -p PID, $HOOK_SOCKET, or the only game running;\n"
+	    "-s tcp:HOST:PORT reaches a game's HOOK_LISTEN, with $HOOK_TOKEN.\n"
 	    "\ncommands:\n");
 	for (int i = 0; i < CMD_COUNT; i++) {
 		char head[64];
@@ -89,12 +91,60 @@ find_sockets(char *one, size_t len, int print)
 	return count;
 }
 
+/* TCP: tcp:HOST:PORT (HOOK_LISTEN's side), authenticated with
+ * $HOOK_TOKEN before anything else. */
+static int
+connect_tcp(const char *spec)
+{
+	char host[256], *port;
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res;
+	const char *token = getenv("HOOK_TOKEN");
+	int fd;
+
+	snprintf(host, sizeof host, "%s", spec);
+	port = strrchr(host, ':');
+	if (port == NULL)
+		fatal("%s: expected tcp:HOST:PORT", spec);
+	*port++ = '\0';
+	char *h = host;
+	if (h[0] == '[' && h[strlen(h) - 1] == ']') {
+		h[strlen(h) - 1] = '\0';
+		h++;
+	}
+	if (token == NULL || token[0] == '\0')
+		fatal("tcp:%s: set HOOK_TOKEN to the game's token", spec);
+	int r = getaddrinfo(*h ? h : "127.0.0.1", port, &hints, &res);
+	if (r != 0)
+		fatal("tcp:%s: %s", spec, gai_strerror(r));
+	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, res->ai_addr, res->ai_addrlen) != 0)
+		fatal("cannot connect to tcp:%s: %s", spec, strerror(errno));
+	freeaddrinfo(res);
+	char line[512];
+	snprintf(line, sizeof line, "auth %s\n", token);
+	if (send(fd, line, strlen(line), MSG_NOSIGNAL) < 0)
+		fatal("send: %s", strerror(errno));
+	size_t n = 0;
+	while (n < sizeof line - 1) {
+		ssize_t k = recv(fd, line + n, 1, 0);
+		if (k <= 0 || line[n] == '\n')
+			break;
+		n++;
+	}
+	line[n] = '\0';
+	if (strncmp(line, "ok", 2) != 0)
+		fatal("tcp:%s: %s", spec, n ? line : "connection closed");
+	return fd;
+}
+
 static int
 connect_to(const char *path)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	int fd;
 
+	if (strncmp(path, "tcp:", 4) == 0)
+		return connect_tcp(path + 4);
 	if (strlen(path) >= sizeof a.sun_path)
 		fatal("socket path too long: %s", path);
 	memcpy(a.sun_path, path, strlen(path) + 1);

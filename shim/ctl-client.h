@@ -33,6 +33,7 @@ struct client {
 	int eof;                 /* it sent all it will send */
 	int fast;                /* its step reply is the frame thread's */
 	int lent;                /* the frame thread reads its steps */
+	int need_auth;           /* a TCP client that has not said `auth` */
 	unsigned events;         /* what epoll watches for it now */
 };
 

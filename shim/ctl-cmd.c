@@ -96,6 +96,9 @@ do_info(struct client *c)
 	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"log\":");
 	tp_json_str(buf, sizeof buf, &len, shim_cfg.log_path,
 	    strlen(shim_cfg.log_path));
+	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"listen\":");
+	tp_json_str(buf, sizeof buf, &len, shim_cfg.listen_bound,
+	    strlen(shim_cfg.listen_bound));
 	ctl_ok(c, "%s}", buf);
 }
 
@@ -467,6 +470,34 @@ cmd_progress(void)
 	ctl_update_notify();
 }
 
+/* Compare without leaking, through timing, how much of it matched. */
+static int
+token_equal(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char diff = (unsigned char)(la != lb);
+
+	for (size_t i = 0; i < la; i++)
+		diff |= (unsigned char)(a[i] ^ b[i % (lb ? lb : 1)]);
+	return diff == 0;
+}
+
+static void
+do_auth(struct client *c, const char *token)
+{
+	if (!c->need_auth) {
+		ctl_ok(c, "%s", "not needed");
+		return;
+	}
+	if (!token_equal(token, shim_cfg.token)) {
+		ctl_err(c, "auth", "wrong token");
+		c->closing = 1;
+		return;
+	}
+	c->need_auth = 0;
+	ctl_ok(c, "%s", "welcome");
+}
+
 void
 cmd_exec(struct client *c, char *line)
 {
@@ -478,6 +509,11 @@ cmd_exec(struct client *c, char *line)
 	if (rest == NULL)
 		return;                      /* a blank line: no reply */
 	const struct cmd_entry *e = cmd_find(verb);
+	if (c->need_auth && (e == NULL || e->id != CMD_AUTH)) {
+		ctl_err(c, "auth", "authenticate first: auth TOKEN");
+		c->closing = 1;
+		return;
+	}
 	for (const char *q = line; *q; q++) {
 		unsigned char ch = (unsigned char)*q;
 		if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
@@ -541,6 +577,7 @@ cmd_exec(struct client *c, char *line)
 		vclock_detach();
 		input_set_ignore_real(0);
 		break;
+	case CMD_AUTH: do_auth(c, argv[1]); break;
 	case CMD_COUNT:
 		break;
 	}

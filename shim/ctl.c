@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -27,6 +30,7 @@
 struct ctl_state ctl = { .sched_until = -1, .tap_next = 0 };
 
 static int listen_fd = -1;
+static int tcp_fd = -1;
 static int epoll_fd = -1;
 static char bound_path[108];
 static ino_t bound_ino;
@@ -151,6 +155,9 @@ ctl_forget(void)
 {
 	if (listen_fd >= 0)
 		close(listen_fd);
+	if (tcp_fd >= 0)
+		close(tcp_fd);
+	tcp_fd = -1;
 	if (epoll_fd >= 0)
 		close(epoll_fd);
 	listen_fd = epoll_fd = -1;
@@ -374,18 +381,82 @@ client_read(struct client *c)
 	return 0;
 }
 
+int
+ctl_listen_tcp(char *err, size_t errlen)
+{
+	char host[256], *port;
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+	    .ai_flags = AI_NUMERICSERV }, *res = NULL;
+
+	snprintf(host, sizeof host, "%s", shim_cfg.listen);
+	port = strrchr(host, ':');
+	if (port == NULL || port[1] == '\0') {
+		snprintf(err, errlen, "HOOK_LISTEN=%s: expected HOST:PORT",
+		    shim_cfg.listen);
+		return -1;
+	}
+	*port++ = '\0';
+	char *h = host;
+	if (h[0] == '[' && h[strlen(h) - 1] == ']') {
+		h[strlen(h) - 1] = '\0';
+		h++;
+	}
+	if (*h == '\0')
+		h = "127.0.0.1";   /* loopback unless said otherwise */
+	int r = getaddrinfo(h, port, &hints, &res);
+	if (r != 0) {
+		snprintf(err, errlen, "HOOK_LISTEN=%s: %s", shim_cfg.listen,
+		    gai_strerror(r));
+		return -1;
+	}
+	tcp_fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0);
+	int one = 1;
+	if (tcp_fd < 0 ||
+	    setsockopt(tcp_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	    bind(tcp_fd, res->ai_addr, res->ai_addrlen) != 0 ||
+	    listen(tcp_fd, 64) != 0) {
+		snprintf(err, errlen, "HOOK_LISTEN=%s: %s", shim_cfg.listen,
+		    strerror(errno));
+		if (tcp_fd >= 0)
+			close(tcp_fd);
+		tcp_fd = -1;
+		freeaddrinfo(res);
+		return -1;
+	}
+	freeaddrinfo(res);
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	char ip[INET6_ADDRSTRLEN] = "?";
+	int bound_port = 0;
+	if (getsockname(tcp_fd, (struct sockaddr *)&ss, &sl) == 0) {
+		if (ss.ss_family == AF_INET) {
+			struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+			inet_ntop(AF_INET, &in->sin_addr, ip, sizeof ip);
+			bound_port = ntohs(in->sin_port);
+		} else if (ss.ss_family == AF_INET6) {
+			struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+			inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof ip);
+			bound_port = ntohs(in6->sin6_port);
+		}
+	}
+	snprintf(shim_cfg.listen_bound, sizeof shim_cfg.listen_bound,
+	    strchr(ip, ':') ? "[%s]:%d" : "%s:%d", ip, bound_port);
+	return 0;
+}
+
 static void
-accept_clients(void)
+accept_clients(int lfd)
 {
 	for (;;) {
-		int fd = accept4(listen_fd, NULL, NULL,
-		    SOCK_CLOEXEC | SOCK_NONBLOCK);
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (fd < 0)
 			return;
 		struct ucred cr;
 		socklen_t crlen = sizeof cr;
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) != 0 ||
-		    cr.uid != getuid()) {
+		if (lfd == listen_fd &&
+		    (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) != 0 ||
+		    cr.uid != getuid())) {
 			hlog("refused a connection from uid %d",
 			    crlen == sizeof cr ? (int)cr.uid : -1);
 			close(fd);
@@ -398,6 +469,7 @@ accept_clients(void)
 		}
 		cmd_reclaim();   /* a lent client's steps come through us again */
 		c->fd = fd;
+		c->need_auth = lfd == tcp_fd;
 		c->events = EPOLLIN;
 		c->next = ctl.clients;
 		ctl.clients = c;
@@ -456,6 +528,9 @@ detach_all(void)
 		client_free(ctl.clients);
 	close(listen_fd);
 	listen_fd = -1;
+	if (tcp_fd >= 0)
+		close(tcp_fd);
+	tcp_fd = -1;
 	ctl_unlink();
 	hlog("detached: the game runs on untouched");
 }
@@ -478,8 +553,8 @@ ctl_main(void *arg)
 		}
 		for (int i = 0; i < n; i++) {
 			void *p = evs[i].data.ptr;
-			if (p == &listen_fd) {
-				accept_clients();
+			if (p == &listen_fd || p == &tcp_fd) {
+				accept_clients(*(int *)p);
 			} else if (p == &epoll_fd) {
 				uint64_t v;
 				(void)!read(efd, &v, sizeof v);
@@ -523,6 +598,10 @@ ctl_start(void)
 	}
 	ev.data.ptr = &listen_fd;
 	epoll_ctl(epoll_fd, EPOLL_CTL_ADD, listen_fd, &ev);
+	if (tcp_fd >= 0) {
+		ev.data.ptr = &tcp_fd;
+		epoll_ctl(epoll_fd, EPOLL_CTL_ADD, tcp_fd, &ev);
+	}
 	ev.data.ptr = &epoll_fd;
 	epoll_ctl(epoll_fd, EPOLL_CTL_ADD, frame_notify_fd(), &ev);
 

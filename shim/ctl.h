@@ -9,6 +9,11 @@
  * Returns 0, or -1 with a reason in ERR. */
 int ctl_listen(char *err, size_t errlen);
 
+/* Also listen on TCP at shim_cfg.listen (HOST:PORT, [V6]:PORT or :PORT
+ * for loopback); clients must `auth` with the token first. Returns 0, or
+ * -1 with a reason in ERR. */
+int ctl_listen_tcp(char *err, size_t errlen);
+
 /* Start the control thread. Returns 0 or -1 (logged). */
 int ctl_start(void);
 

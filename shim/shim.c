@@ -138,6 +138,15 @@ read_config(void)
 	else
 		sockpath_log(shim_cfg.socket_path, shim_cfg.log_path,
 		    sizeof shim_cfg.log_path);
+	if ((v = getenv("HOOK_LISTEN")) != NULL && v[0]) {
+		snprintf(shim_cfg.listen, sizeof shim_cfg.listen, "%s", v);
+		v = getenv("HOOK_TOKEN");
+		if (v == NULL || strlen(v) < 8)
+			config_error("HOOK_LISTEN needs HOOK_TOKEN (8 characters "
+			    "or more): TCP control is never open without one");
+		else
+			snprintf(shim_cfg.token, sizeof shim_cfg.token, "%s", v);
+	}
 	if ((v = getenv("HOOK_HANDSHAKE_FD")) != NULL && v[0])
 		shim_cfg.handshake_fd = atoi(v);
 }
@@ -253,7 +262,8 @@ shim_init(void)
 		handshake();
 		return;
 	}
-	if (ctl_listen(err, sizeof err) != 0) {
+	if (ctl_listen(err, sizeof err) != 0 ||
+	    (shim_cfg.listen[0] && ctl_listen_tcp(err, sizeof err) != 0)) {
 		config_error("%s", err);
 		hlog("control socket: %s; the game runs untouched", err);
 		handshake();

@@ -35,6 +35,9 @@ struct shim_config {
 	char exe[512];              /* /proc/self/exe */
 	char build_id[41];          /* hex, "" when the binary has none */
 	int handshake_fd;           /* HOOK_HANDSHAKE_FD, -1 when absent */
+	char listen[256];           /* HOOK_LISTEN: HOST:PORT, "" for none */
+	char token[256];            /* HOOK_TOKEN, required with HOOK_LISTEN */
+	char listen_bound[300];     /* where TCP really listens */
 };
 
 extern struct shim_config shim_cfg;

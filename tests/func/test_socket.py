@@ -207,3 +207,37 @@ def test_step_hot_path_hands_back_everything_else():
         time.sleep(0.05)
         c.send("p\n")
         check(c.line() == "ok 71", "split line")
+
+
+def test_tcp_only_with_a_token():
+    # TCP is opened only when asked, on loopback by default, and nothing
+    # passes before `auth TOKEN`; without a token the shim refuses to start.
+    tok = "s3cret-token-42"
+    with Game([PROGS + "/worker-clock"], lockstep=True,
+              env={"HOOK_LISTEN": ":0", "HOOK_TOKEN": tok}) as g:
+        c = g.connect()
+        addr = json.loads(c.ok("info"))["listen"]
+        check(addr.startswith("127.0.0.1:"), "loopback by default: %r" % addr)
+        port = int(addr.rsplit(":", 1)[1])
+        t = socket.create_connection(("127.0.0.1", port), timeout=10)
+        t.sendall(b"step 5\n")
+        check(t.recv(200).startswith(b"err auth"), "unauthenticated command")
+        check(t.recv(200) == b"", "connection closed after refusal")
+        t = socket.create_connection(("127.0.0.1", port), timeout=10)
+        t.sendall(b"auth wrong-token\n")
+        check(t.recv(200).startswith(b"err auth wrong token"), "wrong token")
+        t = socket.create_connection(("127.0.0.1", port), timeout=10)
+        t.sendall(("auth %s\nstep 5\n" % tok).encode())
+        got = b""
+        while got.count(b"\n") < 2:
+            got += t.recv(200)
+        check(got == b"ok welcome\nok 5\n", got)
+        r = subprocess.run([HOOKCTL, "-s", "tcp:127.0.0.1:%d" % port, "step", "2"],
+                           capture_output=True, text=True, timeout=20,
+                           env=dict(os.environ, HOOK_TOKEN=tok))
+        check(r.returncode == 0 and r.stdout == "7\n", r)
+        check(c.ok("auth anything") == "not needed", "unix clients need no token")
+    with Game([PROGS + "/worker-clock"], lockstep=True, env={"HOOK_LISTEN": ":0"}) as g:
+        g.wait_output(r"frame 20 at")            # runs untouched
+        check(not os.path.exists(g.sock), "socket opened without a token")
+        check("HOOK_TOKEN" in open(g.log).read(), "the refusal is logged")

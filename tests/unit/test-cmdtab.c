@@ -98,7 +98,7 @@ ids_name_their_verbs(void)
 		[CMD_KEYDOWN] = "keydown", [CMD_KEYUP] = "keyup",
 		[CMD_TYPE] = "type", [CMD_KEYBOARD] = "keyboard",
 		[CMD_SCREEN] = "screen", [CMD_QUIT] = "quit",
-		[CMD_DETACH] = "detach",
+		[CMD_DETACH] = "detach", [CMD_AUTH] = "auth",
 	};
 
 	for (int i = 0; i < CMD_COUNT; i++) {
