@@ -34,6 +34,36 @@ sockpath_for_pid(pid_t pid, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
+pid_t
+sockpath_pid_of(const char *name)
+{
+	char *end;
+	long pid = strtol(name, &end, 10);
+
+	return pid > 0 && end != name && strcmp(end, ".sock") == 0 ?
+	    (pid_t)pid : -1;
+}
+
+int
+sockpath_hostport(char *spec, const char *default_host, char **host,
+    char **port)
+{
+	char *colon = strrchr(spec, ':');
+
+	if (colon == NULL || colon[1] == '\0')
+		return -1;
+	*colon = '\0';
+	*port = colon + 1;
+	char *h = spec;
+	size_t n = strlen(h);
+	if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
+		h[n - 1] = '\0';
+		h++;
+	}
+	*host = *h ? h : (char *)default_host;
+	return 0;
+}
+
 int
 sockpath_log(const char *sock, char *buf, size_t len)
 {

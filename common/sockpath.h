@@ -14,6 +14,14 @@ int sockpath_dir(char *buf, size_t len);
 /* The default socket of process PID. Returns 0, or -1 when too long. */
 int sockpath_for_pid(pid_t pid, char *buf, size_t len);
 
+/* The pid in a default socket's file NAME ("<pid>.sock"), or -1. */
+pid_t sockpath_pid_of(const char *name);
+
+/* Split SPEC "HOST:PORT", "[V6]:PORT" or ":PORT" in place into *HOST
+ * (DEFAULT_HOST when empty) and *PORT. Returns 0, or -1 without a port. */
+int sockpath_hostport(char *spec, const char *default_host, char **host,
+    char **port);
+
 /* The log file next to socket SOCK: SOCK with .sock replaced by .log. */
 int sockpath_log(const char *sock, char *buf, size_t len);
 

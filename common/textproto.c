@@ -7,6 +7,17 @@
 
 #include "textproto.h"
 
+int
+tp_has_control(const char *line)
+{
+	for (const char *q = line; *q; q++) {
+		unsigned char c = (unsigned char)*q;
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return 1;
+	}
+	return 0;
+}
+
 enum tp_status
 tp_split(char *line, char **words, int *nwords)
 {
@@ -14,11 +25,8 @@ tp_split(char *line, char **words, int *nwords)
 	char *p = line;
 
 	*nwords = 0;
-	for (char *q = line; *q; q++) {
-		unsigned char c = (unsigned char)*q;
-		if ((c < 0x20 && c != '\t') || c == 0x7f)
-			return TP_CONTROL_BYTES;
-	}
+	if (tp_has_control(line))
+		return TP_CONTROL_BYTES;
 	for (;;) {
 		while (*p == ' ' || *p == '\t')
 			p++;

@@ -16,6 +16,9 @@ enum tp_status {
 	TP_TOO_MANY_WORDS,
 };
 
+/* Whether LINE holds control bytes (other than tab) or DEL. */
+int tp_has_control(const char *line);
+
 /* Split LINE in place into words separated by spaces or tabs; words[0] is
  * the verb. Returns a tp_status. */
 enum tp_status tp_split(char *line, char **words, int *nwords);

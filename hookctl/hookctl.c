@@ -76,11 +76,10 @@ find_sockets(char *one, size_t len, int print)
 	if (sockpath_dir(dir, sizeof dir) != 0 || (d = opendir(dir)) == NULL)
 		return 0;
 	while ((e = readdir(d)) != NULL) {
-		char *end;
-		long pid = strtol(e->d_name, &end, 10);
-		if (pid <= 0 || strcmp(end, ".sock") != 0)
+		pid_t pid = sockpath_pid_of(e->d_name);
+		if (pid < 0)
 			continue;
-		if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+		if (kill(pid, 0) != 0 && errno == ESRCH)
 			continue;
 		if (count++ == 0)
 			snprintf(one, len, "%s/%s", dir, e->d_name);
@@ -96,24 +95,17 @@ find_sockets(char *one, size_t len, int print)
 static int
 connect_tcp(const char *spec)
 {
-	char host[256], *port;
+	char buf[256], *h, *port;
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res;
 	const char *token = getenv("HOOK_TOKEN");
 	int fd;
 
-	snprintf(host, sizeof host, "%s", spec);
-	port = strrchr(host, ':');
-	if (port == NULL)
+	snprintf(buf, sizeof buf, "%s", spec);
+	if (sockpath_hostport(buf, "127.0.0.1", &h, &port) != 0)
 		fatal("%s: expected tcp:HOST:PORT", spec);
-	*port++ = '\0';
-	char *h = host;
-	if (h[0] == '[' && h[strlen(h) - 1] == ']') {
-		h[strlen(h) - 1] = '\0';
-		h++;
-	}
 	if (token == NULL || token[0] == '\0')
 		fatal("tcp:%s: set HOOK_TOKEN to the game's token", spec);
-	int r = getaddrinfo(*h ? h : "127.0.0.1", port, &hints, &res);
+	int r = getaddrinfo(h, port, &hints, &res);
 	if (r != 0)
 		fatal("tcp:%s: %s", spec, gai_strerror(r));
 	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);

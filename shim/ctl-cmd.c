@@ -514,12 +514,9 @@ cmd_exec(struct client *c, char *line)
 		c->closing = 1;
 		return;
 	}
-	for (const char *q = line; *q; q++) {
-		unsigned char ch = (unsigned char)*q;
-		if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
-			ctl_err(c, "binary", "control bytes in a command line");
-			return;
-		}
+	if (tp_has_control(line)) {
+		ctl_err(c, "binary", "control bytes in a command line");
+		return;
 	}
 	if (e == NULL) {
 		ctl_err(c, "unknown", "unknown command '%s' (try 'help')", verb);

@@ -18,6 +18,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "../common/sockpath.h"
 #include "ctl-client.h"
 #include "ctl.h"
 #include "frame.h"
@@ -72,11 +73,10 @@ sweep_stale(const char *dir)
 	if (d == NULL)
 		return;
 	while ((e = readdir(d)) != NULL) {
-		char *end;
-		long pid = strtol(e->d_name, &end, 10);
-		if (pid <= 0 || strcmp(end, ".sock") != 0)
+		pid_t pid = sockpath_pid_of(e->d_name);
+		if (pid < 0)
 			continue;
-		if (kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+		if (kill(pid, 0) != 0 && errno == ESRCH) {
 			char p[512];
 			snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
 			unlink(p);
@@ -384,25 +384,17 @@ client_read(struct client *c)
 int
 ctl_listen_tcp(char *err, size_t errlen)
 {
-	char host[256], *port;
+	char spec[256], *h, *port;
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
 	    .ai_flags = AI_NUMERICSERV }, *res = NULL;
 
-	snprintf(host, sizeof host, "%s", shim_cfg.listen);
-	port = strrchr(host, ':');
-	if (port == NULL || port[1] == '\0') {
+	snprintf(spec, sizeof spec, "%s", shim_cfg.listen);
+	/* Loopback unless said otherwise. */
+	if (sockpath_hostport(spec, "127.0.0.1", &h, &port) != 0) {
 		snprintf(err, errlen, "HOOK_LISTEN=%s: expected HOST:PORT",
 		    shim_cfg.listen);
 		return -1;
 	}
-	*port++ = '\0';
-	char *h = host;
-	if (h[0] == '[' && h[strlen(h) - 1] == ']') {
-		h[strlen(h) - 1] = '\0';
-		h++;
-	}
-	if (*h == '\0')
-		h = "127.0.0.1";   /* loopback unless said otherwise */
 	int r = getaddrinfo(h, port, &hints, &res);
 	if (r != 0) {
 		snprintf(err, errlen, "HOOK_LISTEN=%s: %s", shim_cfg.listen,

@@ -364,15 +364,24 @@ frame_fast_state(void)
 	return atomic_load_explicit(&fast.state, memory_order_acquire);
 }
 
+/* The slot's state once the frame thread is not in the middle of a send
+ * or of reading the lent client. */
+static int
+fast_settled(void)
+{
+	int st;
+
+	while ((st = atomic_load(&fast.state)) == FAST_SENDING ||
+	    st == FAST_SERVING)
+		sched_yield();
+	return st;
+}
+
 int
 frame_fast_disarm(size_t *sent)
 {
 	for (;;) {
-		int st = atomic_load(&fast.state);
-		if (st == FAST_SENDING || st == FAST_SERVING) {
-			sched_yield();
-			continue;
-		}
+		int st = fast_settled();
 		if (atomic_compare_exchange_strong(&fast.state, &st, FAST_IDLE)) {
 			if (sent != NULL)
 				*sent = fast.sent;
@@ -396,11 +405,7 @@ frame_fast_reclaim(void)
 {
 	atomic_store(&fast.lend, 0);
 	for (;;) {
-		int st = atomic_load(&fast.state);
-		if (st == FAST_SENDING || st == FAST_SERVING) {
-			sched_yield();
-			continue;
-		}
+		int st = fast_settled();
 		if (st != FAST_LENT)
 			return st;
 		if (atomic_compare_exchange_strong(&fast.state, &st, FAST_IDLE)) {

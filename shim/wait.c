@@ -160,6 +160,8 @@ wait_poll(struct pollfd *fds, nfds_t n, int64_t timeout_ns,
 			 * short real slices, checking the virtual deadline. */
 			if ((r = check_ready(fds, n, sigmask, POLL_SLICE_MS)) != 0)
 				return r;
+			first = 0;
+			continue;   /* that look was the check */
 		}
 		first = 0;
 		if ((r = check_ready(fds, n, sigmask, 0)) != 0)
