@@ -11,7 +11,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 	-Wno-format-truncation
 CFLAGS ?= -O2
 ALL_CFLAGS = -std=gnu11 -g -fno-strict-aliasing $(WARN) $(CFLAGS) -MMD -MP \
-	-I$(B) -Icommon
+	-I$(B) -I$(B)/gen -Icommon
 ifneq ($(SANITIZE),)
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 SAN_LDFLAGS := -fsanitize=$(SANITIZE)
@@ -23,13 +23,18 @@ else
 Q := @
 endif
 
-PKGS := ncursesw libelf libprotobuf-c libzstd jansson
+PKGS := ncursesw libelf libprotobuf-c libzstd jansson zlib libxxhash
 pkg = $(shell pkg-config $(1) $(PKGS) 2>/dev/null)
+# The shim takes no curses of its own: it reaches the game's through dlsym.
+SHIM_LIBS = $(shell pkg-config --libs libelf libprotobuf-c libzstd jansson zlib 2>/dev/null)
 
-COMMON_SRC := common/cmdtab.c common/keys.c common/textproto.c common/sockpath.c
+COMMON_SRC := common/cmdtab.c common/keys.c common/textproto.c common/sockpath.c \
+	common/layout.c common/layout-resolve.c common/layout-value.c common/trace.c \
+	common/rec.c
 SHIM_SRC := shim/shim.c shim/real.c shim/log.c shim/vclock.c shim/frame.c \
 	shim/input.c shim/wait.c shim/hook-time.c shim/hook-input.c \
-	shim/hook-curses.c shim/hook-thread.c shim/screen.c shim/ctl.c shim/ctl-cmd.c
+	shim/hook-curses.c shim/hook-thread.c shim/screen.c shim/ctl.c shim/ctl-cmd.c \
+	shim/ctl-state.c shim/ring.c shim/state.c shim/capture.c shim/record.c
 HOOKCTL_SRC := hookctl/hookctl.c hookctl/launch.c
 DEMO_SRC := $(wildcard demo-game/*.c)
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
@@ -37,8 +42,14 @@ UNIT_SRC := $(wildcard tests/unit/test-*.c)
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 pic = $(patsubst %.c,$(B)/pic/%.o,$(1))
 
+# protoc-c generates the trace schema's C code into $(B)/gen at build time.
+GEN_H := $(B)/gen/trace.pb-c.h
+GEN_OBJ := $(B)/obj/gen/trace.pb-c.o
+GEN_PIC := $(B)/pic/gen/trace.pb-c.o
+
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 PROGS := $(B)/libhook.so $(B)/hookctl $(B)/demo-game $(B)/demo-game.stripped \
+	$(B)/demo-game.debug \
 	$(UNIT_BIN) $(B)/tests/worker-clock $(B)/tests/child-spawn \
 	$(B)/tests/stdin-game $(B)/tests/static-game $(B)/tests/libctor.so \
 	$(B)/bench-step
@@ -59,24 +70,37 @@ $(DEPS_STAMP): scripts/deps.sh
 
 deps: $(DEPS_STAMP)
 
-$(B)/obj/%.o: %.c | $(DEPS_STAMP)
+$(B)/gen/trace.pb-c.c $(B)/gen/trace.pb-c.h: schema/trace.proto | $(DEPS_STAMP)
+	@mkdir -p $(B)/gen
+	@$(if $(Q),echo "  PROTOC  $<")
+	$(Q)protoc-c --proto_path=schema --c_out=$(B)/gen $<
+
+$(B)/obj/gen/%.o: $(B)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -c $< -o $@
+
+$(B)/pic/gen/%.o: $(B)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+
+$(B)/obj/%.o: %.c | $(DEPS_STAMP) $(GEN_H)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -D_GNU_SOURCE -c $< -o $@
 
-$(B)/pic/%.o: %.c | $(DEPS_STAMP)
+$(B)/pic/%.o: %.c | $(DEPS_STAMP) $(GEN_H)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC [so] $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -D_GNU_SOURCE -fPIC -fvisibility=hidden \
 		-ftls-model=initial-exec -c $< -o $@
 
-$(B)/libhook.so: $(call pic,$(SHIM_SRC) $(COMMON_SRC)) shim/libhook.map
+$(B)/libhook.so: $(call pic,$(SHIM_SRC) $(COMMON_SRC)) $(GEN_PIC) shim/libhook.map
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) -shared -o $@ $(call pic,$(SHIM_SRC) $(COMMON_SRC)) \
+	$(Q)$(CC) -shared -o $@ $(call pic,$(SHIM_SRC) $(COMMON_SRC)) $(GEN_PIC) \
 		-Wl,--version-script=shim/libhook.map -Wl,-z,now -Wl,-z,relro \
-		$(SAN_LDFLAGS) -ldl -lpthread -lm
+		$(SAN_LDFLAGS) $(SHIM_LIBS) -ldl -lpthread -lm
 
-$(B)/hookctl: $(call obj,$(HOOKCTL_SRC) $(COMMON_SRC))
+$(B)/hookctl: $(call obj,$(HOOKCTL_SRC) $(COMMON_SRC)) $(GEN_OBJ)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) $(call pkg,--libs)
 
@@ -90,7 +114,13 @@ $(B)/demo-game: $(DEMO_SRC) | $(DEPS_STAMP)
 $(B)/demo-game.stripped: $(B)/demo-game
 	$(Q)strip -o $@ $<
 
-$(B)/tests/test-%: $(call obj,tests/unit/test-%.c) $(call obj,$(COMMON_SRC) \
+# The same game with debug info, for tests that hold layouts against it.
+$(B)/demo-game.debug: $(DEMO_SRC) | $(DEPS_STAMP)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -o $@ $(DEMO_SRC) \
+		-lncursesw -ltinfo -lpthread
+
+$(B)/tests/test-%: $(call obj,tests/unit/test-%.c) $(GEN_OBJ) $(call obj,$(COMMON_SRC) \
 		shim/vclock.c shim/input.c) $(B)/obj/tests/unit/unit.o
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")

@@ -36,6 +36,18 @@ const struct cmd_entry cmd_table[CMD_COUNT] = {
 		"go passive: the game runs on untouched at real speed" },
 	[CMD_AUTH] = { CMD_AUTH, "auth", "TOKEN", 1, 1, 0,
 		"authenticate a TCP connection (HOOK_LISTEN) with HOOK_TOKEN" },
+	[CMD_GET] = { CMD_GET, "get", "[FIELD...]", 0, 64, 0,
+		"current values as JSON: the whole state, or the fields named "
+		"(hero.hp, entities[3].x, entities.x)" },
+	[CMD_SET] = { CMD_SET, "set", "FIELD VALUE", 1, 1, 1,
+		"write one value at the frame boundary (a number, true/false, "
+		"text for strings, hex for byte blocks)" },
+	[CMD_WATCH] = { CMD_WATCH, "watch", "[FIELD...]", 0, 64, 0,
+		"stream one JSON line a frame, {\"frame\":N,...}, until the "
+		"connection closes" },
+	[CMD_TRACE] = { CMD_TRACE, "trace", "start PATH|stop", 1, 2, 0,
+		"record a trace from the next frame (a path, a FIFO or fd:N), "
+		"or stop recording" },
 };
 
 const struct cmd_entry *

@@ -20,6 +20,10 @@ enum cmd_id {
 	CMD_QUIT,
 	CMD_DETACH,
 	CMD_AUTH,
+	CMD_GET,
+	CMD_SET,
+	CMD_WATCH,
+	CMD_TRACE,
 	CMD_COUNT
 };
 

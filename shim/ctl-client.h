@@ -34,6 +34,8 @@ struct client {
 	int fast;                /* its step reply is the frame thread's */
 	int lent;                /* the frame thread reads its steps */
 	int need_auth;           /* a TCP client that has not said `auth` */
+	char *post_args;         /* the arguments of its frame-thread request */
+	char *watch;             /* watched paths, space-separated; NULL: none */
 	unsigned events;         /* what epoll watches for it now */
 };
 
@@ -82,5 +84,21 @@ void cmd_reschedule(void);
 
 /* Post the next queued frame-thread request, if the slot is free. */
 void cmd_post_next(void);
+
+/* Queue FN to run on the frame thread for C, with C->post_args (copied)
+ * as its argument; REPLY answers C once it ran. */
+void cmd_post_request(struct client *c, void (*fn)(void *),
+    void (*reply)(struct client *));
+
+/* The state commands (ctl-state.c). */
+void state_cmd_get(struct client *c, int argc, char **argv);
+void state_cmd_set(struct client *c, const char *rest);
+void state_cmd_watch(struct client *c, int argc, char **argv);
+void state_cmd_trace(struct client *c, int argc, char **argv);
+/* Send watchers the frames captured since the last call. */
+void state_watch_drain(void);
+
+/* C is going away: drop what it held (a watch, request arguments). */
+void cmd_client_gone(struct client *c);
 
 #endif

@@ -18,7 +18,6 @@
 #include "vclock.h"
 
 #define PROTOCOL_VERSION 1
-#define GAMEHOOK_VERSION "0.1.0"
 
 static const char *const rule_names[] = {
 	[FRAME_AUTO] = "auto", [FRAME_NANOSLEEP] = "nanosleep",
@@ -412,9 +411,14 @@ screen_reply(struct client *c)
 		ctl_ok(c, "%s", post.buf);
 }
 
+/* A copy of the arguments of the request in flight: the frame thread's
+ * until it completes, whatever becomes of the client. */
+static char post_arg_buf[TP_LINE_MAX + 2];
+
 /* Queue a frame-thread request for C; it runs when the slot is free. */
-static void
-post_request(struct client *c, void (*fn)(void *), void (*reply)(struct client *))
+void
+cmd_post_request(struct client *c, void (*fn)(void *),
+    void (*reply)(struct client *))
 {
 	c->wait = WAIT_POST_QUEUED;
 	c->post_fn = fn;
@@ -437,12 +441,15 @@ cmd_post_next(void)
 	pick->wait = WAIT_POST;
 	ctl.post_owner = pick;
 	ctl.post_busy = 1;
-	frame_post(pick->post_fn, NULL);
+	snprintf(post_arg_buf, sizeof post_arg_buf, "%s",
+	    pick->post_args ? pick->post_args : "");
+	frame_post(pick->post_fn, post_arg_buf);
 }
 
 void
 cmd_progress(void)
 {
+	state_watch_drain();
 	int64_t cur = frame_current();
 	int stopped = frame_stopped();
 
@@ -562,7 +569,7 @@ cmd_exec(struct client *c, char *line)
 	case CMD_KEYUP: do_keydown(c, argv, 0); break;
 	case CMD_TYPE: do_type(c, rest); break;
 	case CMD_KEYBOARD: do_keyboard(c, argv); break;
-	case CMD_SCREEN: post_request(c, screen_run, screen_reply); break;
+	case CMD_SCREEN: cmd_post_request(c, screen_run, screen_reply); break;
 	case CMD_QUIT:
 		ctl_ok(c, "bye");
 		c->closing = 1;
@@ -575,6 +582,10 @@ cmd_exec(struct client *c, char *line)
 		input_set_ignore_real(0);
 		break;
 	case CMD_AUTH: do_auth(c, argv[1]); break;
+	case CMD_GET: state_cmd_get(c, argc, argv); break;
+	case CMD_SET: state_cmd_set(c, rest); break;
+	case CMD_WATCH: state_cmd_watch(c, argc, argv); break;
+	case CMD_TRACE: state_cmd_trace(c, argc, argv); break;
 	case CMD_COUNT:
 		break;
 	}

@@ -198,6 +198,7 @@ client_free(struct client *c)
 	epoll_ctl(epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	free(c->out);
+	cmd_client_gone(c);
 	/* A request in flight is the frame thread's until it completes; its
 	 * reply then goes nowhere. */
 	if (ctl.post_owner == c)

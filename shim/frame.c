@@ -9,6 +9,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "frame.h"
 #include "../common/textproto.h"
 #include "input.h"
@@ -193,6 +194,9 @@ frame_boundary(int present)
 		return;
 	shim_start();
 	int64_t f = atomic_load_explicit(&fr.cur, memory_order_relaxed) + 1;
+	/* The state of frame F, before anyone hears of it. */
+	if (atomic_load_explicit(&capture_want, memory_order_relaxed))
+		capture_boundary(f);
 	int stop = must_stop(f);
 	/* Announce the stop together with the frame: one wake-up of the
 	 * control thread per boundary at most. */
@@ -241,6 +245,12 @@ frame_boundary(int present)
 		vclock_advance(FRAME_PERIOD_NS);
 	fr.frame_start_v = vclock_now();
 	input_frame_begin(f + 1);
+}
+
+void
+frame_wake_ctl(void)
+{
+	notify();
 }
 
 int64_t

@@ -26,6 +26,9 @@ int frame_drives_time(void);
  * still advances the clock by one frame period. */
 void frame_boundary(int present);
 
+/* Wake the control thread (new watched state, say). */
+void frame_wake_ctl(void);
+
 /* --- for the control thread --- */
 
 /* Index of the last boundary passed (the first is 0); -1 before any. */

@@ -14,12 +14,15 @@
 #include <unistd.h>
 
 #include "../common/sockpath.h"
+#include "capture.h"
 #include "ctl.h"
 #include "frame.h"
 #include "input.h"
 #include "log.h"
 #include "real.h"
+#include "record.h"
 #include "shim.h"
+#include "state.h"
 #include "vclock.h"
 #include "wait.h"
 
@@ -147,6 +150,20 @@ read_config(void)
 		else
 			snprintf(shim_cfg.token, sizeof shim_cfg.token, "%s", v);
 	}
+	if ((v = getenv("HOOK_LAYOUT")) != NULL && v[0])
+		snprintf(shim_cfg.layout, sizeof shim_cfg.layout, "%s", v);
+	if ((v = getenv("HOOK_TRACE")) != NULL && v[0])
+		snprintf(shim_cfg.trace, sizeof shim_cfg.trace, "%s", v);
+	shim_cfg.keyframe = TRACE_KEYFRAME_DEFAULT;
+	if ((v = getenv("HOOK_KEYFRAME")) != NULL && v[0]) {
+		char *end;
+		unsigned long k = strtoul(v, &end, 10);
+		if (*end || k < 1 || k > 1000000 || v[0] == '-')
+			config_error("HOOK_KEYFRAME: expected frames between "
+			    "keyframes, 1 to 1000000, not '%s'", v);
+		else
+			shim_cfg.keyframe = (unsigned)k;
+	}
 	if ((v = getenv("HOOK_HANDSHAKE_FD")) != NULL && v[0])
 		shim_cfg.handshake_fd = atoi(v);
 }
@@ -182,6 +199,10 @@ build_id_cb(struct dl_phdr_info *info, size_t size, void *data)
 	return 1;   /* the first object is the executable: stop there */
 }
 
+/* A problem that leaves the game driven but not observed (a bad layout, a
+ * trace that cannot be written): the launcher reports it. */
+static char start_warning[700];
+
 /* Tell the launcher (hookctl run) how start-up went, then let go of it. */
 static void
 handshake(void)
@@ -193,6 +214,9 @@ handshake(void)
 		return;
 	if (startup_error[0])
 		n = snprintf(msg, sizeof msg, "err %s\n", startup_error);
+	else if (start_warning[0])
+		n = snprintf(msg, sizeof msg, "ok %d %s\t%s\n", (int)getpid(),
+		    shim_cfg.socket_path, start_warning);
 	else
 		n = snprintf(msg, sizeof msg, "ok %d %s\n", (int)getpid(),
 		    shim_cfg.socket_path);
@@ -209,6 +233,21 @@ shim_start(void)
 	int expected = 0;
 	if (!atomic_compare_exchange_strong(&started, &expected, 1))
 		return;
+	if (atomic_load(&shim_active)) {
+		/* Every library is loaded now: the layout can be resolved. */
+		char err[600];
+		state_init(shim_cfg.layout);
+		snprintf(start_warning, sizeof start_warning, "%s", state_error());
+		if (state_layout() != NULL && capture_init() != 0)
+			snprintf(start_warning, sizeof start_warning, "capture: "
+			    "out of memory");
+		else if (state_layout() != NULL && shim_cfg.trace[0] &&
+		    record_open(shim_cfg.trace, shim_cfg.keyframe, err,
+		    sizeof err) != 0) {
+			hlog("HOOK_TRACE: %s", err);
+			snprintf(start_warning, sizeof start_warning, "%s", err);
+		}
+	}
 	if (atomic_load(&shim_active) && ctl_start() != 0)
 		config_error("%s", "could not start the control thread");
 	handshake();
@@ -232,8 +271,10 @@ atfork_child(void)
 static void
 shim_exit(void)
 {
-	if (atomic_load(&shim_active))
+	if (atomic_load(&shim_active)) {
+		record_flush_at_exit();
 		ctl_unlink();
+	}
 }
 
 __attribute__((constructor)) static void

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#define GAMEHOOK_VERSION "0.2.0"
+
 #define SHIM_TLS __thread __attribute__((tls_model("initial-exec")))
 
 #define likely(x) __builtin_expect(!!(x), 1)
@@ -38,6 +40,9 @@ struct shim_config {
 	char listen[256];           /* HOOK_LISTEN: HOST:PORT, "" for none */
 	char token[256];            /* HOOK_TOKEN, required with HOOK_LISTEN */
 	char listen_bound[300];     /* where TCP really listens */
+	char layout[512];           /* HOOK_LAYOUT, "" for the raw default */
+	char trace[512];            /* HOOK_TRACE, "" for none */
+	unsigned keyframe;          /* HOOK_KEYFRAME */
 };
 
 extern struct shim_config shim_cfg;

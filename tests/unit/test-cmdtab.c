@@ -99,6 +99,8 @@ ids_name_their_verbs(void)
 		[CMD_TYPE] = "type", [CMD_KEYBOARD] = "keyboard",
 		[CMD_SCREEN] = "screen", [CMD_QUIT] = "quit",
 		[CMD_DETACH] = "detach", [CMD_AUTH] = "auth",
+		[CMD_GET] = "get", [CMD_SET] = "set", [CMD_WATCH] = "watch",
+		[CMD_TRACE] = "trace",
 	};
 
 	for (int i = 0; i < CMD_COUNT; i++) {
@@ -109,6 +111,7 @@ ids_name_their_verbs(void)
 		CHECK_EQ_STR(cmd_table[i].name, want[i]);
 	}
 	CHECK(cmd_table[CMD_TYPE].rest_of_line);
+	CHECK(cmd_table[CMD_SET].rest_of_line);
 }
 
 static void

@@ -1,0 +1,491 @@
+/* Trace records (see trace.h): packing frames and headers with protobuf-c
+ * into rec.h envelopes, and reading them back into states. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+/* XXH3 inlined: no run-time dependency on libxxhash. */
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "trace.h"
+#include "trace.pb-c.h"
+
+typedef Gamehook__Trace__Frame PbFrame;
+typedef Gamehook__Trace__Delta PbDelta;
+typedef Gamehook__Trace__Input PbInput;
+typedef Gamehook__Trace__Header PbHeader;
+
+struct frame_msgs {
+	PbFrame f;
+	PbDelta d[TRACE_RUNS_MAX];
+	PbDelta *dp[TRACE_RUNS_MAX];
+	PbInput in[TRACE_INPUTS_MAX];
+	PbInput *inp[TRACE_INPUTS_MAX];
+};
+
+/* --- writer -------------------------------------------------------------- */
+
+static inline int
+block_equal(const uint8_t *a, const uint8_t *b)
+{
+	uint64_t x = 0;
+	for (int k = 0; k < 8; k++) {
+		uint64_t u, v;
+		memcpy(&u, a + 8 * k, 8);
+		memcpy(&v, b + 8 * k, 8);
+		x |= u ^ v;
+	}
+	return x == 0;
+}
+
+long
+trace_diff(const uint8_t *old, const uint8_t *cur, size_t size,
+    struct trace_run *runs, long max)
+{
+	size_t i = 0;
+	long n = 0;
+
+	for (;;) {
+		while (i + 64 <= size && block_equal(old + i, cur + i))
+			i += 64;
+		size_t stop = i + 64 < size ? i + 64 : size;
+		while (i < stop && old[i] == cur[i])
+			i++;
+		if (i >= size)
+			break;
+		if (i == stop)
+			continue;
+		size_t last = i, j = i + 1;
+		while (j < size && j - last <= TRACE_RUN_GAP) {
+			if (old[j] != cur[j])
+				last = j;
+			j++;
+		}
+		if (n == max)
+			return -1;
+		runs[n].off = (uint32_t)i;
+		runs[n].len = (uint32_t)(last - i + 1);
+		n++;
+		i = last + 1;
+	}
+	return n;
+}
+
+uint64_t
+trace_hash(const uint8_t *state, size_t size)
+{
+	return XXH3_64bits(state, size);
+}
+
+int
+trace_packer_init(struct trace_packer *p, size_t state_size)
+{
+	memset(p, 0, sizeof *p);
+	p->state_size = state_size;
+	p->proto_cap = state_size + (size_t)TRACE_RUNS_MAX * 24 +
+	    (size_t)TRACE_INPUTS_MAX * 200 + 4096;
+	p->proto = malloc(p->proto_cap);
+	p->msgs = calloc(1, sizeof(struct frame_msgs));
+	if (p->proto == NULL || p->msgs == NULL ||
+	    rec_packer_init(&p->rec, REC_LEVEL_DEFAULT) != 0) {
+		free(p->proto);
+		free(p->msgs);
+		p->proto = NULL;
+		p->msgs = NULL;
+		return -1;
+	}
+	struct frame_msgs *m = p->msgs;
+	for (int i = 0; i < TRACE_RUNS_MAX; i++) {
+		gamehook__trace__delta__init(&m->d[i]);
+		m->dp[i] = &m->d[i];
+	}
+	for (int i = 0; i < TRACE_INPUTS_MAX; i++) {
+		gamehook__trace__input__init(&m->in[i]);
+		m->inp[i] = &m->in[i];
+	}
+	return 0;
+}
+
+void
+trace_packer_free(struct trace_packer *p)
+{
+	if (p->proto == NULL)
+		return;
+	rec_packer_free(&p->rec);
+	free(p->proto);
+	free(p->msgs);
+	p->proto = NULL;
+	p->msgs = NULL;
+}
+
+size_t
+trace_record_bound(const struct trace_packer *p)
+{
+	return rec_bound(p->proto_cap);
+}
+
+size_t
+trace_pack_header(struct trace_packer *p, const struct trace_header_info *h,
+    void *out, size_t cap)
+{
+	PbHeader m = GAMEHOOK__TRACE__HEADER__INIT;
+
+	m.has_format_version = 1;
+	m.format_version = TRACE_FORMAT_VERSION;
+	m.exe = (char *)h->exe;
+	m.build_id = (char *)h->build_id;
+	m.layout_json = (char *)h->layout_json;
+	m.layout_source = (char *)h->layout_source;
+	m.has_keyframe_interval = 1;
+	m.keyframe_interval = h->keyframe_interval;
+	m.has_seeded = 1;
+	m.seeded = h->seeded;
+	m.has_seed = h->seeded;
+	m.seed = h->seed;
+	m.has_clock_rate = 1;
+	m.clock_rate = h->clock_rate;
+	m.has_start_frame = 1;
+	m.start_frame = h->start_frame;
+	m.has_start_vtime_ns = 1;
+	m.start_vtime_ns = h->start_vtime_ns;
+	m.has_start_unix_ns = 1;
+	m.start_unix_ns = h->start_unix_ns;
+	m.gamehook_version = (char *)h->version;
+	m.has_state_size = 1;
+	m.state_size = h->state_size;
+	m.has_pid = 1;
+	m.pid = h->pid;
+	size_t len = gamehook__trace__header__get_packed_size(&m);
+	uint8_t *buf = malloc(len ? len : 1);
+	if (buf == NULL)
+		return 0;
+	gamehook__trace__header__pack(&m, buf);
+	size_t n = rec_pack(&p->rec, REC_HEADER, 0, h->start_frame, buf, len,
+	    out, cap);
+	free(buf);
+	return n;
+}
+
+size_t
+trace_pack_frame(struct trace_packer *p, int64_t frame, int64_t vtime,
+    int keyframe, const uint8_t *state, const struct trace_run *runs,
+    long nruns, const uint32_t *unreadable, int nunreadable,
+    const struct trace_input *inputs, int ninputs, void *out, size_t cap)
+{
+	struct frame_msgs *m = p->msgs;
+	PbFrame *f = &m->f;
+
+	if (nruns > TRACE_RUNS_MAX || ninputs > TRACE_INPUTS_MAX)
+		return 0;
+	gamehook__trace__frame__init(f);
+	f->has_frame = 1;
+	f->frame = frame;
+	f->has_vtime_ns = 1;
+	f->vtime_ns = vtime;
+	f->has_keyframe = 1;
+	f->keyframe = keyframe != 0;
+	f->has_state_hash = 1;
+	f->state_hash = trace_hash(state, p->state_size);
+	if (keyframe) {
+		f->has_full = 1;
+		f->full.data = (uint8_t *)state;
+		f->full.len = p->state_size;
+	} else {
+		for (long i = 0; i < nruns; i++) {
+			m->d[i].has_offset = 1;
+			m->d[i].offset = runs[i].off;
+			m->d[i].has_data = 1;
+			m->d[i].data.data = (uint8_t *)state + runs[i].off;
+			m->d[i].data.len = runs[i].len;
+		}
+		f->n_deltas = (size_t)nruns;
+		f->deltas = m->dp;
+	}
+	f->n_unreadable = (size_t)nunreadable;
+	f->unreadable = (uint32_t *)unreadable;
+	for (int i = 0; i < ninputs; i++) {
+		PbInput *in = &m->in[i];
+		const struct trace_input *s = &inputs[i];
+		gamehook__trace__input__init(in);
+		in->has_kind = 1;
+		in->kind = (Gamehook__Trace__Input__Kind)s->kind;
+		in->has_code = s->kind <= TI_KEYUP;
+		in->code = s->code;
+		in->name = (char *)s->name;
+		in->value = s->value[0] ? (char *)s->value : NULL;
+		in->has_seq = s->seqlen > 0;
+		in->seq.data = (uint8_t *)s->seq;
+		in->seq.len = s->seqlen;
+	}
+	f->n_inputs = (size_t)ninputs;
+	f->inputs = m->inp;
+	size_t len = gamehook__trace__frame__get_packed_size(f);
+	if (len > p->proto_cap)
+		return 0;
+	gamehook__trace__frame__pack(f, p->proto);
+	return rec_pack(&p->rec, REC_FRAME, keyframe ? REC_KEYFRAME : 0, frame,
+	    p->proto, len, out, cap);
+}
+
+/* --- reader -------------------------------------------------------------- */
+
+static int
+take_header(struct trace_reader *t, const struct rec *r, char *err,
+    size_t errlen)
+{
+	PbHeader *h = gamehook__trace__header__unpack(NULL, r->data_len, r->data);
+	if (h == NULL) {
+		snprintf(err, errlen, "header at offset %llu does not decode",
+		    (unsigned long long)r->offset);
+		return -1;
+	}
+	struct layout *l = NULL;
+	if (h->layout_json != NULL) {
+		l = layout_parse(h->layout_json, strlen(h->layout_json),
+		    h->layout_source ? h->layout_source : "(trace)", t->layout_err,
+		    sizeof t->layout_err);
+	}
+	if (l == NULL || !h->has_state_size || l->blob_size != h->state_size) {
+		snprintf(err, errlen, "the trace's layout is unusable: %s",
+		    l == NULL ? (h->layout_json ? t->layout_err : "none") :
+		    "its size disagrees with the header's");
+		layout_free(l);
+		gamehook__trace__header__free_unpacked(h, NULL);
+		return -1;
+	}
+	uint8_t *st = calloc(1, l->blob_size ? l->blob_size : 1);
+	uint8_t *un = calloc(1, (size_t)l->nfields);
+	if (st == NULL || un == NULL) {
+		free(st);
+		free(un);
+		layout_free(l);
+		gamehook__trace__header__free_unpacked(h, NULL);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (t->header)
+		gamehook__trace__header__free_unpacked(t->header, NULL);
+	layout_free(t->layout);
+	free(t->state);
+	free(t->unreadable);
+	t->header = h;
+	t->layout = l;
+	t->state = st;
+	t->unreadable = un;
+	t->state_size = l->blob_size;
+	t->state_ok = 0;
+	t->last_frame = -1;
+	return 0;
+}
+
+struct trace_reader *
+trace_open(int fd, char *err, size_t errlen)
+{
+	struct trace_reader *t = calloc(1, sizeof *t);
+	struct rec r;
+
+	if (t == NULL || (t->rr = rec_reader_open(fd)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		free(t);
+		return NULL;
+	}
+	t->last_frame = -1;
+	for (;;) {
+		enum rec_status s = rec_next(t->rr, &r);
+		if (s == REC_OK && r.kind == REC_HEADER) {
+			if (take_header(t, &r, err, errlen) != 0)
+				break;
+			return t;
+		}
+		if (s == REC_OK && r.kind == REC_FRAME) {
+			snprintf(err, errlen, "no trace header: the stream starts "
+			    "with frame %lld", (long long)r.frame);
+			break;
+		}
+		if (s == REC_END) {
+			snprintf(err, errlen, "empty: no trace header");
+			break;
+		}
+		if (s == REC_TRUNCATED || s == REC_IOERR) {
+			snprintf(err, errlen, "no trace header: %s", r.why);
+			break;
+		}
+		if (s == REC_DAMAGED)
+			t->damaged++;
+	}
+	trace_close(t);
+	return NULL;
+}
+
+void
+trace_close(struct trace_reader *t)
+{
+	if (t == NULL)
+		return;
+	if (t->frame_msg)
+		gamehook__trace__frame__free_unpacked(t->frame_msg, NULL);
+	if (t->header)
+		gamehook__trace__header__free_unpacked(t->header, NULL);
+	rec_reader_close(t->rr);
+	layout_free(t->layout);
+	free(t->state);
+	free(t->unreadable);
+	free(t);
+}
+
+/* Apply frame F to the state; returns 0, or -1 with t->why set. */
+static int
+apply(struct trace_reader *t, const PbFrame *f)
+{
+	if (f->keyframe) {
+		if (!f->has_full || f->full.len != t->state_size) {
+			snprintf(t->why, sizeof t->why, "frame %lld: keyframe of %zu "
+			    "bytes, the state has %zu", (long long)f->frame,
+			    f->has_full ? f->full.len : 0, t->state_size);
+			return -1;
+		}
+		memcpy(t->state, f->full.data, t->state_size);
+	} else {
+		if (!t->state_ok || t->last_frame != f->frame - 1) {
+			snprintf(t->why, sizeof t->why, "frame %lld: a delta "
+			    "without frame %lld; lost until the next keyframe",
+			    (long long)f->frame, (long long)f->frame - 1);
+			return -1;
+		}
+		for (size_t i = 0; i < f->n_deltas; i++) {
+			const PbDelta *d = f->deltas[i];
+			if (d->offset > t->state_size ||
+			    d->data.len > t->state_size - d->offset) {
+				snprintf(t->why, sizeof t->why, "frame %lld: a delta "
+				    "at %u+%zu is outside the %zu-byte state",
+				    (long long)f->frame, d->offset, d->data.len,
+				    t->state_size);
+				return -1;
+			}
+			memcpy(t->state + d->offset, d->data.data, d->data.len);
+		}
+	}
+	if (f->has_state_hash &&
+	    f->state_hash != trace_hash(t->state, t->state_size)) {
+		snprintf(t->why, sizeof t->why, "frame %lld: the state's hash "
+		    "does not match", (long long)f->frame);
+		return -1;
+	}
+	memset(t->unreadable, 0, (size_t)t->layout->nfields);
+	for (size_t i = 0; i < f->n_unreadable; i++)
+		if (f->unreadable[i] < (uint32_t)t->layout->nfields)
+			t->unreadable[f->unreadable[i]] = 1;
+	return 0;
+}
+
+enum trace_ev
+trace_next(struct trace_reader *t)
+{
+	struct rec r;
+	char err[256];
+
+	for (;;) {
+		enum rec_status s = rec_next(t->rr, &r);
+		t->offset = r.offset;
+		t->why[0] = '\0';
+		switch (s) {
+		case REC_END:
+			return TEV_END;
+		case REC_IOERR:
+			snprintf(t->why, sizeof t->why, "%s", r.why);
+			return TEV_ERROR;
+		case REC_DAMAGED:
+		case REC_TRUNCATED:
+			t->damaged++;
+			t->state_ok = 0;
+			snprintf(t->why, sizeof t->why, "%s", r.why);
+			return TEV_DAMAGE;
+		case REC_OK:
+			break;
+		}
+		if (r.kind == REC_HEADER) {
+			/* Recording started again: a new header, a new state. */
+			if (take_header(t, &r, err, sizeof err) != 0) {
+				snprintf(t->why, sizeof t->why, "%s", err);
+				return TEV_ERROR;
+			}
+			continue;
+		}
+		if (r.kind != REC_FRAME)
+			continue;   /* a kind from a later version */
+		if (t->frame_msg)
+			gamehook__trace__frame__free_unpacked(t->frame_msg, NULL);
+		PbFrame *f = gamehook__trace__frame__unpack(NULL, r.data_len, r.data);
+		t->frame_msg = f;
+		t->payload_len = r.payload_len;
+		t->data_len = r.data_len;
+		if (f == NULL) {
+			t->damaged++;
+			t->state_ok = 0;
+			snprintf(t->why, sizeof t->why, "frame %lld: the record does "
+			    "not decode as a Frame", (long long)r.frame);
+			return TEV_DAMAGE;
+		}
+		t->frame = f->frame;
+		t->vtime_ns = f->vtime_ns;
+		t->keyframe = f->keyframe;
+		t->frames++;
+		t->keyframes += f->keyframe != 0;
+		t->bytes_payload += r.payload_len;
+		t->bytes_data += r.data_len;
+		if (apply(t, f) != 0) {
+			t->state_ok = 0;
+			t->lost++;
+		} else {
+			t->state_ok = 1;
+			t->last_frame = f->frame;
+		}
+		return TEV_FRAME;
+	}
+}
+
+const char *
+trace_exe(const struct trace_reader *t)
+{
+	const PbHeader *h = t->header;
+	return h->exe ? h->exe : "";
+}
+
+const char *
+trace_build_id(const struct trace_reader *t)
+{
+	const PbHeader *h = t->header;
+	return h->build_id ? h->build_id : "";
+}
+
+uint32_t
+trace_keyframe_interval(const struct trace_reader *t)
+{
+	const PbHeader *h = t->header;
+	return h->keyframe_interval;
+}
+
+int
+trace_ninputs(const struct trace_reader *t)
+{
+	const PbFrame *f = t->frame_msg;
+	return f ? (int)f->n_inputs : 0;
+}
+
+const struct trace_input *
+trace_input(const struct trace_reader *t, int i, struct trace_input *buf)
+{
+	const PbFrame *f = t->frame_msg;
+	const PbInput *in = f->inputs[i];
+
+	memset(buf, 0, sizeof *buf);
+	buf->kind = in->has_kind ? (int)in->kind : 0;
+	buf->code = in->code;
+	snprintf(buf->name, sizeof buf->name, "%s", in->name ? in->name : "");
+	snprintf(buf->value, sizeof buf->value, "%s", in->value ? in->value : "");
+	buf->seqlen = (uint8_t)(in->seq.len < sizeof buf->seq ? in->seq.len :
+	    sizeof buf->seq);
+	if (buf->seqlen)
+		memcpy(buf->seq, in->seq.data, buf->seqlen);
+	return buf;
+}

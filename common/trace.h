@@ -1,0 +1,130 @@
+/* Traces (schema/FORMAT.md): the records of schema/trace.proto inside the
+ * envelopes of rec.h. The writer's half runs in the game without
+ * allocating once set up; the reader's half rebuilds each frame's state
+ * from keyframes and deltas and reports damage. */
+#ifndef GH_TRACE_H
+#define GH_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "layout.h"
+#include "rec.h"
+
+#define TRACE_FORMAT_VERSION 1
+#define TRACE_KEYFRAME_DEFAULT 120
+/* Changed bytes closer than this are sent as one run. */
+#define TRACE_RUN_GAP 16
+/* More runs than this in a frame: record a keyframe instead. */
+#define TRACE_RUNS_MAX 8192
+#define TRACE_INPUTS_MAX 256
+
+struct trace_run {
+	uint32_t off, len;
+};
+
+enum trace_input_kind { TI_KEY = 1, TI_KEYDOWN, TI_KEYUP, TI_SET, TI_SPEED };
+
+struct trace_input {
+	int kind;               /* enum trace_input_kind */
+	int code;               /* curses key code */
+	char name[64];          /* key name, or the field of a set */
+	char value[64];         /* a set's value, a speed */
+	uint8_t seq[16];        /* the key's terminal bytes */
+	uint8_t seqlen;
+};
+
+struct trace_header_info {
+	const char *exe, *build_id, *layout_json, *layout_source, *version;
+	uint32_t keyframe_interval, state_size;
+	int seeded;
+	uint64_t seed;
+	double clock_rate;
+	int64_t start_frame, start_vtime_ns, start_unix_ns;
+	int pid;
+};
+
+/* --- writer --- */
+
+/* Differences between OLD and NEW (SIZE bytes) as runs, merged across
+ * gaps under TRACE_RUN_GAP. Returns the number of runs, or -1 when there
+ * are more than MAX. */
+long trace_diff(const uint8_t *old, const uint8_t *cur, size_t size,
+    struct trace_run *runs, long max);
+
+uint64_t trace_hash(const uint8_t *state, size_t size);
+
+/* Scratch for packing frames without allocating: sized once for a state
+ * of SIZE bytes. */
+struct trace_packer {
+	struct rec_packer rec;
+	size_t state_size;
+	uint8_t *proto;         /* serialized protobuf */
+	size_t proto_cap;
+	void *msgs;             /* protobuf-c message structs */
+};
+int trace_packer_init(struct trace_packer *p, size_t state_size);
+void trace_packer_free(struct trace_packer *p);
+/* Worst-case size of one packed record for this packer. */
+size_t trace_record_bound(const struct trace_packer *p);
+
+/* A header record into OUT; returns its size, 0 on error. May allocate
+ * (it is written once). */
+size_t trace_pack_header(struct trace_packer *p,
+    const struct trace_header_info *h, void *out, size_t cap);
+
+/* A frame record: the full STATE when KEYFRAME, else RUNS of it. */
+size_t trace_pack_frame(struct trace_packer *p, int64_t frame, int64_t vtime,
+    int keyframe, const uint8_t *state, const struct trace_run *runs,
+    long nruns, const uint32_t *unreadable, int nunreadable,
+    const struct trace_input *inputs, int ninputs, void *out, size_t cap);
+
+/* --- reader --- */
+
+enum trace_ev {
+	TEV_FRAME,      /* a frame, with its state when state_ok */
+	TEV_DAMAGE,     /* a damaged or truncated record, or lost frames */
+	TEV_END,
+	TEV_ERROR,      /* cannot go on (no header, read error) */
+};
+
+struct trace_reader {
+	struct rec_reader *rr;
+	struct layout *layout;
+	char layout_err[512];
+	void *header;           /* Gamehook__Trace__Header * */
+	uint8_t *state;         /* the state of the last frame */
+	size_t state_size;
+	uint8_t *unreadable;    /* per field, this frame */
+	int state_ok;           /* STATE is this frame's */
+	int64_t last_frame;     /* last frame whose state we hold, or -1 */
+	void *frame_msg;        /* Gamehook__Trace__Frame * of this frame */
+	/* this event */
+	int64_t frame, vtime_ns;
+	int keyframe;
+	uint64_t offset;        /* of the record */
+	size_t payload_len, data_len;
+	char why[256];
+	/* totals */
+	uint64_t frames, keyframes, damaged, lost, bytes_payload, bytes_data;
+};
+
+/* Open over FD and read the header. Returns NULL with ERR set when the
+ * stream does not start with a trace header (damage before it is
+ * skipped). */
+struct trace_reader *trace_open(int fd, char *err, size_t errlen);
+void trace_close(struct trace_reader *t);
+/* The next event. For TEV_FRAME, state_ok says whether t->state holds the
+ * frame's state (a delta after damage does not, until a keyframe). */
+enum trace_ev trace_next(struct trace_reader *t);
+
+/* Header accessors. */
+const char *trace_exe(const struct trace_reader *t);
+const char *trace_build_id(const struct trace_reader *t);
+uint32_t trace_keyframe_interval(const struct trace_reader *t);
+/* The frame's inputs, as protobuf-c structs: count, and the I-th. */
+int trace_ninputs(const struct trace_reader *t);
+const struct trace_input *trace_input(const struct trace_reader *t, int i,
+    struct trace_input *buf);
+
+#endif

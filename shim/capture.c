@@ -1,0 +1,152 @@
+/* Capture at frame boundaries (see capture.h). */
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "capture.h"
+#include "frame.h"
+#include "log.h"
+#include "record.h"
+#include "ring.h"
+#include "state.h"
+#include "vclock.h"
+
+#define INLOG 4096
+
+_Atomic int capture_want;
+
+static struct {
+	int ready;
+	uint8_t *blob;             /* the state at the last capture */
+	uint8_t *unread;
+	struct trace_run *runs;
+	size_t size;
+	int nfields;
+	_Atomic int watchers;
+	struct ring watch;
+	/* inputs noted for the trace */
+	struct { int64_t frame; struct trace_input in; } *inlog;
+	_Atomic uint64_t in_head, in_tail;
+} cap;
+
+static void *
+map(size_t n)
+{
+	void *p = mmap(NULL, n ? n : 1, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+int
+capture_init(void)
+{
+	const struct layout *l = state_layout();
+	if (l == NULL)
+		return -1;
+	cap.size = l->blob_size;
+	cap.nfields = l->nfields;
+	cap.blob = map(cap.size);
+	cap.unread = map((size_t)l->nfields);
+	cap.runs = map(sizeof *cap.runs * TRACE_RUNS_MAX);
+	cap.inlog = map(sizeof *cap.inlog * INLOG);
+	/* Room for a few frames of watched state. */
+	size_t entry = 16 + (size_t)cap.nfields + cap.size;
+	if (cap.blob == NULL || cap.unread == NULL || cap.runs == NULL ||
+	    cap.inlog == NULL || ring_init(&cap.watch, 8 * (entry + 64)) != 0) {
+		hlog("capture: out of memory for a %zu-byte state", cap.size);
+		return -1;
+	}
+	cap.ready = 1;
+	return 0;
+}
+
+const uint8_t *
+capture_state(void)
+{
+	return cap.blob;
+}
+
+void
+capture_update_want(void)
+{
+	atomic_store(&capture_want, cap.ready && (record_active() ||
+	    atomic_load(&cap.watchers) > 0));
+}
+
+void
+capture_boundary(int64_t f)
+{
+	long n = state_sync(cap.blob, cap.unread, cap.runs, TRACE_RUNS_MAX);
+	int64_t vt = vclock_now();
+
+	record_frame(f, vt, cap.blob, cap.unread, cap.runs, n);
+	if (atomic_load(&cap.watchers) == 0)
+		return;
+	size_t len = 16 + (size_t)cap.nfields + cap.size;
+	uint8_t *e = ring_reserve(&cap.watch, len);
+	if (e == NULL)
+		return;
+	memcpy(e, &f, 8);
+	memcpy(e + 8, &vt, 8);
+	memcpy(e + 16, cap.unread, (size_t)cap.nfields);
+	memcpy(e + 16 + cap.nfields, cap.blob, cap.size);
+	ring_commit(&cap.watch, len);
+	frame_wake_ctl();
+}
+
+void
+capture_watchers(int delta)
+{
+	atomic_fetch_add(&cap.watchers, delta);
+	capture_update_want();
+}
+
+void
+capture_watch_drain(void (*fn)(int64_t f, int64_t vtime,
+    const uint8_t *blob, const uint8_t *unreadable))
+{
+	const uint8_t *e;
+	size_t len;
+
+	if (!cap.ready)
+		return;
+	while ((e = ring_peek(&cap.watch, &len, 0)) != NULL) {
+		int64_t f, vt;
+		memcpy(&f, e, 8);
+		memcpy(&vt, e + 8, 8);
+		if (atomic_load(&cap.watchers) > 0)
+			fn(f, vt, e + 16 + cap.nfields, e + 16);
+		ring_release(&cap.watch);
+	}
+}
+
+void
+capture_note_input(int64_t frame, const struct trace_input *in)
+{
+	if (!cap.ready || !record_active())
+		return;
+	uint64_t h = atomic_load_explicit(&cap.in_head, memory_order_relaxed);
+	if (h - atomic_load_explicit(&cap.in_tail, memory_order_acquire) >= INLOG) {
+		hlog("trace: input log full; an input of frame %lld is not "
+		    "recorded", (long long)frame);
+		return;
+	}
+	cap.inlog[h % INLOG].frame = frame;
+	cap.inlog[h % INLOG].in = *in;
+	atomic_store_explicit(&cap.in_head, h + 1, memory_order_release);
+}
+
+int
+capture_take_inputs(int64_t f, struct trace_input *out, int max)
+{
+	int n = 0;
+	uint64_t t = atomic_load_explicit(&cap.in_tail, memory_order_relaxed);
+	uint64_t h = atomic_load_explicit(&cap.in_head, memory_order_acquire);
+
+	while (t != h && n < max && cap.inlog[t % INLOG].frame <= f) {
+		out[n++] = cap.inlog[t % INLOG].in;
+		t++;
+	}
+	atomic_store_explicit(&cap.in_tail, t, memory_order_release);
+	return n;
+}

@@ -1,0 +1,445 @@
+/* The state commands: `get`, `set`, `watch` and `trace`. Reading and
+ * writing the game happens on the frame thread, at a boundary (or at once
+ * while the game is stopped); JSON is made here, on the control thread. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/layout.h"
+#include "capture.h"
+#include "ctl-client.h"
+#include "frame.h"
+#include "record.h"
+#include "shim.h"
+#include "state.h"
+
+/* Filled on the frame thread by a request, read here once it is done. */
+static struct {
+	uint8_t *blob;
+	uint8_t *unread;
+	int64_t frame;
+	int rc;
+	char err[512];
+	char field[TP_LINE_MAX];
+	char value[TP_LINE_MAX];
+} req;
+
+static char *json;
+static size_t json_cap;
+
+static int
+need_layout(struct client *c)
+{
+	if (state_layout() != NULL)
+		return 0;
+	ctl_err(c, "layout", "no layout loaded: %s", state_error());
+	return -1;
+}
+
+static int
+check_paths(struct client *c, int argc, char **argv)
+{
+	char err[512];
+	for (int i = 1; i < argc; i++) {
+		if (layout_check_path(state_layout(), argv[i], err, sizeof err) != 0) {
+			ctl_err(c, "field", "%s", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ARGV[1..] joined by spaces, for the request or the watch. */
+static char *
+join(int argc, char **argv)
+{
+	size_t n = 1;
+	for (int i = 1; i < argc; i++)
+		n += strlen(argv[i]) + 1;
+	char *s = malloc(n);
+	if (s == NULL)
+		return NULL;
+	s[0] = '\0';
+	for (int i = 1; i < argc; i++) {
+		if (i > 1)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+static int
+get_blob(void)
+{
+	const struct layout *l = state_layout();
+	if (req.blob == NULL) {
+		req.blob = calloc(1, l->blob_size ? l->blob_size : 1);
+		req.unread = calloc(1, (size_t)l->nfields);
+	}
+	return req.blob != NULL && req.unread != NULL ? 0 : -1;
+}
+
+/* Render into the growing buffer `json`, from offset AT. Returns the end,
+ * or -1 with ERR set. */
+static long
+render(size_t at, const uint8_t *blob, const uint8_t *unread,
+    const char *path, char *err, size_t errlen)
+{
+	for (;;) {
+		long n = layout_json(state_layout(), blob, unread, path,
+		    json ? json + at : NULL, json ? json_cap - at : 0, err, errlen);
+		if (n < 0)
+			return -1;
+		if (json != NULL && at + (size_t)n < json_cap)
+			return (long)(at + (size_t)n);
+		size_t cap = json_cap ? json_cap : 65536;
+		while (cap <= at + (size_t)n + 64)
+			cap *= 2;
+		char *p = realloc(json, cap);
+		if (p == NULL) {
+			snprintf(err, errlen, "out of memory for %ld bytes", n);
+			return -1;
+		}
+		json = p;
+		json_cap = cap;
+	}
+}
+
+/* Append S to the buffer at *AT. */
+static int
+append(size_t *at, const char *s)
+{
+	size_t n = strlen(s);
+	if (json == NULL || *at + n + 1 >= json_cap) {
+		size_t cap = json_cap ? json_cap : 65536;
+		while (cap <= *at + n + 1)
+			cap *= 2;
+		char *p = realloc(json, cap);
+		if (p == NULL)
+			return -1;
+		json = p;
+		json_cap = cap;
+	}
+	memcpy(json + *at, s, n + 1);
+	*at += n;
+	return 0;
+}
+
+/* The values of the space-separated PATHS ("" for the whole state) as
+ * one JSON text at json[*AT...]: the state object, one value, or an object
+ * of path -> value. PREFIX opens an object ("{\"frame\":1,") when given. */
+static int
+render_paths(size_t *at, const char *paths, const uint8_t *blob,
+    const uint8_t *unread, const char *prefix, char *err, size_t errlen)
+{
+	long n;
+	if (paths[0] == '\0') {
+		/* The whole state (the caller adds any frame number). */
+		n = render(*at, blob, unread, NULL, err, errlen);
+		if (n < 0)
+			return -1;
+		*at = (size_t)n;
+		return 0;
+	}
+	int many = strchr(paths, ' ') != NULL || prefix != NULL;
+	if (many && append(at, prefix ? prefix : "{") != 0)
+		return -1;
+	const char *p = paths;
+	int first = 1;
+	while (*p) {
+		char one[TP_LINE_MAX];
+		size_t k = strcspn(p, " ");
+		snprintf(one, sizeof one, "%.*s", (int)k, p);
+		p += k + (p[k] == ' ');
+		if (many) {
+			size_t o = 0;
+			char key[TP_LINE_MAX + 8];
+			if (!first)
+				key[o++] = ',';
+			tp_json_str(key, sizeof key, &o, one, strlen(one));
+			key[o++] = ':';
+			key[o] = '\0';
+			if (append(at, key) != 0)
+				return -1;
+		}
+		first = 0;
+		n = render(*at, blob, unread, one, err, errlen);
+		if (n < 0) {
+			/* An index past this frame's count: say so, go on. */
+			if (!many)
+				return -1;
+			if (append(at, "null") != 0)
+				return -1;
+			continue;
+		}
+		*at = (size_t)n;
+	}
+	if (many && append(at, "}") != 0)
+		return -1;
+	return 0;
+}
+
+/* --- get ------------------------------------------------------------------- */
+
+static void
+get_run(void *arg)
+{
+	struct trace_run dummy[1];
+	(void)arg;
+	state_sync(req.blob, req.unread, dummy, 0);
+	req.frame = frame_current();
+}
+
+static void
+get_reply(struct client *c)
+{
+	char err[512];
+	size_t at = 0;
+
+	if (append(&at, "ok ") != 0 ||
+	    render_paths(&at, c->post_args ? c->post_args : "", req.blob,
+	    req.unread, NULL, err, sizeof err) != 0 || append(&at, "\n") != 0) {
+		ctl_err(c, "field", "%s", err);
+		return;
+	}
+	ctl_send(c, json, at);
+}
+
+void
+state_cmd_get(struct client *c, int argc, char **argv)
+{
+	if (need_layout(c) != 0 || check_paths(c, argc, argv) != 0)
+		return;
+	if (get_blob() != 0) {
+		ctl_err(c, "memory", "out of memory");
+		return;
+	}
+	free(c->post_args);
+	c->post_args = join(argc, argv);
+	cmd_post_request(c, get_run, get_reply);
+}
+
+/* --- set ------------------------------------------------------------------- */
+
+/* Split "FIELD VALUE" into req.field and req.value. */
+static int
+split_set(const char *rest)
+{
+	size_t k = strcspn(rest, " ");
+	if (rest[k] == '\0' || k >= sizeof req.field)
+		return -1;
+	snprintf(req.field, sizeof req.field, "%.*s", (int)k, rest);
+	rest += k;
+	while (*rest == ' ')
+		rest++;
+	snprintf(req.value, sizeof req.value, "%s", rest);
+	return req.value[0] ? 0 : -1;
+}
+
+static void
+set_run(void *arg)
+{
+	const struct layout *l = state_layout();
+	struct trace_run dummy[1];
+	struct lt_place p;
+	uint8_t val[4096];
+
+	req.rc = -1;
+	if (split_set(arg) != 0) {
+		snprintf(req.err, sizeof req.err, "usage: set FIELD VALUE");
+		return;
+	}
+	state_sync(req.blob, req.unread, dummy, 0);
+	req.frame = frame_current();
+	if (layout_place(l, req.field, req.blob, &p, req.err, sizeof req.err) != 0)
+		return;
+	if (p.type->size > sizeof val) {
+		snprintf(req.err, sizeof req.err, "%s: over %zu bytes", req.field,
+		    sizeof val);
+		return;
+	}
+	if (layout_encode(p.type, req.value, val, req.err, sizeof req.err) != 0)
+		return;
+	if (req.unread[p.field]) {
+		snprintf(req.err, sizeof req.err, "%s: unreadable now",
+		    l->fields[p.field].name);
+		return;
+	}
+	req.rc = state_write(&p, val, p.type->size, req.err, sizeof req.err);
+}
+
+static void
+set_reply(struct client *c)
+{
+	if (req.rc != 0) {
+		ctl_err(c, "set", "%s", req.err);
+		return;
+	}
+	struct trace_input in = { .kind = TI_SET };
+	snprintf(in.name, sizeof in.name, "%s", req.field);
+	snprintf(in.value, sizeof in.value, "%s", req.value);
+	capture_note_input(req.frame + 1, &in);
+	ctl_ok(c, "%lld", (long long)req.frame);
+}
+
+void
+state_cmd_set(struct client *c, const char *rest)
+{
+	char err[512];
+	struct lt_place p;
+	uint8_t val[4096];
+
+	if (need_layout(c) != 0)
+		return;
+	if (get_blob() != 0) {
+		ctl_err(c, "memory", "out of memory");
+		return;
+	}
+	if (split_set(rest) != 0) {
+		ctl_err(c, "usage", "usage: set FIELD VALUE");
+		return;
+	}
+	/* Check what can be checked now; the frame thread checks again. */
+	if (layout_place(state_layout(), req.field, NULL, &p, err,
+	    sizeof err) != 0 || (p.type->size <= sizeof val &&
+	    layout_encode(p.type, req.value, val, err, sizeof err) != 0)) {
+		ctl_err(c, "field", "%s", err);
+		return;
+	}
+	free(c->post_args);
+	c->post_args = strdup(rest);
+	cmd_post_request(c, set_run, set_reply);
+}
+
+/* --- watch ----------------------------------------------------------------- */
+
+void
+state_cmd_watch(struct client *c, int argc, char **argv)
+{
+	if (need_layout(c) != 0 || check_paths(c, argc, argv) != 0)
+		return;
+	char *w = join(argc, argv);
+	if (w == NULL) {
+		ctl_err(c, "memory", "out of memory");
+		return;
+	}
+	if (c->watch == NULL)
+		capture_watchers(1);
+	free(c->watch);
+	c->watch = w;
+	ctl_ok(c, "watching from frame %lld", (long long)frame_current() + 1);
+}
+
+static void
+watch_one(int64_t f, int64_t vtime, const uint8_t *blob,
+    const uint8_t *unread)
+{
+	for (struct client *c = ctl.clients; c != NULL; c = c->next) {
+		if (c->watch == NULL || c->closing)
+			continue;
+		char prefix[80], err[512];
+		size_t at = 0;
+		snprintf(prefix, sizeof prefix, "{\"frame\":%lld,\"vtime_ns\":%lld,",
+		    (long long)f, (long long)vtime);
+		if (c->watch[0] == '\0') {
+			/* The whole state, its members beside the frame's. */
+			if (append(&at, prefix) != 0)
+				continue;
+			long n = render(at, blob, unread, NULL, err, sizeof err);
+			if (n < 0)
+				continue;
+			memmove(json + at, json + at + 1, (size_t)n - at);
+			at = (size_t)n - 1;
+		} else if (render_paths(&at, c->watch, blob, unread, prefix, err,
+		    sizeof err) != 0) {
+			continue;
+		}
+		if (append(&at, "\n") != 0)
+			continue;
+		ctl_send(c, json, at);
+		ctl_set_events(c);
+	}
+}
+
+void
+state_watch_drain(void)
+{
+	capture_watch_drain(watch_one);
+}
+
+/* --- trace ----------------------------------------------------------------- */
+
+/* On the frame thread: it is not inside record_frame now, so the
+ * recording can end (stop) or be replaced (start). */
+static void
+trace_fence(void *arg)
+{
+	if (strcmp(arg, "stop") == 0)
+		record_end();
+}
+
+static void
+trace_start_reply(struct client *c)
+{
+	char err[700];
+	const char *path = c->post_args + strlen("start ");
+
+	if (!record_active())
+		record_close(5000);   /* a trace that ended by itself */
+	if (record_open(path, shim_cfg.keyframe, err, sizeof err) != 0) {
+		ctl_err(c, "trace", "%s", err);
+		return;
+	}
+	ctl_ok(c, "recording to %s from frame %lld", path,
+	    (long long)frame_current() + 1);
+}
+
+static void
+trace_stop_reply(struct client *c)
+{
+	char desc[1024];
+	int stuck = record_close(5000) != 0;
+	record_describe(desc, sizeof desc);
+	if (stuck)
+		ctl_err(c, "trace", "the trace's reader stopped reading; "
+		    "abandoned: %s", desc);
+	else
+		ctl_ok(c, "%s", desc);
+}
+
+void
+state_cmd_trace(struct client *c, int argc, char **argv)
+{
+	if (need_layout(c) != 0)
+		return;
+	if (strcmp(argv[1], "start") == 0 && argc == 3) {
+		if (record_active()) {
+			ctl_err(c, "trace", "already recording (trace stop first)");
+			return;
+		}
+		free(c->post_args);
+		c->post_args = join(argc, argv);
+		cmd_post_request(c, trace_fence, trace_start_reply);
+	} else if (strcmp(argv[1], "stop") == 0 && argc == 2) {
+		if (record_idle()) {
+			ctl_err(c, "state", "not recording");
+			return;
+		}
+		free(c->post_args);
+		c->post_args = join(argc, argv);
+		cmd_post_request(c, trace_fence, trace_stop_reply);
+	} else {
+		ctl_err(c, "usage", "usage: trace start PATH | trace stop");
+	}
+}
+
+void
+cmd_client_gone(struct client *c)
+{
+	if (c->watch != NULL)
+		capture_watchers(-1);
+	free(c->watch);
+	free(c->post_args);
+	c->watch = NULL;
+	c->post_args = NULL;
+}

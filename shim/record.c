@@ -1,0 +1,373 @@
+/* Recording a trace (see record.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/textproto.h"
+#include "capture.h"
+#include "frame.h"
+#include "log.h"
+#include "real.h"
+#include "record.h"
+#include "ring.h"
+#include "shim.h"
+#include "state.h"
+#include "vclock.h"
+
+enum { R_IDLE, R_OPEN, R_ON, R_ENDED };
+
+static struct {
+	_Atomic int phase;
+	int fd;
+	int fifo_pending;           /* the writer opens the FIFO, blocking */
+	char dest[512];
+	struct ring ring;
+	struct trace_packer pk;
+	size_t bound;
+	uint8_t *hdr;               /* the header record, packed at open */
+	size_t hdr_len;
+	uint32_t interval;
+	int64_t last_key, last_frame, first_frame;
+	_Atomic uint64_t frames, keyframes, bytes_queued;
+	_Atomic uint64_t bytes_written;
+	pthread_t th;
+	_Atomic uint32_t done;      /* futex: the writer finished */
+	char werr[256];
+	uint32_t *unread_list;
+	struct trace_input inputs[TRACE_INPUTS_MAX];
+} rc = { .fd = -1 };
+
+int
+record_active(void)
+{
+	int ph = atomic_load_explicit(&rc.phase, memory_order_acquire);
+	return ph == R_OPEN || ph == R_ON;
+}
+
+int
+record_idle(void)
+{
+	return atomic_load(&rc.phase) == R_IDLE;
+}
+
+static int
+write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+		atomic_fetch_add(&rc.bytes_written, (uint64_t)w);
+	}
+	return 0;
+}
+
+static void *
+writer_main(void *arg)
+{
+	(void)arg;
+	tls_internal = 1;
+	if (rc.fifo_pending) {
+		rc.fd = open(rc.dest, O_WRONLY | O_CLOEXEC);
+		if (rc.fd < 0)
+			snprintf(rc.werr, sizeof rc.werr, "open %s: %s", rc.dest,
+			    strerror(errno));
+	}
+	for (;;) {
+		size_t len;
+		const uint8_t *e = rc.fd < 0 ? NULL : ring_peek(&rc.ring, &len, 1);
+		if (e == NULL)
+			break;
+		if (write_all(rc.fd, e, len) != 0) {
+			snprintf(rc.werr, sizeof rc.werr, "writing %s: %s", rc.dest,
+			    strerror(errno));
+			break;
+		}
+		ring_release(&rc.ring);
+	}
+	if (rc.werr[0]) {
+		hlog("trace: %s; recording stopped, the game goes on", rc.werr);
+		ring_close(&rc.ring);
+		atomic_store(&rc.phase, R_ENDED);
+		capture_update_want();
+	}
+	if (rc.fd >= 0)
+		close(rc.fd);
+	rc.fd = -1;
+	atomic_store(&rc.done, 1);
+	futex_wake(&rc.done, INT_MAX);
+	return NULL;
+}
+
+/* Open DEST for writing: 0, or -1 with ERR set. */
+static int
+open_dest(const char *dest, char *err, size_t errlen)
+{
+	struct stat sb;
+
+	rc.fifo_pending = 0;
+	if (strncmp(dest, "fd:", 3) == 0) {
+		char *end;
+		errno = 0;
+		long n = strtol(dest + 3, &end, 10);
+		int fl = errno || *end || n < 0 || n > INT_MAX ? -1 :
+		    fcntl((int)n, F_GETFL);
+		if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY) {
+			snprintf(err, errlen, "trace: %s is not a descriptor open "
+			    "for writing", dest);
+			return -1;
+		}
+		/* Ours from now on: not passed to the game's children. */
+		fcntl((int)n, F_SETFD, FD_CLOEXEC);
+		rc.fd = (int)n;
+		return 0;
+	}
+	if (stat(dest, &sb) == 0 && S_ISFIFO(sb.st_mode)) {
+		rc.fd = open(dest, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (rc.fd < 0 && errno == ENXIO) {
+			rc.fifo_pending = 1;    /* no reader yet: wait for one */
+			return 0;
+		}
+		if (rc.fd >= 0) {
+			fcntl(rc.fd, F_SETFL, fcntl(rc.fd, F_GETFL) & ~O_NONBLOCK);
+			return 0;
+		}
+	} else {
+		rc.fd = open(dest, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (rc.fd >= 0)
+			return 0;
+	}
+	snprintf(err, errlen, "trace: cannot open %s: %s", dest, strerror(errno));
+	return -1;
+}
+
+static void
+release(void)
+{
+	ring_free(&rc.ring);
+	trace_packer_free(&rc.pk);
+	free(rc.hdr);
+	rc.hdr = NULL;
+	free(rc.unread_list);
+	rc.unread_list = NULL;
+}
+
+int
+record_open(const char *dest, uint32_t interval, char *err, size_t errlen)
+{
+	const struct layout *l = state_layout();
+
+	if (l == NULL) {
+		snprintf(err, errlen, "no layout: %s", state_error());
+		return -1;
+	}
+	if (atomic_load(&rc.phase) != R_IDLE) {
+		snprintf(err, errlen, "already recording to %s (trace stop first)",
+		    rc.dest);
+		return -1;
+	}
+	snprintf(rc.dest, sizeof rc.dest, "%s", dest);
+	rc.werr[0] = '\0';
+	rc.interval = interval ? interval : TRACE_KEYFRAME_DEFAULT;
+	if (trace_packer_init(&rc.pk, l->blob_size) != 0) {
+		snprintf(err, errlen, "trace: out of memory");
+		return -1;
+	}
+	rc.bound = trace_record_bound(&rc.pk);
+	rc.unread_list = calloc((size_t)l->nfields, sizeof *rc.unread_list);
+	size_t hcap = rec_bound(strlen(l->json) + 4096 + strlen(shim_cfg.exe));
+	rc.hdr = malloc(hcap);
+	if (rc.unread_list == NULL || rc.hdr == NULL ||
+	    ring_init(&rc.ring, 3 * rc.bound + (1u << 20)) != 0) {
+		release();
+		snprintf(err, errlen, "trace: out of memory for a %zu-byte state",
+		    l->blob_size);
+		return -1;
+	}
+	struct timespec now;
+	real_clock_gettime(CLOCK_REALTIME, &now);
+	struct trace_header_info h = {
+		.exe = shim_cfg.exe, .build_id = shim_cfg.build_id,
+		.layout_json = l->json, .layout_source = l->source,
+		.version = GAMEHOOK_VERSION, .keyframe_interval = rc.interval,
+		.state_size = (uint32_t)l->blob_size,
+		.clock_rate = vclock_speed(),
+		.start_frame = frame_current() + 1, .start_vtime_ns = vclock_now(),
+		.start_unix_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec,
+		.pid = (int)getpid(),
+	};
+	rc.hdr_len = trace_pack_header(&rc.pk, &h, rc.hdr, hcap);
+	if (rc.hdr_len == 0 || open_dest(dest, err, errlen) != 0) {
+		if (rc.hdr_len == 0)
+			snprintf(err, errlen, "trace: cannot pack the header");
+		release();
+		return -1;
+	}
+	atomic_store(&rc.frames, 0);
+	atomic_store(&rc.keyframes, 0);
+	atomic_store(&rc.bytes_queued, 0);
+	atomic_store(&rc.bytes_written, 0);
+	atomic_store(&rc.done, 0);
+
+	/* The writer blocks every signal: a reader that went away makes its
+	 * write fail with EPIPE, and SIGPIPE stays pending on it, unseen. */
+	sigset_t all, old;
+	pthread_attr_t attr;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	int r = real_pthread_create(&rc.th, &attr, writer_main, NULL);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0) {
+		snprintf(err, errlen, "trace: cannot start the writer: %s",
+		    strerror(r));
+		if (rc.fd >= 0)
+			close(rc.fd);
+		rc.fd = -1;
+		release();
+		return -1;
+	}
+	pthread_setname_np(rc.th, "gamehook-rec");
+	hlog("trace: recording to %s%s, keyframe every %u frames", dest,
+	    rc.fifo_pending ? " (waiting for the FIFO's reader)" : "",
+	    rc.interval);
+	atomic_store_explicit(&rc.phase, R_OPEN, memory_order_release);
+	capture_update_want();
+	return 0;
+}
+
+void
+record_frame(int64_t f, int64_t vtime, const uint8_t *blob,
+    const uint8_t *unreadable, const struct trace_run *runs, long nruns)
+{
+	int ph = atomic_load_explicit(&rc.phase, memory_order_acquire);
+	if (ph != R_OPEN && ph != R_ON)
+		return;
+	int key = nruns < 0 || ph == R_OPEN || rc.last_frame != f - 1 ||
+	    f - rc.last_key >= rc.interval;
+	if (ph == R_OPEN) {
+		uint8_t *e = ring_reserve(&rc.ring, rc.hdr_len);
+		if (e == NULL)
+			goto ended;
+		memcpy(e, rc.hdr, rc.hdr_len);
+		ring_commit(&rc.ring, rc.hdr_len);
+		rc.first_frame = f;
+		atomic_store(&rc.phase, R_ON);
+	}
+	const struct layout *l = state_layout();
+	int nun = 0;
+	for (int i = 0; i < l->nfields; i++)
+		if (unreadable[i])
+			rc.unread_list[nun++] = (uint32_t)i;
+	int nin = capture_take_inputs(f, rc.inputs, TRACE_INPUTS_MAX);
+	uint8_t *out = ring_reserve(&rc.ring, rc.bound);
+	if (out == NULL)
+		goto ended;
+	size_t n = trace_pack_frame(&rc.pk, f, vtime, key, blob, runs,
+	    key ? 0 : nruns, rc.unread_list, nun, rc.inputs, nin, out, rc.bound);
+	if (n == 0) {
+		hlog("trace: frame %lld could not be packed; recording stopped",
+		    (long long)f);
+		record_end();
+		return;
+	}
+	ring_commit(&rc.ring, n);
+	if (key)
+		rc.last_key = f;
+	rc.last_frame = f;
+	atomic_fetch_add(&rc.frames, 1);
+	atomic_fetch_add(&rc.keyframes, (uint64_t)key);
+	atomic_fetch_add(&rc.bytes_queued, n);
+	return;
+ended:
+	atomic_store(&rc.phase, R_ENDED);
+	capture_update_want();
+}
+
+void
+record_end(void)
+{
+	int ph = atomic_load(&rc.phase);
+	if (ph == R_IDLE)
+		return;
+	atomic_store(&rc.phase, R_ENDED);
+	ring_close(&rc.ring);
+	capture_update_want();
+}
+
+int
+record_close(int ms)
+{
+	if (atomic_load(&rc.phase) == R_IDLE)
+		return 0;
+	record_end();
+	struct timespec slice = { 0, 10 * 1000 * 1000 };
+	for (int waited = 0; !atomic_load(&rc.done) && waited < ms; waited += 10)
+		futex_wait(&rc.done, 0, &slice);
+	int finished = atomic_load(&rc.done) != 0;
+	if (finished) {
+		pthread_join(rc.th, NULL);
+		release();
+	} else {
+		/* A consumer that stopped reading holds the writer in write():
+		 * leave it (and its ring) behind rather than hang. */
+		pthread_detach(rc.th);
+		hlog("trace: the writer for %s is stuck; left behind", rc.dest);
+		memset(&rc.ring, 0, sizeof rc.ring);
+		memset(&rc.pk, 0, sizeof rc.pk);
+		rc.hdr = NULL;
+		rc.unread_list = NULL;
+	}
+	hlog("trace: %s closed: %llu frames, %llu bytes", rc.dest,
+	    (unsigned long long)atomic_load(&rc.frames),
+	    (unsigned long long)atomic_load(&rc.bytes_written));
+	atomic_store(&rc.phase, R_IDLE);
+	return finished ? 0 : -1;
+}
+
+void
+record_describe(char *buf, size_t len)
+{
+	static const char *const names[] = { "off", "waiting", "recording",
+		"ended" };
+	int ph = atomic_load(&rc.phase);
+	size_t o = (size_t)snprintf(buf, len, "{\"state\":\"%s\",\"path\":",
+	    names[ph]);
+	tp_json_str(buf, len, &o, ph == R_IDLE ? "" : rc.dest,
+	    ph == R_IDLE ? 0 : strlen(rc.dest));
+	o += (size_t)snprintf(buf + o, len - o, ",\"frames\":%llu,"
+	    "\"keyframes\":%llu,\"bytes\":%llu,\"error\":",
+	    (unsigned long long)atomic_load(&rc.frames),
+	    (unsigned long long)atomic_load(&rc.keyframes),
+	    (unsigned long long)atomic_load(&rc.bytes_written));
+	const char *we = ph == R_IDLE ? "" : rc.werr;
+	tp_json_str(buf, len, &o, we, strlen(we));
+	snprintf(buf + o, len - o, "}");
+}
+
+void
+record_flush_at_exit(void)
+{
+	if (atomic_load(&rc.phase) == R_IDLE)
+		return;
+	record_end();
+	struct timespec slice = { 0, 10 * 1000 * 1000 };
+	for (int waited = 0; !atomic_load(&rc.done) && waited < 3000; waited += 10)
+		futex_wait(&rc.done, 0, &slice);
+}

@@ -1,0 +1,41 @@
+/* Recording a trace: HOOK_TRACE or `trace start` names where (a path, a
+ * FIFO, or fd:N); the frame thread packs each frame's record (header,
+ * keyframes, deltas) into a ring, and a writer thread with every signal
+ * blocked writes it out at once, so a killed game leaves every completed
+ * record readable. */
+#ifndef GH_RECORD_H
+#define GH_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/trace.h"
+
+/* Control thread (or start-up): open DEST and get ready; recording starts
+ * with a header and a keyframe at the next capture (or at record_begin).
+ * Returns 0, or -1 with ERR set. */
+int record_open(const char *dest, uint32_t keyframe_interval, char *err,
+    size_t errlen);
+/* Frame thread: begin now, at frame F (header and keyframe at the next
+ * record_frame). */
+int record_active(void);
+/* Frame thread: record frame F whose state BLOB was just brought up to
+ * date, NRUNS changes in RUNS (-1: too many, a keyframe is due). */
+void record_frame(int64_t f, int64_t vtime, const uint8_t *blob,
+    const uint8_t *unreadable, const struct trace_run *runs, long nruns);
+/* Frame thread: no more frames; the writer drains what is queued. */
+void record_end(void);
+/* Control thread: wait up to MS for the writer to finish, then release
+ * everything. Returns 0 when it finished, -1 when it had to be left
+ * behind (a consumer that stopped reading). */
+int record_close(int ms);
+
+/* True when nothing is recorded and nothing is left to close. */
+int record_idle(void);
+
+/* What the recording is doing, for `info` (JSON object into BUF). */
+void record_describe(char *buf, size_t len);
+/* At exit: let the writer put out what is queued (bounded wait). */
+void record_flush_at_exit(void);
+
+#endif

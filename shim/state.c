@@ -1,0 +1,190 @@
+/* The game's state (see state.h). Fields of the executable with no pointer
+ * chain are compared in place (their segment is mapped for the life of the
+ * process); everything else is read with process_vm_readv on ourselves,
+ * which reports a bad address instead of faulting. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "shim.h"
+#include "state.h"
+
+static struct {
+	struct layout *l;
+	char *json;
+	char err[1024];
+	uint8_t *tmp;               /* one field's bytes, read indirectly */
+	size_t tmp_size;
+	pid_t pid;
+} st;
+
+void
+state_init(const char *layout_path)
+{
+	char err[1024] = "";
+
+	st.pid = getpid();
+	if (layout_path != NULL && layout_path[0]) {
+		st.l = layout_load_file(layout_path, err, sizeof err);
+	} else {
+		char *raw = layout_raw_json(err, sizeof err);
+		if (raw != NULL)
+			st.l = layout_parse(raw, strlen(raw), "raw", err, sizeof err);
+		free(raw);
+	}
+	if (st.l != NULL && layout_resolve(st.l, shim_cfg.build_id, err,
+	    sizeof err) != 0) {
+		layout_free(st.l);
+		st.l = NULL;
+	}
+	if (st.l == NULL) {
+		snprintf(st.err, sizeof st.err, "%s", err[0] ? err :
+		    "layout: out of memory");
+		hlog("%s", st.err);
+		return;
+	}
+	size_t max = 8;
+	for (int i = 0; i < st.l->nfields; i++)
+		if (st.l->fields[i].extent > max)
+			max = st.l->fields[i].extent;
+	st.tmp_size = max;
+	st.tmp = mmap(NULL, max, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (st.tmp == MAP_FAILED) {
+		snprintf(st.err, sizeof st.err, "layout: no memory for %zu bytes",
+		    max);
+		layout_free(st.l);
+		st.l = NULL;
+		return;
+	}
+	hlog("layout %s: %d fields, %d values, %zu bytes of state",
+	    st.l->source, st.l->nfields, st.l->nleaves, st.l->blob_size);
+}
+
+const struct layout *
+state_layout(void)
+{
+	return st.l;
+}
+
+const char *
+state_error(void)
+{
+	return st.err;
+}
+
+const char *
+state_layout_json(void)
+{
+	return st.l ? st.l->json : "";
+}
+
+const char *
+state_layout_source(void)
+{
+	return st.l ? st.l->source : "";
+}
+
+/* Read N bytes at ADDR into DST; 0, or -1 when any of it is unreadable. */
+static int
+peek(void *dst, uintptr_t addr, size_t n)
+{
+	struct iovec local = { dst, n };
+	struct iovec remote = { (void *)addr, n };
+	return process_vm_readv(st.pid, &local, 1, &remote, 1, 0) == (ssize_t)n ?
+	    0 : -1;
+}
+
+/* Where field F's value is now: its address, or the end of its pointer
+ * chain. Returns 0, or -1 when a step leads nowhere. */
+static int
+locate(const struct lt_field *f, uintptr_t *at)
+{
+	uintptr_t a = f->addr;
+	for (int i = 0; i < f->npointers; i++) {
+		uintptr_t p;
+		if (peek(&p, a, sizeof p) != 0 || p == 0)
+			return -1;
+		a = p + (uintptr_t)f->pointers[i];
+	}
+	*at = a;
+	return 0;
+}
+
+long
+state_sync(uint8_t *blob, uint8_t *unreadable, struct trace_run *runs,
+    long max)
+{
+	const struct layout *l = st.l;
+	long n = 0;
+	int over = 0;
+
+	/* Counts first: counted arrays read them from the blob. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < l->nfields; i++) {
+			const struct lt_field *f = &l->fields[i];
+			if ((f->count_path != NULL) != pass)
+				continue;
+			size_t len = f->extent;
+			if (f->count_path != NULL)
+				len = (size_t)layout_count(l, i, blob) * f->type->size;
+			const uint8_t *src;
+			uintptr_t at;
+			int bad = 0;
+			if (f->npointers == 0 && f->module == NULL &&
+			    f->count_path == NULL) {
+				src = (const uint8_t *)f->addr;
+			} else {
+				bad = locate(f, &at) != 0 || (len &&
+				    peek(st.tmp, at, len) != 0);
+				if (bad)
+					len = 0;
+				memset(st.tmp + len, 0, f->extent - len);
+				src = st.tmp;
+			}
+			unreadable[i] = (uint8_t)bad;
+			uint8_t *dst = blob + f->blob_off;
+			long k = over ? -1 : trace_diff(dst, src, f->extent,
+			    runs + n, max - n);
+			if (k < 0) {
+				over = 1;
+				memcpy(dst, src, f->extent);
+				continue;
+			}
+			for (long j = 0; j < k; j++) {
+				memcpy(dst + runs[n + j].off, src + runs[n + j].off,
+				    runs[n + j].len);
+				runs[n + j].off += (uint32_t)f->blob_off;
+			}
+			n += k;
+		}
+	}
+	return over ? -1 : n;
+}
+
+int
+state_write(const struct lt_place *p, const uint8_t *val, size_t len,
+    char *err, size_t errlen)
+{
+	const struct lt_field *f = &st.l->fields[p->field];
+	uintptr_t at;
+
+	if (locate(f, &at) != 0) {
+		snprintf(err, errlen, "%s: its pointer chain leads nowhere now",
+		    f->name);
+		return -1;
+	}
+	struct iovec local = { (void *)val, len };
+	struct iovec remote = { (void *)(at + p->off), len };
+	if (process_vm_writev(st.pid, &local, 1, &remote, 1, 0) != (ssize_t)len) {
+		snprintf(err, errlen, "%s: cannot write there: %s", f->name,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
