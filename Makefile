@@ -50,7 +50,7 @@ GEN_PIC := $(B)/pic/gen/trace.pb-c.o
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 PROGS := $(B)/libhook.so $(B)/hookctl $(B)/demo-game $(B)/demo-game.stripped \
 	$(B)/demo-game.debug \
-	$(UNIT_BIN) $(B)/tests/worker-clock $(B)/tests/child-spawn \
+	$(UNIT_BIN) $(B)/tests/worker-clock $(B)/tests/child-spawn $(B)/tests/ptr-game \
 	$(B)/tests/stdin-game $(B)/tests/static-game $(B)/tests/libctor.so \
 	$(B)/bench-step
 

@@ -228,13 +228,14 @@ struct walk {
 	uint32_t col_n;
 	size_t col_stride;
 	int is_col;
+	size_t col_at;      /* where in the path the list's index would go */
 };
 
 static int
 walk_path(const struct layout *l, const char *path, const uint8_t *blob,
     struct walk *w, char *err, size_t errlen)
 {
-	char name[128];
+	char name[LT_NAME_MAX + 2];
 	const char *s = path;
 	size_t k = strcspn(s, ".[");
 
@@ -317,6 +318,7 @@ walk_path(const struct layout *l, const char *path, const uint8_t *blob,
 				return -1;
 			}
 			w->is_col = 1;
+			w->col_at = (size_t)(s - 1 - path);
 			w->col_n = w->n;
 			w->col_stride = w->type->size;
 			w->is_array = 0;
@@ -393,17 +395,31 @@ layout_place(const struct layout *l, const char *path, const uint8_t *blob,
 
 	if (walk_path(l, path, blob, &w, err, errlen) != 0)
 		return -1;
-	if (w.is_col || w.is_array || w.type->kind == LT_STRUCT) {
-		snprintf(err, errlen, "%s is %s; set one value (such as %s%s)",
-		    path, w.type->kind == LT_STRUCT && !w.is_array && !w.is_col ?
-		    "a struct" : "a list", path, w.is_array ? "[0]" :
-		    w.type->kind == LT_STRUCT ? ".<member>" : "");
+	if (w.is_col) {
+		snprintf(err, errlen, "%s is a list (one value per element); set "
+		    "one value, such as %.*s[0]%s", path, (int)w.col_at, path,
+		    path + w.col_at);
+		return -1;
+	}
+	if (w.is_array || w.type->kind == LT_STRUCT) {
+		snprintf(err, errlen, "%s is %s; set one value, such as %s%s",
+		    path, w.is_array ? "a list" : "a struct", path,
+		    w.is_array ? "[0]" : ".<member>");
 		return -1;
 	}
 	p->field = w.field;
 	p->off = w.off - l->fields[w.field].blob_off;
 	p->type = w.type;
 	return 0;
+}
+
+/* Decimal, or hex after 0x (never octal: 010 is ten). */
+static int
+int_base(const char *v)
+{
+	while (*v == ' ' || *v == '-' || *v == '+')
+		v++;
+	return v[0] == '0' && (v[1] == 'x' || v[1] == 'X') ? 16 : 10;
 }
 
 static void
@@ -422,7 +438,7 @@ layout_encode(const struct lt_type *t, const char *value, uint8_t *out,
 	errno = 0;
 	switch (t->kind) {
 	case LT_INT: {
-		long long v = strtoll(value, &end, 0);
+		long long v = strtoll(value, &end, int_base(value));
 		int bits = (int)t->size * 8;
 		if (*value == '\0' || *end || errno || (bits < 64 &&
 		    (v < -(1LL << (bits - 1)) || v > (1LL << (bits - 1)) - 1))) {
@@ -434,9 +450,9 @@ layout_encode(const struct lt_type *t, const char *value, uint8_t *out,
 		return 0;
 	}
 	case LT_UINT: {
-		unsigned long long v = strtoull(value, &end, 0);
+		unsigned long long v = strtoull(value, &end, int_base(value));
 		int bits = (int)t->size * 8;
-		if (*value == '\0' || *value == '-' || *end || errno ||
+		if (*value == '\0' || strchr(value, '-') || *end || errno ||
 		    (bits < 64 && v >> bits)) {
 			snprintf(err, errlen, "'%s' is not an integer that fits %s",
 			    value, t->dtype);

@@ -77,7 +77,7 @@ static int
 path_line(const char *t, const char *path)
 {
 	size_t n = strlen(t), i = 0, at = (size_t)-1;
-	char comp[128];
+	char comp[512];
 
 	while (i < n && t[i] != '{')
 		i++;
@@ -128,6 +128,8 @@ fail(struct pctx *c, const char *path, const char *fmt, ...)
 static int
 valid_name(const char *s)
 {
+	if (strlen(s) > LT_NAME_MAX)
+		return 0;
 	if (!isalpha((unsigned char)*s) && *s != '_')
 		return 0;
 	for (s++; *s; s++)
@@ -156,6 +158,10 @@ parse_dtype(const char *s, struct lt_type *t, const char **why)
 	char order = s[0], kind;
 	char *end;
 
+	if (strlen(s) < 3) {
+		*why = "a dtype is a byte order, a kind and a size, like '<i4'";
+		return -1;
+	}
 	if (order != '<' && order != '>' && order != '|' && order != '=') {
 		*why = "a dtype starts with a byte order: '<', '>', '|' or '='";
 		return -1;
@@ -283,7 +289,7 @@ parse_struct(struct pctx *c, json_t *v, const char *path, const char *name,
 		char mp[512];
 		snprintf(mp, sizeof mp, "%s.members.%s", path, key);
 		if (!valid_name(key)) {
-			fail(c, mp, "a member name is letters, digits and '_'");
+			fail(c, mp, "a member name is letters, digits and '_', at most " LT_NAME_MAX_S " of them");
 			return NULL;
 		}
 		if (!json_is_object(m)) {
@@ -292,7 +298,9 @@ parse_struct(struct pctx *c, json_t *v, const char *path, const char *name,
 		}
 		if (check_keys(c, m, mp, mkeys) != 0)
 			return NULL;
-		struct lt_member *lm = &t->members[t->nmembers];
+		struct lt_member *lm = &t->members[t->nmembers++];
+		if ((lm->name = strdup(key)) == NULL)
+			return NULL;
 		snprintf(p, sizeof p, "%s.offset", mp);
 		long long off = get_uint(c, json_object_get(m, "offset"), p,
 		    size - 1);
@@ -314,7 +322,6 @@ parse_struct(struct pctx *c, json_t *v, const char *path, const char *name,
 			}
 			lm->count = (uint32_t)n;
 		}
-		lm->name = strdup(key);
 		lm->offset = (size_t)off;
 		size_t len = lm->type->size * (lm->count ? lm->count : 1);
 		if (lm->offset + len > t->size) {
@@ -322,7 +329,7 @@ parse_struct(struct pctx *c, json_t *v, const char *path, const char *name,
 			    "bytes", lm->offset, lm->offset + len - 1, t->size);
 			return NULL;
 		}
-		for (int i = 0; i < t->nmembers; i++) {
+		for (int i = 0; i < t->nmembers - 1; i++) {
 			struct lt_member *o = &t->members[i];
 			size_t olen = o->type->size * (o->count ? o->count : 1);
 			if (lm->offset < o->offset + olen &&
@@ -332,7 +339,6 @@ parse_struct(struct pctx *c, json_t *v, const char *path, const char *name,
 				return NULL;
 			}
 		}
-		t->nmembers++;
 	}
 	return t;
 }
@@ -395,7 +401,7 @@ parse_field(struct pctx *c, const char *name, json_t *v, struct lt_field *f)
 
 	snprintf(path, sizeof path, "fields.%s", name);
 	if (!valid_name(name)) {
-		fail(c, path, "a field name is letters, digits and '_'");
+		fail(c, path, "a field name is letters, digits and '_', at most " LT_NAME_MAX_S " of them");
 		return -1;
 	}
 	if (!json_is_object(v)) {
@@ -667,7 +673,7 @@ layout_parse(const char *text, size_t len, const char *source, char *err,
 			char p[512];
 			snprintf(p, sizeof p, "types.%s", key);
 			if (!valid_name(key)) {
-				fail(&c, p, "a type name is letters, digits and '_'");
+				fail(&c, p, "a type name is letters, digits and '_', at most " LT_NAME_MAX_S " of them");
 				goto bad;
 			}
 			if (!json_is_object(v)) {
@@ -688,10 +694,10 @@ layout_parse(const char *text, size_t len, const char *source, char *err,
 	const char *key;
 	json_t *v;
 	json_object_foreach(fields, key, v) {
-		struct lt_field *f = &l->fields[l->nfields];
+		/* Counted before parsing: layout_free frees what it got. */
+		struct lt_field *f = &l->fields[l->nfields++];
 		if (parse_field(&c, key, v, f) != 0)
 			goto bad;
-		l->nfields++;
 		l->blob_size = (l->blob_size + 7) & ~(size_t)7;
 		f->blob_off = l->blob_size;
 		l->blob_size += f->extent;

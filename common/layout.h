@@ -12,6 +12,8 @@
 #include <stdint.h>
 
 #define LT_MAXDIM 4
+#define LT_NAME_MAX 100        /* characters in a field, member or type name */
+#define LT_NAME_MAX_S "100"
 #define LT_MAXPTR 16
 
 enum lt_kind { LT_INT, LT_UINT, LT_FLOAT, LT_BOOL, LT_STR, LT_BYTES,

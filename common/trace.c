@@ -1,8 +1,10 @@
 /* Trace records (see trace.h): packing frames and headers with protobuf-c
  * into rec.h envelopes, and reading them back into states. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 /* XXH3 inlined: no run-time dependency on libxxhash. */
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -11,14 +13,11 @@
 #include "trace.pb-c.h"
 
 typedef Gamehook__Trace__Frame PbFrame;
-typedef Gamehook__Trace__Delta PbDelta;
 typedef Gamehook__Trace__Input PbInput;
 typedef Gamehook__Trace__Header PbHeader;
 
 struct frame_msgs {
 	PbFrame f;
-	PbDelta d[TRACE_RUNS_MAX];
-	PbDelta *dp[TRACE_RUNS_MAX];
 	PbInput in[TRACE_INPUTS_MAX];
 	PbInput *inp[TRACE_INPUTS_MAX];
 };
@@ -77,28 +76,38 @@ trace_hash(const uint8_t *state, size_t size)
 	return XXH3_64bits(state, size);
 }
 
+long
+trace_runs_max(size_t size)
+{
+	return (long)(size / (TRACE_RUN_GAP + 1)) + 1;
+}
+
 int
 trace_packer_init(struct trace_packer *p, size_t state_size)
 {
 	memset(p, 0, sizeof *p);
 	p->state_size = state_size;
-	p->proto_cap = state_size + (size_t)TRACE_RUNS_MAX * 24 +
+	p->max_runs = trace_runs_max(state_size);
+	/* A delta is never bigger than a keyframe plus its run table. */
+	p->proto_cap = state_size + (size_t)p->max_runs * 10 +
 	    (size_t)TRACE_INPUTS_MAX * 200 + 4096;
 	p->proto = malloc(p->proto_cap);
 	p->msgs = calloc(1, sizeof(struct frame_msgs));
-	if (p->proto == NULL || p->msgs == NULL ||
+	p->gaps = malloc(sizeof *p->gaps * (size_t)p->max_runs);
+	p->lens = malloc(sizeof *p->lens * (size_t)p->max_runs);
+	p->data = malloc(state_size ? state_size : 1);
+	if (p->proto == NULL || p->msgs == NULL || p->gaps == NULL ||
+	    p->lens == NULL || p->data == NULL ||
 	    rec_packer_init(&p->rec, REC_LEVEL_DEFAULT) != 0) {
 		free(p->proto);
 		free(p->msgs);
-		p->proto = NULL;
-		p->msgs = NULL;
+		free(p->gaps);
+		free(p->lens);
+		free(p->data);
+		memset(p, 0, sizeof *p);
 		return -1;
 	}
 	struct frame_msgs *m = p->msgs;
-	for (int i = 0; i < TRACE_RUNS_MAX; i++) {
-		gamehook__trace__delta__init(&m->d[i]);
-		m->dp[i] = &m->d[i];
-	}
 	for (int i = 0; i < TRACE_INPUTS_MAX; i++) {
 		gamehook__trace__input__init(&m->in[i]);
 		m->inp[i] = &m->in[i];
@@ -114,8 +123,10 @@ trace_packer_free(struct trace_packer *p)
 	rec_packer_free(&p->rec);
 	free(p->proto);
 	free(p->msgs);
-	p->proto = NULL;
-	p->msgs = NULL;
+	free(p->gaps);
+	free(p->lens);
+	free(p->data);
+	memset(p, 0, sizeof *p);
 }
 
 size_t
@@ -175,7 +186,7 @@ trace_pack_frame(struct trace_packer *p, int64_t frame, int64_t vtime,
 	struct frame_msgs *m = p->msgs;
 	PbFrame *f = &m->f;
 
-	if (nruns > TRACE_RUNS_MAX || ninputs > TRACE_INPUTS_MAX)
+	if (nruns > p->max_runs || ninputs > TRACE_INPUTS_MAX)
 		return 0;
 	gamehook__trace__frame__init(f);
 	f->has_frame = 1;
@@ -191,15 +202,23 @@ trace_pack_frame(struct trace_packer *p, int64_t frame, int64_t vtime,
 		f->full.data = (uint8_t *)state;
 		f->full.len = p->state_size;
 	} else {
+		size_t end = 0, n = 0;
 		for (long i = 0; i < nruns; i++) {
-			m->d[i].has_offset = 1;
-			m->d[i].offset = runs[i].off;
-			m->d[i].has_data = 1;
-			m->d[i].data.data = (uint8_t *)state + runs[i].off;
-			m->d[i].data.len = runs[i].len;
+			if (runs[i].off < end || runs[i].len == 0 ||
+			    runs[i].off + (size_t)runs[i].len > p->state_size)
+				return 0;
+			p->gaps[i] = (uint32_t)(runs[i].off - end);
+			p->lens[i] = runs[i].len;
+			memcpy(p->data + n, state + runs[i].off, runs[i].len);
+			n += runs[i].len;
+			end = runs[i].off + (size_t)runs[i].len;
 		}
-		f->n_deltas = (size_t)nruns;
-		f->deltas = m->dp;
+		f->n_delta_gaps = f->n_delta_lengths = (size_t)nruns;
+		f->delta_gaps = p->gaps;
+		f->delta_lengths = p->lens;
+		f->has_delta_data = nruns > 0;
+		f->delta_data.data = p->data;
+		f->delta_data.len = n;
 	}
 	f->n_unreadable = (size_t)nunreadable;
 	f->unreadable = (uint32_t *)unreadable;
@@ -352,17 +371,27 @@ apply(struct trace_reader *t, const PbFrame *f)
 			    (long long)f->frame, (long long)f->frame - 1);
 			return -1;
 		}
-		for (size_t i = 0; i < f->n_deltas; i++) {
-			const PbDelta *d = f->deltas[i];
-			if (d->offset > t->state_size ||
-			    d->data.len > t->state_size - d->offset) {
-				snprintf(t->why, sizeof t->why, "frame %lld: a delta "
-				    "at %u+%zu is outside the %zu-byte state",
-				    (long long)f->frame, d->offset, d->data.len,
-				    t->state_size);
+		size_t at = 0, used = 0;
+		if (f->n_delta_gaps != f->n_delta_lengths) {
+			snprintf(t->why, sizeof t->why, "frame %lld: %zu delta gaps "
+			    "but %zu lengths", (long long)f->frame,
+			    f->n_delta_gaps, f->n_delta_lengths);
+			return -1;
+		}
+		for (size_t i = 0; i < f->n_delta_gaps; i++) {
+			size_t gap = f->delta_gaps[i], len = f->delta_lengths[i];
+			if (gap > t->state_size - at || len > t->state_size - at - gap ||
+			    len > f->delta_data.len - used) {
+				snprintf(t->why, sizeof t->why, "frame %lld: delta run "
+				    "%zu (+%zu, %zu bytes) lies outside the %zu-byte "
+				    "state or its data", (long long)f->frame, i, gap,
+				    len, t->state_size);
 				return -1;
 			}
-			memcpy(t->state + d->offset, d->data.data, d->data.len);
+			at += gap;
+			memcpy(t->state + at, f->delta_data.data + used, len);
+			at += len;
+			used += len;
 		}
 	}
 	if (f->has_state_hash &&
@@ -442,6 +471,28 @@ trace_next(struct trace_reader *t)
 		}
 		return TEV_FRAME;
 	}
+}
+
+int
+trace_seek(struct trace_reader *t, int fd, uint64_t offset)
+{
+	struct rec_reader *rr;
+
+	if (offset > (uint64_t)INT64_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (lseek(fd, (off_t)offset, SEEK_SET) < 0)
+		return -1;
+	if ((rr = rec_reader_open(fd)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	rec_reader_close(t->rr);
+	t->rr = rr;
+	t->state_ok = 0;
+	t->last_frame = -1;
+	return 0;
 }
 
 const char *

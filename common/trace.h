@@ -15,8 +15,6 @@
 #define TRACE_KEYFRAME_DEFAULT 120
 /* Changed bytes closer than this are sent as one run. */
 #define TRACE_RUN_GAP 16
-/* More runs than this in a frame: record a keyframe instead. */
-#define TRACE_RUNS_MAX 8192
 #define TRACE_INPUTS_MAX 256
 
 struct trace_run {
@@ -54,13 +52,20 @@ long trace_diff(const uint8_t *old, const uint8_t *cur, size_t size,
 
 uint64_t trace_hash(const uint8_t *state, size_t size);
 
+/* The most runs a state of SIZE bytes can have (runs are more than
+ * TRACE_RUN_GAP apart): size the run arrays with it. */
+long trace_runs_max(size_t size);
+
 /* Scratch for packing frames without allocating: sized once for a state
  * of SIZE bytes. */
 struct trace_packer {
 	struct rec_packer rec;
 	size_t state_size;
+	long max_runs;
 	uint8_t *proto;         /* serialized protobuf */
 	size_t proto_cap;
+	uint32_t *gaps, *lens;  /* a delta's runs */
+	uint8_t *data;          /* a delta's bytes */
 	void *msgs;             /* protobuf-c message structs */
 };
 int trace_packer_init(struct trace_packer *p, size_t state_size);
@@ -73,7 +78,8 @@ size_t trace_record_bound(const struct trace_packer *p);
 size_t trace_pack_header(struct trace_packer *p,
     const struct trace_header_info *h, void *out, size_t cap);
 
-/* A frame record: the full STATE when KEYFRAME, else RUNS of it. */
+/* A frame record: the full STATE when KEYFRAME, else NRUNS RUNS of it
+ * (sorted, not overlapping). */
 size_t trace_pack_frame(struct trace_packer *p, int64_t frame, int64_t vtime,
     int keyframe, const uint8_t *state, const struct trace_run *runs,
     long nruns, const uint32_t *unreadable, int nunreadable,
@@ -117,6 +123,10 @@ void trace_close(struct trace_reader *t);
 /* The next event. For TEV_FRAME, state_ok says whether t->state holds the
  * frame's state (a delta after damage does not, until a keyframe). */
 enum trace_ev trace_next(struct trace_reader *t);
+/* Go on reading FD (the reader's) at OFFSET, a record's envelope: lseek
+ * and a fresh rec_reader, whose offsets count from OFFSET. The state is
+ * not this frame's until a keyframe. Returns 0, or -1 with errno. */
+int trace_seek(struct trace_reader *t, int fd, uint64_t offset);
 
 /* Header accessors. */
 const char *trace_exe(const struct trace_reader *t);

@@ -20,8 +20,10 @@
 
 struct conn {
 	int fd;
-	char buf[1 << 16];
-	size_t len;
+	char *buf;              /* what was received, not yet a line */
+	size_t len, cap;
+	char *line;             /* the last line read */
+	size_t linecap;
 	int timeout_ms;
 };
 
@@ -44,7 +46,8 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: hookctl [-s SOCK | -p PID] [-k] [-t SECONDS] [COMMAND ARGS...]\n"
 	    "       hookctl run [--lockstep] [--speed X] [--frame RULE] [-s SOCK]\n"
-	    "                   [--log FILE]\n"
+	    "                   [--log FILE] [--layout FILE] [--trace PATH|fd:N]\n"
+	    "                   [--keyframe N]\n"
 	    "                   [--keyboard real|ignore] [--target GLOB] [--output FILE]\n"
 	    "                   [--background] [--timeout SECONDS] -- GAME ARGS...\n"
 	    "       hookctl list\n"
@@ -164,26 +167,33 @@ send_line(struct conn *c, const char *line)
 	}
 }
 
-/* Read one reply line into LINE (NUL-terminated, newline dropped).
- * Returns 0, or -1 at end of stream. */
+/* Read one reply line (any length) into c->line, NUL-terminated, newline
+ * dropped. Returns 0, or -1 at end of stream. */
 static int
-read_line(struct conn *c, char *line, size_t cap)
+read_line(struct conn *c)
 {
 	for (;;) {
-		char *nl = memchr(c->buf, '\n', c->len);
+		char *nl = c->len ? memchr(c->buf, '\n', c->len) : NULL;
 		if (nl != NULL) {
 			size_t n = (size_t)(nl - c->buf);
-			if (n >= cap)
-				n = cap - 1;
-			memcpy(line, c->buf, n);
-			line[n] = '\0';
-			size_t used = (size_t)(nl - c->buf) + 1;
-			memmove(c->buf, c->buf + used, c->len - used);
-			c->len -= used;
+			if (n + 1 > c->linecap) {
+				c->linecap = n + 1;
+				c->line = realloc(c->line, c->linecap);
+				if (c->line == NULL)
+					fatal("out of memory");
+			}
+			memcpy(c->line, c->buf, n);
+			c->line[n] = '\0';
+			memmove(c->buf, nl + 1, c->len - n - 1);
+			c->len -= n + 1;
 			return 0;
 		}
-		if (c->len == sizeof c->buf)
-			fatal("reply line longer than %zu bytes", sizeof c->buf);
+		if (c->len == c->cap) {
+			c->cap = c->cap ? c->cap * 2 : 65536;
+			c->buf = realloc(c->buf, c->cap);
+			if (c->buf == NULL)
+				fatal("out of memory for a %zu-byte reply", c->cap);
+		}
 		struct pollfd p = { .fd = c->fd, .events = POLLIN };
 		int r = poll(&p, 1, c->timeout_ms);
 		if (r == 0)
@@ -193,7 +203,7 @@ read_line(struct conn *c, char *line, size_t cap)
 				continue;
 			fatal("poll: %s", strerror(errno));
 		}
-		ssize_t n = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len, 0);
+		ssize_t n = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -206,12 +216,11 @@ read_line(struct conn *c, char *line, size_t cap)
 static int
 run_command(struct conn *c, const char *cmd)
 {
-	static char line[1 << 16];
-
 	send_line(c, cmd);
 	send_line(c, "\n");
-	if (read_line(c, line, sizeof line) != 0)
+	if (read_line(c) != 0)
 		fatal("the game closed the connection");
+	const char *line = c->line;
 	if (strncmp(line, "ok", 2) == 0 && (line[2] == '\0' || line[2] == ' ')) {
 		if (line[2] == ' ')
 			puts(line + 3);
@@ -300,12 +309,19 @@ main(int argc, char **argv)
 			len += (size_t)n;
 		}
 		if (strcmp(argv[i], "watch") == 0) {
-			/* A stream: print every line until the game goes. */
-			static char line[1 << 16];
+			/* A stream: after the ok, print every line (one JSON
+			 * object a frame) until the game goes. */
 			send_line(&c, cmd);
 			send_line(&c, "\n");
-			while (read_line(&c, line, sizeof line) == 0) {
-				puts(line);
+			if (read_line(&c) != 0)
+				fatal("the game closed the connection");
+			if (strncmp(c.line, "err ", 4) == 0) {
+				fprintf(stderr, "hookctl: %s\n", c.line + 4);
+				return 1;
+			}
+			c.timeout_ms = -1;   /* frames come when they come */
+			while (read_line(&c) == 0) {
+				puts(c.line);
 				fflush(stdout);
 			}
 			return 0;

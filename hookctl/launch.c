@@ -20,6 +20,7 @@
 struct launch_opts {
 	int lockstep, background;
 	const char *speed, *frame, *keyboard, *socket, *log, *target, *output;
+	const char *trace, *layout, *keyframe;
 	double timeout;
 	char **argv;
 };
@@ -161,6 +162,9 @@ child_exec(struct launch_opts *o, int hs_fd, const char *shim)
 	set_env("HOOK_SOCKET", o->socket);
 	set_env("HOOK_LOG", o->log);
 	set_env("HOOK_TARGET", o->target);
+	set_env("HOOK_TRACE", o->trace);
+	set_env("HOOK_LAYOUT", o->layout);
+	set_env("HOOK_KEYFRAME", o->keyframe);
 	/* In the background, the game must not hold our standard output
 	 * (SOCK=$(hookctl run -b ...) would wait for it): its output goes to
 	 * --output, or /dev/null, unless that is a terminal. */
@@ -213,6 +217,9 @@ launch_main(int argc, char **argv)
 		OPT("--log", log)
 		OPT("--target", target)
 		OPT("--output", output)
+		OPT("--trace", trace)
+		OPT("--layout", layout)
+		OPT("--keyframe", keyframe)
 #undef OPT
 		if (strcmp(a, "--lockstep") == 0) {
 			o.lockstep = 1;
@@ -297,9 +304,16 @@ launch_main(int argc, char **argv)
 	}
 	const char *sock = strchr(line + 3, ' ');
 	sock = sock ? sock + 1 : line + 3;
+	/* After a tab: the game is driven, but its state is not observed (a
+	 * bad layout, a trace that cannot be written). */
+	char *warn = strchr(line, '\t');
+	if (warn != NULL) {
+		*warn++ = '\0';
+		fprintf(stderr, "hookctl: %s\n", warn);
+	}
 	if (o.background) {
 		printf("%s\n", sock);
-		return 0;
+		return warn ? 3 : 0;
 	}
 	fprintf(stderr, "hookctl: %s running (pid %d), socket %s\n", o.argv[0],
 	    (int)pid, sock);
@@ -310,5 +324,7 @@ launch_main(int argc, char **argv)
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			fatal("waitpid: %s", strerror(errno));
+	if (warn != NULL && exit_status(st) == 0)
+		return 3;
 	return exit_status(st);
 }

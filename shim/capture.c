@@ -1,11 +1,13 @@
 /* Capture at frame boundaries (see capture.h). */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 
 #include "capture.h"
 #include "frame.h"
 #include "log.h"
+#include "real.h"
 #include "record.h"
 #include "ring.h"
 #include "state.h"
@@ -20,6 +22,7 @@ static struct {
 	uint8_t *blob;             /* the state at the last capture */
 	uint8_t *unread;
 	struct trace_run *runs;
+	long max_runs;
 	size_t size;
 	int nfields;
 	_Atomic int watchers;
@@ -47,7 +50,8 @@ capture_init(void)
 	cap.nfields = l->nfields;
 	cap.blob = map(cap.size);
 	cap.unread = map((size_t)l->nfields);
-	cap.runs = map(sizeof *cap.runs * TRACE_RUNS_MAX);
+	cap.max_runs = trace_runs_max(cap.size);
+	cap.runs = map(sizeof *cap.runs * (size_t)cap.max_runs);
 	cap.inlog = map(sizeof *cap.inlog * INLOG);
 	/* Room for a few frames of watched state. */
 	size_t entry = 16 + (size_t)cap.nfields + cap.size;
@@ -73,13 +77,23 @@ capture_update_want(void)
 	    atomic_load(&cap.watchers) > 0));
 }
 
+static int64_t
+real_ns(void)
+{
+	struct timespec ts;
+	real_clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 void
 capture_boundary(int64_t f)
 {
-	long n = state_sync(cap.blob, cap.unread, cap.runs, TRACE_RUNS_MAX);
+	int64_t t0 = real_ns();
+	long n = state_sync(cap.blob, cap.unread, cap.runs, cap.max_runs);
 	int64_t vt = vclock_now();
 
 	record_frame(f, vt, cap.blob, cap.unread, cap.runs, n);
+	record_account(real_ns() - t0);
 	if (atomic_load(&cap.watchers) == 0)
 		return;
 	size_t len = 16 + (size_t)cap.nfields + cap.size;

@@ -13,7 +13,9 @@
 #include "ctl-client.h"
 #include "frame.h"
 #include "input.h"
+#include "record.h"
 #include "screen.h"
+#include "state.h"
 #include "shim.h"
 #include "vclock.h"
 
@@ -64,16 +66,21 @@ hello_json(char *buf, size_t cap)
 	len = (size_t)n;
 	tp_json_str(buf, cap, &len, shim_cfg.exe, strlen(shim_cfg.exe));
 	n = snprintf(buf + len, cap - len, ",\"build_id\":\"%s\",\"mode\":\"%s\","
-	    "\"state\":\"%s\",\"frame\":%lld", shim_cfg.build_id,
+	    "\"state\":\"%s\",\"frame\":%lld,\"layout\":", shim_cfg.build_id,
 	    shim_cfg.lockstep ? "lockstep" : "run", state_name(),
 	    (long long)frame_current());
-	return len + (size_t)n;
+	len += (size_t)n;
+	const char *src = state_layout_source();
+	tp_json_str(buf, cap, &len, src, strlen(src));
+	len += (size_t)snprintf(buf + len, cap - len, ",\"layout_error\":");
+	tp_json_str(buf, cap, &len, state_error(), strlen(state_error()));
+	return len;
 }
 
 static void
 do_hello(struct client *c)
 {
-	char buf[2048];
+	char buf[4096];
 	hello_json(buf, sizeof buf);
 	ctl_ok(c, "%s}", buf);
 }
@@ -81,7 +88,7 @@ do_hello(struct client *c)
 static void
 do_info(struct client *c)
 {
-	char buf[4096], sp[32];
+	char buf[8192], sp[32];
 	size_t len = hello_json(buf, sizeof buf);
 
 	speed_str(sp, sizeof sp);
@@ -98,6 +105,12 @@ do_info(struct client *c)
 	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"listen\":");
 	tp_json_str(buf, sizeof buf, &len, shim_cfg.listen_bound,
 	    strlen(shim_cfg.listen_bound));
+	const struct layout *l = state_layout();
+	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"state_bytes\":%zu,"
+	    "\"fields\":%d,\"keyframe\":%u,\"trace\":", l ? l->blob_size : 0,
+	    l ? l->nfields : 0, shim_cfg.keyframe);
+	record_describe(buf + len, sizeof buf - len);
+	len += strlen(buf + len);
 	ctl_ok(c, "%s}", buf);
 }
 

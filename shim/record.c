@@ -39,6 +39,7 @@ static struct {
 	int64_t last_key, last_frame, first_frame;
 	_Atomic uint64_t frames, keyframes, bytes_queued;
 	_Atomic uint64_t bytes_written;
+	_Atomic uint64_t capture_ns;   /* real time spent capturing, packing */
 	pthread_t th;
 	_Atomic uint32_t done;      /* futex: the writer finished */
 	char werr[256];
@@ -221,6 +222,7 @@ record_open(const char *dest, uint32_t interval, char *err, size_t errlen)
 	atomic_store(&rc.keyframes, 0);
 	atomic_store(&rc.bytes_queued, 0);
 	atomic_store(&rc.bytes_written, 0);
+	atomic_store(&rc.capture_ns, 0);
 	atomic_store(&rc.done, 0);
 
 	/* The writer blocks every signal: a reader that went away makes its
@@ -301,6 +303,14 @@ ended:
 }
 
 void
+record_account(int64_t ns)
+{
+	if (atomic_load_explicit(&rc.phase, memory_order_relaxed) == R_ON)
+		atomic_fetch_add_explicit(&rc.capture_ns, (uint64_t)ns,
+		    memory_order_relaxed);
+}
+
+void
 record_end(void)
 {
 	int ph = atomic_load(&rc.phase);
@@ -352,10 +362,12 @@ record_describe(char *buf, size_t len)
 	tp_json_str(buf, len, &o, ph == R_IDLE ? "" : rc.dest,
 	    ph == R_IDLE ? 0 : strlen(rc.dest));
 	o += (size_t)snprintf(buf + o, len - o, ",\"frames\":%llu,"
-	    "\"keyframes\":%llu,\"bytes\":%llu,\"error\":",
+	    "\"keyframes\":%llu,\"bytes\":%llu,\"capture_ns\":%llu,"
+	    "\"error\":",
 	    (unsigned long long)atomic_load(&rc.frames),
 	    (unsigned long long)atomic_load(&rc.keyframes),
-	    (unsigned long long)atomic_load(&rc.bytes_written));
+	    (unsigned long long)atomic_load(&rc.bytes_written),
+	    (unsigned long long)atomic_load(&rc.capture_ns));
 	const char *we = ph == R_IDLE ? "" : rc.werr;
 	tp_json_str(buf, len, &o, we, strlen(we));
 	snprintf(buf + o, len - o, "}");

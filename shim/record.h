@@ -23,6 +23,8 @@ int record_active(void);
  * date, NRUNS changes in RUNS (-1: too many, a keyframe is due). */
 void record_frame(int64_t f, int64_t vtime, const uint8_t *blob,
     const uint8_t *unreadable, const struct trace_run *runs, long nruns);
+/* Frame thread: NS of real time went into capturing and packing. */
+void record_account(int64_t ns);
 /* Frame thread: no more frames; the writer drains what is queued. */
 void record_end(void);
 /* Control thread: wait up to MS for the writer to finish, then release
