@@ -202,6 +202,11 @@ get_reply(struct client *c)
 		ctl_err(c, "field", "%s", err);
 		return;
 	}
+	if (at > (32u << 20)) {
+		ctl_err(c, "range", "the reply would be %zu bytes: get fewer "
+		    "fields, or record a trace", at);
+		return;
+	}
 	ctl_send(c, json, at);
 }
 

@@ -26,7 +26,7 @@
 #include "real.h"
 #include "shim.h"
 
-#define OUT_MAX (8u << 20)   /* a client this far behind is dropped */
+#define OUT_MAX (64u << 20)  /* a client this far behind is dropped */
 
 struct ctl_state ctl = { .sched_until = -1, .tap_next = 0 };
 
