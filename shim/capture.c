@@ -153,14 +153,28 @@ capture_note_input(int64_t frame, const struct trace_input *in)
 int
 capture_take_inputs(int64_t f, struct trace_input *out, int max)
 {
-	int n = 0;
 	uint64_t t = atomic_load_explicit(&cap.in_tail, memory_order_relaxed);
 	uint64_t h = atomic_load_explicit(&cap.in_head, memory_order_acquire);
+	uint64_t w = h;
+	int n = 0;
 
-	while (t != h && n < max && cap.inlog[t % INLOG].frame <= f) {
-		out[n++] = cap.inlog[t % INLOG].in;
-		t++;
+	/* Entries come in the order they were queued, not always in frame
+	 * order (taps run ahead of a set): take those due, and slide the rest
+	 * up against the head, keeping their order. [t, h) is ours alone. */
+	for (uint64_t j = h; j-- > t;) {
+		if (cap.inlog[j % INLOG].frame <= f && n < max) {
+			out[n++] = cap.inlog[j % INLOG].in;
+		} else {
+			w--;
+			if (w != j)
+				cap.inlog[w % INLOG] = cap.inlog[j % INLOG];
+		}
 	}
-	atomic_store_explicit(&cap.in_tail, t, memory_order_release);
+	for (int i = 0; i < n / 2; i++) {
+		struct trace_input x = out[i];
+		out[i] = out[n - 1 - i];
+		out[n - 1 - i] = x;
+	}
+	atomic_store_explicit(&cap.in_tail, w, memory_order_release);
 	return n;
 }

@@ -10,6 +10,7 @@
 #include "../common/cmdtab.h"
 #include "../common/keys.h"
 #include "../common/textproto.h"
+#include "capture.h"
 #include "ctl-client.h"
 #include "frame.h"
 #include "input.h"
@@ -107,8 +108,9 @@ do_info(struct client *c)
 	    strlen(shim_cfg.listen_bound));
 	const struct layout *l = state_layout();
 	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"state_bytes\":%zu,"
-	    "\"fields\":%d,\"keyframe\":%u,\"trace\":", l ? l->blob_size : 0,
-	    l ? l->nfields : 0, shim_cfg.keyframe);
+	    "\"fields\":%d,\"keyframe\":%u,\"capturing\":%s,\"trace\":",
+	    l ? l->blob_size : 0, l ? l->nfields : 0, shim_cfg.keyframe,
+	    atomic_load(&capture_want) ? "true" : "false");
 	record_describe(buf + len, sizeof buf - len);
 	len += strlen(buf + len);
 	ctl_ok(c, "%s}", buf);
@@ -285,6 +287,22 @@ do_resume(struct client *c)
 	ctl_ok(c, "%lld", (long long)frame_current());
 }
 
+/* Note an input for the trace: applied on frame F. */
+static void
+note_input(int kind, int64_t f, const struct key_def *k, const char *name,
+    const char *value)
+{
+	struct trace_input in = { .kind = kind };
+	if (k != NULL) {
+		in.code = k->code;
+		in.seqlen = k->seqlen;
+		memcpy(in.seq, k->seq, k->seqlen);
+	}
+	snprintf(in.name, sizeof in.name, "%s", name ? name : "");
+	snprintf(in.value, sizeof in.value, "%s", value ? value : "");
+	capture_note_input(f, &in);
+}
+
 static void
 do_speed(struct client *c, char **argv)
 {
@@ -305,6 +323,7 @@ do_speed(struct client *c, char **argv)
 	vclock_set_speed(s);
 	char sp[32];
 	speed_str(sp, sizeof sp);
+	note_input(TI_SPEED, frame_current() + 1, NULL, "speed", argv[1]);
 	ctl_ok(c, "%s", sp[0] == '"' ? "max" : sp);
 }
 
@@ -343,8 +362,10 @@ do_key(struct client *c, int argc, char **argv)
 		return;
 	}
 	int64_t f = tap_frame();
-	for (int i = 0; i < argc - 1; i++)
+	for (int i = 0; i < argc - 1; i++) {
 		input_push(&keys[i], f + i);
+		note_input(TI_KEY, f + i, &keys[i], argv[i + 1], NULL);
+	}
 	ctl.tap_next = f + argc - 1;
 	ctl_ok(c, "%lld", (long long)f);
 }
@@ -364,6 +385,8 @@ do_keydown(struct client *c, char **argv, int down)
 		ctl_err(c, "state", "key '%s' is not held", argv[1]);
 		return;
 	}
+	note_input(down ? TI_KEYDOWN : TI_KEYUP, frame_current() + 1, &k,
+	    argv[1], NULL);
 	ctl_ok(c, "%s", argv[1]);
 }
 
@@ -386,8 +409,11 @@ do_type(struct client *c, const char *text)
 	int64_t f = tap_frame();
 	for (long i = 0; i < n; i++) {
 		struct key_def k;
+		char name[32];
 		key_from_byte(buf[i], &k);
 		input_push(&k, f);
+		note_input(TI_KEY, f, &k, key_describe(k.code, name, sizeof name),
+		    NULL);
 	}
 	ctl.tap_next = f + 1;
 	ctl_ok(c, "%lld", (long long)f);

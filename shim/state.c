@@ -116,6 +116,34 @@ locate(const struct lt_field *f, uintptr_t *at)
 	return 0;
 }
 
+/* True when field F can be compared in place: the executable's own data,
+ * mapped for the life of the process. */
+static int
+direct(const struct lt_field *f)
+{
+	return f->npointers == 0 && f->module == NULL && f->count_path == NULL;
+}
+
+/* The current element count of counted field F, read from the game. */
+static uint32_t
+live_count(const struct layout *l, const struct lt_field *f)
+{
+	const struct lt_field *cf = NULL;
+	for (int i = 0; i < l->nfields && cf == NULL; i++)
+		if (f->count_off >= l->fields[i].blob_off &&
+		    f->count_off < l->fields[i].blob_off + l->fields[i].extent)
+			cf = &l->fields[i];
+	uint8_t v[8] = { 0 };
+	uintptr_t at;
+	size_t in = f->count_off - cf->blob_off, n = f->count_type->size;
+	if (locate(cf, &at) != 0 || peek(v, at + in, n) != 0)
+		return 0;
+	int64_t c = lt_as_int(f->count_type, v);
+	if (f->count_type->kind == LT_UINT && (uint64_t)c > f->max)
+		return f->max;
+	return c < 0 ? 0 : c > (int64_t)f->max ? f->max : (uint32_t)c;
+}
+
 long
 state_sync(uint8_t *blob, uint8_t *unreadable, struct trace_run *runs,
     long max)
@@ -124,45 +152,38 @@ state_sync(uint8_t *blob, uint8_t *unreadable, struct trace_run *runs,
 	long n = 0;
 	int over = 0;
 
-	/* Counts first: counted arrays read them from the blob. */
-	for (int pass = 0; pass < 2; pass++) {
-		for (int i = 0; i < l->nfields; i++) {
-			const struct lt_field *f = &l->fields[i];
-			if ((f->count_path != NULL) != pass)
-				continue;
-			size_t len = f->extent;
+	/* In blob order, so the runs come out sorted. */
+	for (int i = 0; i < l->nfields; i++) {
+		const struct lt_field *f = &l->fields[i];
+		size_t len = f->extent;
+		const uint8_t *src;
+		uintptr_t at;
+		int bad = 0;
+		if (direct(f)) {
+			src = (const uint8_t *)f->addr;
+		} else {
 			if (f->count_path != NULL)
-				len = (size_t)layout_count(l, i, blob) * f->type->size;
-			const uint8_t *src;
-			uintptr_t at;
-			int bad = 0;
-			if (f->npointers == 0 && f->module == NULL &&
-			    f->count_path == NULL) {
-				src = (const uint8_t *)f->addr;
-			} else {
-				bad = locate(f, &at) != 0 || (len &&
-				    peek(st.tmp, at, len) != 0);
-				if (bad)
-					len = 0;
-				memset(st.tmp + len, 0, f->extent - len);
-				src = st.tmp;
-			}
-			unreadable[i] = (uint8_t)bad;
-			uint8_t *dst = blob + f->blob_off;
-			long k = over ? -1 : trace_diff(dst, src, f->extent,
-			    runs + n, max - n);
-			if (k < 0) {
-				over = 1;
-				memcpy(dst, src, f->extent);
-				continue;
-			}
-			for (long j = 0; j < k; j++) {
-				memcpy(dst + runs[n + j].off, src + runs[n + j].off,
-				    runs[n + j].len);
-				runs[n + j].off += (uint32_t)f->blob_off;
-			}
-			n += k;
+				len = (size_t)live_count(l, f) * f->type->size;
+			bad = locate(f, &at) != 0 || (len && peek(st.tmp, at, len) != 0);
+			if (bad)
+				len = 0;
+			memset(st.tmp + len, 0, f->extent - len);
+			src = st.tmp;
 		}
+		unreadable[i] = (uint8_t)bad;
+		uint8_t *dst = blob + f->blob_off;
+		long k = over ? -1 : trace_diff(dst, src, f->extent, runs + n, max - n);
+		if (k < 0) {
+			over = 1;
+			memcpy(dst, src, f->extent);
+			continue;
+		}
+		for (long j = 0; j < k; j++) {
+			memcpy(dst + runs[n + j].off, src + runs[n + j].off,
+			    runs[n + j].len);
+			runs[n + j].off += (uint32_t)f->blob_off;
+		}
+		n += k;
 	}
 	return over ? -1 : n;
 }

@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 import time
 
-from gh import ROOT, Conn, Game, check, hookctl, screen, status, wait_until
+from gh import ROOT, Game, check, frame_of, hookctl, screen, status, wait_until
 
 BUILD = os.path.join(ROOT, "build")
 DEMO = os.path.join(BUILD, "demo-game")
@@ -111,6 +111,9 @@ def test_get_errors_name_the_problem():
 def test_watch_streams_a_line_a_frame():
     with demo() as g:
         c = g.connect()
+        wait_until(lambda: frame_of(c) == 0, what="the first frame")
+        check(json.loads(c.ok("info"))["capturing"] is False,
+              "capturing with nobody listening")
         w = g.connect()
         r = w.cmd("watch hero.x game.tick")
         check(r.startswith("ok watching from frame 1"), r)
@@ -128,16 +131,20 @@ def test_watch_streams_a_line_a_frame():
         full = json.loads(a.line())
         check(full["frame"] == 6 and "hero" in full and "entities" in full,
               repr(full)[:200])
-        # Watchers leaving never hurt the game.
+        check(json.loads(c.ok("info"))["capturing"] is True, "not capturing")
+        # Watchers leaving never hurt the game, and capture stops with them.
         w.close()
         a.close()
         check(c.ok("step 3") == "9", "step after the watchers left")
         check(g.alive(), "the game died")
+        wait_until(lambda: json.loads(c.ok("info"))["capturing"] is False,
+                   what="capture to stop with nobody watching")
 
 
 def test_hookctl_watch_and_get():
     with demo() as g:
         c = g.connect()
+        wait_until(lambda: frame_of(c) == 0, what="the first frame")
         r = hookctl("-s", g.sock, "get", "hero.hp")
         check(r.returncode == 0 and r.stdout.strip() == "100", repr(r))
         p = subprocess.Popen([os.path.join(BUILD, "hookctl"), "-s", g.sock, "watch",
