@@ -36,6 +36,7 @@ SHIM_SRC := shim/shim.c shim/real.c shim/log.c shim/vclock.c shim/frame.c \
 	shim/hook-curses.c shim/hook-thread.c shim/screen.c shim/ctl.c shim/ctl-cmd.c \
 	shim/ctl-state.c shim/ring.c shim/state.c shim/capture.c shim/record.c
 HOOKCTL_SRC := hookctl/hookctl.c hookctl/launch.c
+DUMPER_SRC := dumper/dumper.c dumper/cat.c dumper/npy.c
 DEMO_SRC := $(wildcard demo-game/*.c)
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 
@@ -48,11 +49,12 @@ GEN_OBJ := $(B)/obj/gen/trace.pb-c.o
 GEN_PIC := $(B)/pic/gen/trace.pb-c.o
 
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
-PROGS := $(B)/libhook.so $(B)/hookctl $(B)/demo-game $(B)/demo-game.stripped \
+PROGS := $(B)/libhook.so $(B)/hookctl $(B)/dumper $(B)/demo-game $(B)/demo-game.stripped \
 	$(B)/demo-game.debug \
 	$(UNIT_BIN) $(B)/tests/worker-clock $(B)/tests/child-spawn $(B)/tests/ptr-game \
+	$(B)/tests/sig-game \
 	$(B)/tests/stdin-game $(B)/tests/static-game $(B)/tests/libctor.so \
-	$(B)/bench-step
+	$(B)/bench-step $(B)/bench-state
 
 # Keep intermediate objects: tests rebuild only what changed.
 .SECONDARY:
@@ -104,6 +106,10 @@ $(B)/hookctl: $(call obj,$(HOOKCTL_SRC) $(COMMON_SRC)) $(GEN_OBJ)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) $(call pkg,--libs)
 
+$(B)/dumper: $(call obj,$(DUMPER_SRC) $(COMMON_SRC)) $(GEN_OBJ)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) $(call pkg,--libs) -lm
+
 # The demo game stands in for a closed binary: no debug info, nothing of
 # gamehook's, and a stripped twin.
 $(B)/demo-game: $(DEMO_SRC) | $(DEPS_STAMP)
@@ -130,6 +136,12 @@ $(B)/tests/%: $(B)/obj/tests/progs/%.o
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lpthread
 
+# A stripped game: its layout finds the state by byte signatures.
+$(B)/tests/sig-game: $(B)/obj/tests/progs/sig-game.o
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS)
+	$(Q)strip $@
+
 # A statically linked game: LD_PRELOAD cannot enter it.
 $(B)/tests/static-game: tests/progs/worker-clock.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -143,6 +155,10 @@ $(B)/tests/libctor.so: tests/progs/libctor.c | $(DEPS_STAMP)
 $(B)/bench-step: $(call obj,bench/bench-step.c)
 	$(Q)$(CC) -o $@ $^ -lpthread -lm
 
+$(B)/bench-state: $(call obj,bench/bench-state.c $(COMMON_SRC)) $(GEN_OBJ)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) $(call pkg,--libs) -lpthread -lm
+
 demo: all
 	$(Q)/usr/bin/python3 scripts/demo.py
 
@@ -151,6 +167,7 @@ test: all
 
 bench: all
 	$(Q)$(B)/bench-step
+	$(Q)$(B)/bench-state
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/gamehook

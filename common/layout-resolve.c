@@ -20,7 +20,7 @@ struct module {
 	char path[512];
 	uintptr_t base;
 	int nseg;
-	struct { uintptr_t lo, hi; int writable; } seg[SEG_MAX];
+	struct { uintptr_t lo, hi; int writable, readable; } seg[SEG_MAX];
 };
 
 struct modlist {
@@ -52,6 +52,7 @@ collect(struct dl_phdr_info *info, size_t size, void *arg)
 		m->seg[m->nseg].lo = m->base + ph->p_vaddr;
 		m->seg[m->nseg].hi = m->base + ph->p_vaddr + ph->p_memsz;
 		m->seg[m->nseg].writable = (ph->p_flags & PF_W) != 0;
+		m->seg[m->nseg].readable = (ph->p_flags & PF_R) != 0;
 		m->nseg++;
 	}
 	ml->n++;
@@ -129,6 +130,58 @@ elf_symbol(const char *path, const char *name, uint64_t *value, char *why,
 	return found;
 }
 
+/* Find F's signature in M's readable segments. Returns the address the
+ * signature leads to (the match, or the target of its rel32), or 0 with
+ * WHY set when it matches nowhere or in more than one place. */
+static uintptr_t
+scan_signature(const struct module *m, const struct lt_field *f, char *why,
+    size_t whylen)
+{
+	uintptr_t hits[4];
+	int nhits = 0;
+
+	for (int s = 0; s < m->nseg; s++) {
+		if (!m->seg[s].readable)
+			continue;
+		const uint8_t *lo = (const uint8_t *)m->seg[s].lo;
+		size_t len = m->seg[s].hi - m->seg[s].lo;
+		for (size_t i = 0; i + f->sig_len <= len; i++) {
+			size_t k = 0;
+			while (k < f->sig_len &&
+			    (lo[i + k] & f->sig_mask[k]) == f->sig[k])
+				k++;
+			if (k == f->sig_len) {
+				if (nhits < 4)
+					hits[nhits] = (uintptr_t)(lo + i);
+				nhits++;
+			}
+		}
+	}
+	if (nhits != 1) {
+		size_t o;
+		if (nhits == 0)
+			o = (size_t)snprintf(why, whylen, "the signature matches "
+			    "nothing in %s's loaded segments", base_name(m->path));
+		else
+			o = (size_t)snprintf(why, whylen, "the signature matches "
+			    "%d places (", nhits);
+		for (int i = 0; i < nhits && i < 4 && o < whylen; i++)
+			o += (size_t)snprintf(why + o, whylen - o, "%s0x%llx",
+			    i ? ", " : "", (unsigned long long)(hits[i] - m->base));
+		if (nhits && o < whylen)
+			snprintf(why + o, whylen - o, "%s): make it longer",
+			    nhits > 4 ? ", ..." : "");
+		return 0;
+	}
+	if (f->sig_rip < 0)
+		return hits[0];
+	int32_t disp;
+	memcpy(&disp, (const void *)(hits[0] + (uintptr_t)f->sig_rip), 4);
+	uintptr_t end = hits[0] + (uintptr_t)(f->sig_rip_end >= 0 ?
+	    f->sig_rip_end : f->sig_rip + 4);
+	return end + (uintptr_t)(intptr_t)disp;
+}
+
 static int
 in_segment(const struct module *m, uintptr_t lo, size_t len)
 {
@@ -173,6 +226,15 @@ layout_resolve(struct layout *l, const char *exe_build_id, char *err,
 			snprintf(err, errlen, "layout %s:%d: fields.%s.symbol: %s",
 			    l->source, f->line, f->name, why);
 			break;
+		}
+		if (f->sig != NULL) {
+			uintptr_t a = scan_signature(m, f, why, sizeof why);
+			if (a == 0) {
+				snprintf(err, errlen, "layout %s:%d: fields.%s."
+				    "signature: %s", l->source, f->line, f->name, why);
+				break;
+			}
+			v = a - m->base;
 		}
 		f->addr = m->base + (uintptr_t)v + (uintptr_t)f->offset;
 		size_t need = f->npointers ? sizeof(void *) : f->extent;

@@ -392,11 +392,105 @@ parse_type(struct pctx *c, json_t *v, const char *path, int depth)
 
 /* --- fields --------------------------------------------------------------- */
 
+/* "48 8b 05 ?? ?? ?? ??": hex bytes and ?? wildcards, with "rip" (where a
+ * 32-bit displacement sits in the match) and "rip_end" (where its
+ * instruction ends, when something follows the displacement). */
+static int
+parse_signature(struct pctx *c, const char *path, json_t *v, json_t *sig,
+    struct lt_field *f)
+{
+	char p[600];
+	uint8_t b[256], m[256];
+	size_t n = 0;
+
+	snprintf(p, sizeof p, "%s.signature", path);
+	if (!json_is_string(sig)) {
+		fail(c, p, "a signature is a string of hex bytes and ?? "
+		    "wildcards, like \"48 8b 05 ?? ?? ?? ??\"");
+		return -1;
+	}
+	if (json_object_get(v, "symbol") != NULL) {
+		fail(c, p, "a field is found by a symbol or by a signature, "
+		    "not both");
+		return -1;
+	}
+	for (const char *s = json_string_value(sig); *s;) {
+		if (*s == ' ') {
+			s++;
+			continue;
+		}
+		if (n == sizeof b) {
+			fail(c, p, "longer than %zu bytes", sizeof b);
+			return -1;
+		}
+		if (s[0] == '?' && s[1] == '?') {
+			b[n] = 0;
+			m[n++] = 0;
+		} else if (isxdigit((unsigned char)s[0]) &&
+		    isxdigit((unsigned char)s[1])) {
+			unsigned x;
+			sscanf(s, "%2x", &x);
+			b[n] = (uint8_t)x;
+			m[n++] = 0xff;
+		} else {
+			fail(c, p, "'%.2s' at character %ld is neither a hex byte "
+			    "nor ??", s, (long)(s - json_string_value(sig)));
+			return -1;
+		}
+		s += 2;
+		if (*s && *s != ' ') {
+			fail(c, p, "bytes are two hex digits (or ?\?) apart by "
+			    "spaces");
+			return -1;
+		}
+	}
+	size_t fixed = 0;
+	for (size_t i = 0; i < n; i++)
+		fixed += m[i] != 0;
+	if (fixed < 4) {
+		fail(c, p, "needs at least 4 bytes that are not wildcards");
+		return -1;
+	}
+	json_t *rip = json_object_get(v, "rip"), *end = json_object_get(v, "rip_end");
+	if (rip != NULL) {
+		snprintf(p, sizeof p, "%s.rip", path);
+		long long r = get_uint(c, rip, p, (long long)n - 4);
+		if (r < 0)
+			return -1;
+		f->sig_rip = (int)r;
+		if (end != NULL) {
+			snprintf(p, sizeof p, "%s.rip_end", path);
+			long long e = get_uint(c, end, p, 1 << 20);
+			if (e < 0)
+				return -1;
+			if (e < r + 4) {
+				fail(c, p, "the instruction ends before its "
+				    "displacement (rip + 4 = %lld)", r + 4);
+				return -1;
+			}
+			f->sig_rip_end = (int)e;
+		}
+	} else if (end != NULL) {
+		snprintf(p, sizeof p, "%s.rip_end", path);
+		fail(c, p, "rip_end goes with rip");
+		return -1;
+	}
+	f->sig = malloc(n);
+	f->sig_mask = malloc(n);
+	if (f->sig == NULL || f->sig_mask == NULL)
+		return -1;
+	memcpy(f->sig, b, n);
+	memcpy(f->sig_mask, m, n);
+	f->sig_len = n;
+	return 0;
+}
+
 static int
 parse_field(struct pctx *c, const char *name, json_t *v, struct lt_field *f)
 {
 	static const char *const keys[] = { "symbol", "module", "offset",
-		"pointers", "type", "count", "max", NULL };
+		"pointers", "type", "count", "max", "signature", "rip", "rip_end",
+		NULL };
 	char path[512], p[600];
 
 	snprintf(path, sizeof path, "fields.%s", name);
@@ -416,6 +510,10 @@ parse_field(struct pctx *c, const char *name, json_t *v, struct lt_field *f)
 	json_t *mod = json_object_get(v, "module");
 	json_t *off = json_object_get(v, "offset");
 	json_t *ptr = json_object_get(v, "pointers");
+	json_t *sig = json_object_get(v, "signature");
+	f->sig_rip = f->sig_rip_end = -1;
+	if (sig != NULL && parse_signature(c, path, v, sig, f) != 0)
+		return -1;
 	if (sym != NULL) {
 		snprintf(p, sizeof p, "%s.symbol", path);
 		if (!json_is_string(sym) || json_string_length(sym) == 0) {
@@ -441,14 +539,14 @@ parse_field(struct pctx *c, const char *name, json_t *v, struct lt_field *f)
 			return -1;
 		}
 		f->offset = json_integer_value(off);
-		if (sym == NULL && f->offset < 0) {
+		if (sym == NULL && sig == NULL && f->offset < 0) {
 			fail(c, p, "an offset from a module's base cannot be "
 			    "negative");
 			return -1;
 		}
-	} else if (sym == NULL) {
-		fail(c, path, "says nowhere where it is: give a symbol or an "
-		    "offset");
+	} else if (sym == NULL && sig == NULL) {
+		fail(c, path, "says nowhere where it is: give a symbol, a "
+		    "signature or an offset");
 		return -1;
 	}
 	if (ptr != NULL) {
@@ -792,6 +890,8 @@ layout_free(struct layout *l)
 		free(l->fields[i].module);
 		free(l->fields[i].symbol);
 		free(l->fields[i].count_path);
+		free(l->fields[i].sig);
+		free(l->fields[i].sig_mask);
 	}
 	free(l->fields);
 	for (int i = 0; i < l->nleaves; i++)

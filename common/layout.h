@@ -43,6 +43,10 @@ struct lt_field {
 	int line;              /* in the layout text */
 	char *module;          /* NULL: the main executable */
 	char *symbol;          /* NULL: by offset from the module base */
+	uint8_t *sig, *sig_mask; /* a byte signature (mask 0: wildcard) */
+	size_t sig_len;
+	int sig_rip;           /* >= 0: a rel32 sits there in the match */
+	int sig_rip_end;       /* where the instruction ends (-1: after it) */
 	int64_t offset;
 	int npointers;
 	int64_t pointers[LT_MAXPTR];

@@ -313,3 +313,41 @@ def test_unreadable_memory_mid_run():
     check(r.returncode == 0, r.stderr)
     bad = [f["state"]["turns"] for f in frames if f["state"]["box"] is None]
     check(bad and min(bad) == 20 and max(bad) == 39, "unreadable turns %r" % bad)
+
+
+SIG_GAME = os.path.join(BUILD, "tests", "sig-game")
+SIG_LAYOUT = os.path.join(ROOT, "tests", "progs", "sig-game.layout.json")
+
+
+def test_signatures_find_state_in_a_stripped_binary():
+    with Game([SIG_GAME], env={"HOOK_LAYOUT": SIG_LAYOUT}, lockstep=True) as g:
+        c = g.connect()
+        hello = json.loads(c.ok("hello"))
+        check(hello["layout_error"] == "", hello["layout_error"])
+        c.ok("step 10")
+        a = json.loads(c.ok("get"))
+        c.ok("step 5")
+        b = json.loads(c.ok("get"))
+        check(a["tagged"]["magic"] == "GHSIGNA\x01" and a["tagged"]["lives"] == 3,
+              repr(a))
+        check(b["counter"] - a["counter"] == 5, "counter %r -> %r" % (a, b))
+        check(b["tagged"]["score"] - a["tagged"]["score"] == 10, repr((a, b)))
+        c.ok("set counter 1000")
+        c.ok("step 1")
+        check(json.loads(c.ok("get counter")) == 1001, "set through a signature")
+    # A signature that matches nowhere, or in many places, is an error
+    # naming the field; the game still runs.
+    for sig, want in [("de ad be ef de ad be ef", "matches nothing in sig-game's"),
+                      ("00 00 00 00 ?? 00", "matches")]:
+        bad = tmp("sig-bad.json")
+        with open(bad, "w") as f:
+            json.dump({"gamehook_layout": 1, "fields": {
+                "x": {"signature": sig, "type": "<i4"}}}, f, indent=1)
+        with Game([SIG_GAME], env={"HOOK_LAYOUT": bad}, lockstep=True) as g:
+            c = g.connect()
+            err = json.loads(c.ok("hello"))["layout_error"]
+            check(err.startswith("layout %s:4: fields.x.signature: the signature %s"
+                                 % (bad, want)), err)
+            if want == "matches":
+                check("places (0x" in err and "make it longer" in err, err)
+            check(c.ok("step 2") == "2", "the game does not step")

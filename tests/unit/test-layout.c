@@ -388,7 +388,31 @@ static const struct errcase errcases[] = {
 	  "    \"b\": { \"module\": \"libx.so\",\n"
 	  "           \"type\": \"<i4\" }\n"
 	  "  }\n}\n", "\"b\"",
-	  "fields.b: says nowhere where it is: give a symbol or an offset" },
+	  "fields.b: says nowhere where it is: give a symbol, a signature or "
+	  "an offset" },
+	{ "signature with a bad byte", HEAD
+	  "  \"fields\": {\n"
+	  "    \"a\": { \"type\": \"<i4\",\n"
+	  "           \"signature\": \"48 8b zz 00 11\" }\n"
+	  "  }\n}\n", "\"signature\"", "fields.a.signature: 'zz' at character 6 "
+	  "is neither a hex byte nor ??" },
+	{ "signature of wildcards", HEAD
+	  "  \"fields\": {\n"
+	  "    \"a\": { \"type\": \"<i4\",\n"
+	  "           \"signature\": \"48 ?? ?? ?? ?? 8b\" }\n"
+	  "  }\n}\n", "\"signature\"", "fields.a.signature: needs at least 4 "
+	  "bytes that are not wildcards" },
+	{ "signature and symbol", HEAD
+	  "  \"fields\": {\n"
+	  "    \"a\": { \"type\": \"<i4\", \"symbol\": \"x\",\n"
+	  "           \"signature\": \"48 8b 05 11 22\" }\n"
+	  "  }\n}\n", "\"signature\"", "fields.a.signature: a field is found by a "
+	  "symbol or by a signature, not both" },
+	{ "rip past the signature", HEAD
+	  "  \"fields\": {\n"
+	  "    \"a\": { \"type\": \"<i4\", \"signature\": \"48 8d 05 11 22 33\",\n"
+	  "           \"rip\": 3 }\n"
+	  "  }\n}\n", "\"rip\"", "fields.a.rip: expected an integer from 0 to 2" },
 	{ "negative module offset", HEAD
 	  "  \"fields\": {\n"
 	  "    \"a\": { \"type\": \"<i4\",\n"
