@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """`make demo`: the demo game under the shim, in lockstep, driven by a small
 scripted controller over the text protocol. It runs the game in a
-pseudo-terminal of its own, so it works with or without a terminal, and
-shows what the game drew (through the shim's `screen` command)."""
+pseudo-terminal of its own, so it works with or without a terminal, shows
+what the game drew (through the shim's `screen` command), records a trace
+of the game's state (named by demo-game/demo-game.layout.json) and shows
+what it captured, read back with dumper."""
 import fcntl
 import json
 import os
@@ -43,6 +45,8 @@ def start_game(tmp):
     sock = os.path.join(tmp, "demo.sock")
     env = dict(os.environ, LD_PRELOAD=os.path.join(BUILD, "libhook.so"),
                HOOK_MODE="lockstep", HOOK_SOCKET=sock,
+               HOOK_LAYOUT=os.path.join(ROOT, "demo-game", "demo-game.layout.json"),
+               HOOK_TRACE=os.path.join(tmp, "demo.trace"),
                HOOK_LOG=os.path.join(tmp, "demo.log"), TERM="xterm")
     env.pop("GAMEHOOK_OWNER", None)
     master, slave = os.openpty()
@@ -95,6 +99,32 @@ def decide(st, lane):
     return "right"
 
 
+def show_trace(path):
+    """What the shim recorded: dumper's summary, then the hero and the wave
+    every 100 frames, decoded from the trace alone."""
+    dumper = os.path.join(BUILD, "dumper")
+    print("\ndemo: the trace, %d bytes (dumper info %s):" % (
+        os.path.getsize(path), os.path.basename(path)))
+    r = subprocess.run([dumper, "info", path], capture_output=True, text=True)
+    print(r.stdout.rstrip())
+    if r.returncode != 0:
+        raise SystemExit("demo: dumper info failed: " + r.stderr)
+    r = subprocess.run([dumper, "cat", path], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit("demo: dumper cat failed: " + r.stderr)
+    print("\ndemo: the state it captured (dumper cat, every 100th frame):")
+    print("  frame   hp  gold  level  score  wave  entities  first message")
+    for line in r.stdout.splitlines():
+        f = json.loads(line)
+        if f["frame"] % 100:
+            continue
+        st = f["state"]
+        msg = (st["first_message"] or {}).get("text", "")
+        print("  %5d  %3d  %4d  %5d  %5d  %4d  %8d  %s" % (
+            f["frame"], st["hero"]["hp"], st["hero"]["gold"], st["hero"]["level"],
+            st["hero"]["score"], st["game"]["wave"], st["entity_count"], msg))
+
+
 def main():
     tty = sys.stdout.isatty()
     tmp = tempfile.mkdtemp(prefix="gamehook-demo-")
@@ -138,6 +168,7 @@ def main():
         if game.poll() is None:
             raise SystemExit("demo: the game did not quit")
         print("demo: the game quit with status %d" % game.returncode)
+        show_trace(os.path.join(tmp, "demo.trace"))
     finally:
         if game.poll() is None:
             game.kill()
