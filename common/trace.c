@@ -76,6 +76,82 @@ trace_hash(const uint8_t *state, size_t size)
 	return XXH3_64bits(state, size);
 }
 
+struct trace_hasher *
+trace_hasher_new(void)
+{
+	return (struct trace_hasher *)XXH3_createState();
+}
+
+void
+trace_hasher_free(struct trace_hasher *h)
+{
+	XXH3_freeState((XXH3_state_t *)h);
+}
+
+void
+trace_hasher_reset(struct trace_hasher *h)
+{
+	XXH3_64bits_reset((XXH3_state_t *)h);
+}
+
+void
+trace_hasher_feed(struct trace_hasher *h, const void *p, size_t n)
+{
+	XXH3_64bits_update((XXH3_state_t *)h, p, n);
+}
+
+uint64_t
+trace_hasher_digest(const struct trace_hasher *h)
+{
+	return XXH3_64bits_digest((const XXH3_state_t *)h);
+}
+
+/* Bytes hashed at a time while syncing: still in cache from the compare. */
+#define SYNC_HASH_STEP 16384
+
+long
+trace_sync(uint8_t *old, const uint8_t *cur, size_t size, size_t base,
+    struct trace_run *runs, long max, struct trace_hasher *h)
+{
+	size_t i = 0, hashed = 0;
+	long n = 0;
+
+	for (;;) {
+		while (i + 64 <= size && block_equal(old + i, cur + i)) {
+			i += 64;
+			if (h != NULL && i - hashed >= SYNC_HASH_STEP) {
+				trace_hasher_feed(h, old + hashed, i - hashed);
+				hashed = i;
+			}
+		}
+		size_t stop = i + 64 < size ? i + 64 : size;
+		while (i < stop && old[i] == cur[i])
+			i++;
+		if (i >= size)
+			break;
+		if (i == stop)
+			continue;
+		size_t last = i, j = i + 1;
+		while (j < size && j - last <= TRACE_RUN_GAP) {
+			if (old[j] != cur[j])
+				last = j;
+			j++;
+		}
+		memcpy(old + i, cur + i, last - i + 1);
+		if (n >= 0 && n < max) {
+			runs[n].off = (uint32_t)(base + i);
+			runs[n].len = (uint32_t)(last - i + 1);
+			n++;
+		} else {
+			n = -1;   /* keep syncing; the caller makes a keyframe */
+		}
+		i = last + 1;
+	}
+	if (h != NULL && size > hashed)
+		trace_hasher_feed(h, old + hashed, size - hashed);
+	return n;
+}
+
 long
 trace_runs_max(size_t size)
 {
@@ -183,6 +259,18 @@ trace_pack_frame(struct trace_packer *p, int64_t frame, int64_t vtime,
     long nruns, const uint32_t *unreadable, int nunreadable,
     const struct trace_input *inputs, int ninputs, void *out, size_t cap)
 {
+	return trace_pack_frame_hashed(p, frame, vtime, keyframe, state,
+	    trace_hash(state, p->state_size), runs, nruns, unreadable,
+	    nunreadable, inputs, ninputs, out, cap);
+}
+
+size_t
+trace_pack_frame_hashed(struct trace_packer *p, int64_t frame, int64_t vtime,
+    int keyframe, const uint8_t *state, uint64_t hash,
+    const struct trace_run *runs, long nruns, const uint32_t *unreadable,
+    int nunreadable, const struct trace_input *inputs, int ninputs, void *out,
+    size_t cap)
+{
 	struct frame_msgs *m = p->msgs;
 	PbFrame *f = &m->f;
 
@@ -196,7 +284,7 @@ trace_pack_frame(struct trace_packer *p, int64_t frame, int64_t vtime,
 	f->has_keyframe = 1;
 	f->keyframe = keyframe != 0;
 	f->has_state_hash = 1;
-	f->state_hash = trace_hash(state, p->state_size);
+	f->state_hash = hash;
 	if (keyframe) {
 		f->has_full = 1;
 		f->full.data = (uint8_t *)state;

@@ -52,6 +52,22 @@ long trace_diff(const uint8_t *old, const uint8_t *cur, size_t size,
 
 uint64_t trace_hash(const uint8_t *state, size_t size);
 
+/* The same hash, fed piece by piece (XXH3 64-bit, streaming). */
+struct trace_hasher;
+struct trace_hasher *trace_hasher_new(void);
+void trace_hasher_free(struct trace_hasher *h);
+void trace_hasher_reset(struct trace_hasher *h);
+void trace_hasher_feed(struct trace_hasher *h, const void *p, size_t n);
+uint64_t trace_hasher_digest(const struct trace_hasher *h);
+
+/* Bring OLD up to date with CUR (SIZE bytes), finding the runs trace_diff
+ * would and copying each as it goes; their offsets get BASE added. With H,
+ * OLD's bytes are fed to it in order once final (while still in cache).
+ * Returns the number of runs, or -1 when there were more than MAX (OLD is
+ * brought up to date and fully hashed all the same). */
+long trace_sync(uint8_t *old, const uint8_t *cur, size_t size, size_t base,
+    struct trace_run *runs, long max, struct trace_hasher *h);
+
 /* The most runs a state of SIZE bytes can have (runs are more than
  * TRACE_RUN_GAP apart): size the run arrays with it. */
 long trace_runs_max(size_t size);
@@ -79,11 +95,17 @@ size_t trace_pack_header(struct trace_packer *p,
     const struct trace_header_info *h, void *out, size_t cap);
 
 /* A frame record: the full STATE when KEYFRAME, else NRUNS RUNS of it
- * (sorted, not overlapping). */
+ * (sorted, not overlapping). trace_pack_frame_hashed takes the state's
+ * hash as computed already (by trace_sync's hasher). */
 size_t trace_pack_frame(struct trace_packer *p, int64_t frame, int64_t vtime,
     int keyframe, const uint8_t *state, const struct trace_run *runs,
     long nruns, const uint32_t *unreadable, int nunreadable,
     const struct trace_input *inputs, int ninputs, void *out, size_t cap);
+size_t trace_pack_frame_hashed(struct trace_packer *p, int64_t frame,
+    int64_t vtime, int keyframe, const uint8_t *state, uint64_t hash,
+    const struct trace_run *runs, long nruns, const uint32_t *unreadable,
+    int nunreadable, const struct trace_input *inputs, int ninputs, void *out,
+    size_t cap);
 
 /* --- reader --- */
 

@@ -89,10 +89,11 @@ void
 capture_boundary(int64_t f)
 {
 	int64_t t0 = real_ns();
-	long n = state_sync(cap.blob, cap.unread, cap.runs, cap.max_runs);
+	uint64_t hash;
+	long n = state_sync(cap.blob, cap.unread, cap.runs, cap.max_runs, &hash);
 	int64_t vt = vclock_now();
 
-	record_frame(f, vt, cap.blob, cap.unread, cap.runs, n);
+	record_frame(f, vt, cap.blob, hash, cap.unread, cap.runs, n);
 	record_account(real_ns() - t0);
 	if (atomic_load(&cap.watchers) == 0)
 		return;

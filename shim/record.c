@@ -255,7 +255,7 @@ record_open(const char *dest, uint32_t interval, char *err, size_t errlen)
 }
 
 void
-record_frame(int64_t f, int64_t vtime, const uint8_t *blob,
+record_frame(int64_t f, int64_t vtime, const uint8_t *blob, uint64_t hash,
     const uint8_t *unreadable, const struct trace_run *runs, long nruns)
 {
 	int ph = atomic_load_explicit(&rc.phase, memory_order_acquire);
@@ -281,8 +281,9 @@ record_frame(int64_t f, int64_t vtime, const uint8_t *blob,
 	uint8_t *out = ring_reserve(&rc.ring, rc.bound);
 	if (out == NULL)
 		goto ended;
-	size_t n = trace_pack_frame(&rc.pk, f, vtime, key, blob, runs,
-	    key ? 0 : nruns, rc.unread_list, nun, rc.inputs, nin, out, rc.bound);
+	size_t n = trace_pack_frame_hashed(&rc.pk, f, vtime, key, blob, hash,
+	    runs, key ? 0 : nruns, rc.unread_list, nun, rc.inputs, nin, out,
+	    rc.bound);
 	if (n == 0) {
 		hlog("trace: frame %lld could not be packed; recording stopped",
 		    (long long)f);

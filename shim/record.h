@@ -19,10 +19,12 @@ int record_open(const char *dest, uint32_t keyframe_interval, char *err,
 /* Frame thread: begin now, at frame F (header and keyframe at the next
  * record_frame). */
 int record_active(void);
-/* Frame thread: record frame F whose state BLOB was just brought up to
- * date, NRUNS changes in RUNS (-1: too many, a keyframe is due). */
+/* Frame thread: record frame F whose state BLOB (hashing to HASH) was
+ * just brought up to date, NRUNS changes in RUNS (-1: too many, a
+ * keyframe is due). */
 void record_frame(int64_t f, int64_t vtime, const uint8_t *blob,
-    const uint8_t *unreadable, const struct trace_run *runs, long nruns);
+    uint64_t hash, const uint8_t *unreadable, const struct trace_run *runs,
+    long nruns);
 /* Frame thread: NS of real time went into capturing and packing. */
 void record_account(int64_t ns);
 /* Frame thread: no more frames; the writer drains what is queued. */

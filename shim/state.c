@@ -19,7 +19,9 @@ static struct {
 	char *json;
 	char err[1024];
 	uint8_t *tmp;               /* one field's bytes, read indirectly */
+	const uint8_t *zero;        /* as many zero bytes (a read-only map) */
 	size_t tmp_size;
+	struct trace_hasher *hasher;
 	pid_t pid;
 } st;
 
@@ -55,7 +57,9 @@ state_init(const char *layout_path)
 	st.tmp_size = max;
 	st.tmp = mmap(NULL, max, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (st.tmp == MAP_FAILED) {
+	st.zero = mmap(NULL, max, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	st.hasher = trace_hasher_new();
+	if (st.tmp == MAP_FAILED || st.zero == MAP_FAILED || st.hasher == NULL) {
 		snprintf(st.err, sizeof st.err, "layout: no memory for %zu bytes",
 		    max);
 		layout_free(st.l);
@@ -100,6 +104,15 @@ peek(void *dst, uintptr_t addr, size_t n)
 	    0 : -1;
 }
 
+/* True when field F's own bytes can be read in place: the executable's
+ * data, mapped for the life of the process (its range was checked against
+ * the segments when the layout was resolved). */
+static int
+in_place(const struct lt_field *f)
+{
+	return f->module == NULL;
+}
+
 /* Where field F's value is now: its address, or the end of its pointer
  * chain. Returns 0, or -1 when a step leads nowhere. */
 static int
@@ -108,20 +121,16 @@ locate(const struct lt_field *f, uintptr_t *at)
 	uintptr_t a = f->addr;
 	for (int i = 0; i < f->npointers; i++) {
 		uintptr_t p;
-		if (peek(&p, a, sizeof p) != 0 || p == 0)
+		if (i == 0 && in_place(f))
+			memcpy(&p, (const void *)a, sizeof p);
+		else if (peek(&p, a, sizeof p) != 0)
+			return -1;
+		if (p == 0)
 			return -1;
 		a = p + (uintptr_t)f->pointers[i];
 	}
 	*at = a;
 	return 0;
-}
-
-/* True when field F can be compared in place: the executable's own data,
- * mapped for the life of the process. */
-static int
-direct(const struct lt_field *f)
-{
-	return f->npointers == 0 && f->module == NULL && f->count_path == NULL;
 }
 
 /* The current element count of counted field F, read from the game. */
@@ -136,7 +145,9 @@ live_count(const struct layout *l, const struct lt_field *f)
 	uint8_t v[8] = { 0 };
 	uintptr_t at;
 	size_t in = f->count_off - cf->blob_off, n = f->count_type->size;
-	if (locate(cf, &at) != 0 || peek(v, at + in, n) != 0)
+	if (cf->npointers == 0 && in_place(cf))
+		memcpy(v, (const void *)(cf->addr + in), n);
+	else if (locate(cf, &at) != 0 || peek(v, at + in, n) != 0)
 		return 0;
 	int64_t c = lt_as_int(f->count_type, v);
 	if (f->count_type->kind == LT_UINT && (uint64_t)c > f->max)
@@ -144,48 +155,61 @@ live_count(const struct layout *l, const struct lt_field *f)
 	return c < 0 ? 0 : c > (int64_t)f->max ? f->max : (uint32_t)c;
 }
 
+/* Sync LEN bytes of the blob at OFF from SRC; adds to the runs. */
+static void
+sync_part(uint8_t *blob, size_t off, const uint8_t *src, size_t len,
+    struct trace_run *runs, long max, long *n, struct trace_hasher *h)
+{
+	long k = trace_sync(blob + off, src, len, off, *n >= 0 ? runs + *n : runs,
+	    *n >= 0 ? max - *n : 0, h);
+	*n = *n < 0 || k < 0 ? -1 : *n + k;
+}
+
 long
 state_sync(uint8_t *blob, uint8_t *unreadable, struct trace_run *runs,
-    long max)
+    long max, uint64_t *hash)
 {
 	const struct layout *l = st.l;
+	struct trace_hasher *h = hash ? st.hasher : NULL;
+	size_t end = 0;
 	long n = 0;
-	int over = 0;
 
-	/* In blob order, so the runs come out sorted. */
+	if (h != NULL)
+		trace_hasher_reset(h);
+	/* In blob order, so the runs come out sorted and the hash is fed in
+	 * order; the padding between slots is always zero. */
 	for (int i = 0; i < l->nfields; i++) {
 		const struct lt_field *f = &l->fields[i];
 		size_t len = f->extent;
-		const uint8_t *src;
 		uintptr_t at;
 		int bad = 0;
-		if (direct(f)) {
-			src = (const uint8_t *)f->addr;
+		if (h != NULL && f->blob_off > end)
+			trace_hasher_feed(h, blob + end, f->blob_off - end);
+		end = f->blob_off + f->extent;
+		if (f->count_path != NULL)
+			len = (size_t)live_count(l, f) * f->type->size;
+		if (f->npointers == 0 && in_place(f)) {
+			sync_part(blob, f->blob_off, (const uint8_t *)f->addr, len,
+			    runs, max, &n, h);
 		} else {
-			if (f->count_path != NULL)
-				len = (size_t)live_count(l, f) * f->type->size;
 			bad = locate(f, &at) != 0 || (len && peek(st.tmp, at, len) != 0);
 			if (bad)
 				len = 0;
-			memset(st.tmp + len, 0, f->extent - len);
-			src = st.tmp;
+			sync_part(blob, f->blob_off, st.tmp, len, runs, max, &n, h);
 		}
+		/* Past a counted array's count, and in an unreadable field:
+		 * zeros. */
+		if (len < f->extent)
+			sync_part(blob, f->blob_off + len, st.zero, f->extent - len,
+			    runs, max, &n, h);
 		unreadable[i] = (uint8_t)bad;
-		uint8_t *dst = blob + f->blob_off;
-		long k = over ? -1 : trace_diff(dst, src, f->extent, runs + n, max - n);
-		if (k < 0) {
-			over = 1;
-			memcpy(dst, src, f->extent);
-			continue;
-		}
-		for (long j = 0; j < k; j++) {
-			memcpy(dst + runs[n + j].off, src + runs[n + j].off,
-			    runs[n + j].len);
-			runs[n + j].off += (uint32_t)f->blob_off;
-		}
-		n += k;
 	}
-	return over ? -1 : n;
+	if (h != NULL) {
+		if (l->blob_size > end)
+			trace_hasher_feed(h, blob + end, l->blob_size - end);
+		*hash = trace_hasher_digest(h);
+	}
+	return n;
 }
 
 int
