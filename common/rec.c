@@ -372,6 +372,10 @@ rec_next(struct rec_reader *r, struct rec *out)
 		if (r->start < r->end && classify(r, r->start, &need, NULL,
 		    0) == C_VALID) {
 			out->skipped = r->base + r->start - out->offset;
+			snprintf(out->why, sizeof out->why, "damaged: a record "
+			    "that claims more bytes than follow, before a good "
+			    "record %llu bytes on",
+			    (unsigned long long)out->skipped);
 			return REC_DAMAGED;
 		}
 		r->start = r->end;

@@ -513,8 +513,10 @@ trace_next(struct trace_reader *t)
 			return TEV_ERROR;
 		case REC_DAMAGED:
 		case REC_TRUNCATED:
+			/* The state stays: if a frame was lost with the bytes,
+			 * the next delta does not follow on and is lost until a
+			 * keyframe; if not, nothing is. */
 			t->damaged++;
-			t->state_ok = 0;
 			snprintf(t->why, sizeof t->why, "%s", r.why);
 			return TEV_DAMAGE;
 		case REC_OK:
