@@ -1133,14 +1133,17 @@ demo_baselines(struct demo_result *d)
 	if (reps > 64)
 		reps = 64;
 	d->state_size = size;
-	/* What the shim reads with process_vm_readv a frame: the pointers of
-	 * each chain and the value at its end (for every field that is not
-	 * the executable's own plain data). */
+	/* What the shim reads with process_vm_readv a frame (shim/state.c):
+	 * the executable's own data, counted arrays included, and the first
+	 * pointer of a chain starting there, are read in place; the later
+	 * pointers of a chain and the value at its end are not. */
 	d->peeks = 0;
 	for (int i = 0; i < t->layout->nfields; i++) {
 		const struct lt_field *f = &t->layout->fields[i];
-		if (f->npointers || f->module || f->count_path)
+		if (f->module)
 			d->peeks += f->npointers + 1;
+		else if (f->npointers)
+			d->peeks += f->npointers;
 	}
 	for (;;) {
 		enum trace_ev ev = trace_next(t);
@@ -1276,11 +1279,11 @@ bench_demo(struct demo_result *d)
 	printf("     memcmp %.3f us, zstd-1 changed %.3f us (sum %.3f us), "
 	    "zstd-1 full %.2f us and %s bytes\n", d->memcmp_us, d->changed_us,
 	    d->base_us, d->full_us, commas(d->full_bytes, a, sizeof a));
-	printf("   ours again, here on the same states (trace_diff + copies + "
-	    "trace_pack_frame, deltas):\n"
+	printf("   ours again, here on the same states (trace_sync + "
+	    "trace_pack_frame_hashed, deltas):\n"
 	    "     %.2f us, %.0f bytes a frame (medians): the shim's figure adds "
 	    "%d process_vm_readv a frame\n"
-	    "     (pointer chains, counted arrays; %.2f us each here), the ring "
+	    "     (what pointer chains lead to; %.2f us each here), the ring "
 	    "and the inputs\n", d->bench_us, d->bench_bytes, d->peeks,
 	    d->peek_us);
 	printf("   size: zstd-1 full / ours = %.1fx (goal >= %.0fx): %s\n",
