@@ -37,29 +37,62 @@ block_equal(const uint8_t *a, const uint8_t *b)
 	return x == 0;
 }
 
-long
-trace_diff(const uint8_t *old, const uint8_t *cur, size_t size,
-    struct trace_run *runs, long max)
+/* Bytes hashed at a time while syncing: still in cache from the compare. */
+#define SYNC_HASH_STEP 16384
+
+/* Where trace_sync's hashing has got to: bytes before `hashed` are fed. */
+struct sync_hash {
+	struct trace_hasher *h;
+	const uint8_t *base;
+	size_t hashed;
+};
+
+/* The next run of changed bytes at or after *AT: returns 0 when there is
+ * none, else 1 with the run at [*AT, *LAST] (changes closer than
+ * TRACE_RUN_GAP merged). With SH, the equal stretches skipped on the way
+ * are fed to its hasher in SYNC_HASH_STEP pieces. */
+static inline int
+next_run(const uint8_t *old, const uint8_t *cur, size_t size, size_t *at,
+    size_t *last, struct sync_hash *sh)
 {
-	size_t i = 0;
-	long n = 0;
+	size_t i = *at;
 
 	for (;;) {
-		while (i + 64 <= size && block_equal(old + i, cur + i))
+		while (i + 64 <= size && block_equal(old + i, cur + i)) {
 			i += 64;
+			if (sh != NULL && i - sh->hashed >= SYNC_HASH_STEP) {
+				trace_hasher_feed(sh->h, sh->base + sh->hashed,
+				    i - sh->hashed);
+				sh->hashed = i;
+			}
+		}
 		size_t stop = i + 64 < size ? i + 64 : size;
 		while (i < stop && old[i] == cur[i])
 			i++;
 		if (i >= size)
+			return 0;
+		if (i < stop)
 			break;
-		if (i == stop)
-			continue;
-		size_t last = i, j = i + 1;
-		while (j < size && j - last <= TRACE_RUN_GAP) {
-			if (old[j] != cur[j])
-				last = j;
-			j++;
-		}
+	}
+	size_t l = i, j = i + 1;
+	while (j < size && j - l <= TRACE_RUN_GAP) {
+		if (old[j] != cur[j])
+			l = j;
+		j++;
+	}
+	*at = i;
+	*last = l;
+	return 1;
+}
+
+long
+trace_diff(const uint8_t *old, const uint8_t *cur, size_t size,
+    struct trace_run *runs, long max)
+{
+	size_t i = 0, last;
+	long n = 0;
+
+	while (next_run(old, cur, size, &i, &last, NULL)) {
 		if (n == max)
 			return -1;
 		runs[n].off = (uint32_t)i;
@@ -106,37 +139,15 @@ trace_hasher_digest(const struct trace_hasher *h)
 	return XXH3_64bits_digest((const XXH3_state_t *)h);
 }
 
-/* Bytes hashed at a time while syncing: still in cache from the compare. */
-#define SYNC_HASH_STEP 16384
-
 long
 trace_sync(uint8_t *old, const uint8_t *cur, size_t size, size_t base,
     struct trace_run *runs, long max, struct trace_hasher *h)
 {
-	size_t i = 0, hashed = 0;
+	struct sync_hash sh = { h, old, 0 };
+	size_t i = 0, last;
 	long n = 0;
 
-	for (;;) {
-		while (i + 64 <= size && block_equal(old + i, cur + i)) {
-			i += 64;
-			if (h != NULL && i - hashed >= SYNC_HASH_STEP) {
-				trace_hasher_feed(h, old + hashed, i - hashed);
-				hashed = i;
-			}
-		}
-		size_t stop = i + 64 < size ? i + 64 : size;
-		while (i < stop && old[i] == cur[i])
-			i++;
-		if (i >= size)
-			break;
-		if (i == stop)
-			continue;
-		size_t last = i, j = i + 1;
-		while (j < size && j - last <= TRACE_RUN_GAP) {
-			if (old[j] != cur[j])
-				last = j;
-			j++;
-		}
+	while (next_run(old, cur, size, &i, &last, h ? &sh : NULL)) {
 		memcpy(old + i, cur + i, last - i + 1);
 		if (n >= 0 && n < max) {
 			runs[n].off = (uint32_t)(base + i);
@@ -147,8 +158,8 @@ trace_sync(uint8_t *old, const uint8_t *cur, size_t size, size_t base,
 		}
 		i = last + 1;
 	}
-	if (h != NULL && size > hashed)
-		trace_hasher_feed(h, old + hashed, size - hashed);
+	if (h != NULL && size > sh.hashed)
+		trace_hasher_feed(h, old + sh.hashed, size - sh.hashed);
 	return n;
 }
 
