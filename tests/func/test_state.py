@@ -351,3 +351,49 @@ def test_signatures_find_state_in_a_stripped_binary():
             if want == "matches":
                 check("places (0x" in err and "make it longer" in err, err)
             check(c.ok("step 2") == "2", "the game does not step")
+
+
+def test_trace_to_a_fifo_waits_for_its_reader():
+    fifo = tmp("live.fifo")
+    os.mkfifo(fifo)
+    with demo({"HOOK_TRACE": fifo}) as g:
+        c = g.connect()
+        # No reader yet: the game is driven all the same; its frames wait
+        # in the ring.
+        c.ok("step 5")
+        reader = subprocess.Popen([DUMPER, "cat", fifo], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        try:
+            first = [json.loads(reader.stdout.readline()) for _ in range(6)]
+            check([f["frame"] for f in first] == [0, 1, 2, 3, 4, 5], repr(
+                [f["frame"] for f in first]))
+            c.ok("step 2")
+            more = [json.loads(reader.stdout.readline())["frame"] for _ in range(2)]
+            check(more == [6, 7], repr(more))
+            c.ok("trace stop")
+            out, err = reader.communicate(timeout=20)
+            check(reader.returncode == 0 and out == "", "after stop: %r %r" % (out, err))
+        finally:
+            if reader.poll() is None:
+                reader.kill()
+                reader.wait()
+        check(c.ok("step 1") == "8", "the game goes on")
+
+
+def test_a_reader_that_leaves_stops_the_recording_not_the_game():
+    fifo = tmp("gone.fifo")
+    os.mkfifo(fifo)
+    with demo({"HOOK_TRACE": fifo}) as g:
+        c = g.connect()
+        reader = subprocess.Popen([DUMPER, "cat", fifo], stdout=subprocess.PIPE,
+                                  stderr=subprocess.DEVNULL, text=True)
+        check(json.loads(reader.stdout.readline())["frame"] == 0, "no frame 0")
+        reader.kill()
+        reader.wait()
+        for _ in range(20):
+            c.ok("step 10")
+        tr = json.loads(c.ok("info"))["trace"]
+        check(tr["state"] == "ended" and "Broken pipe" in tr["error"], repr(tr))
+        check(c.ok("step 1") == "201" and g.alive(), "the game did not go on")
+        with open(g.log) as f:
+            check("recording stopped, the game goes on" in f.read(), "not logged")
