@@ -30,13 +30,13 @@ SHIM_LIBS = $(shell pkg-config --libs libelf libprotobuf-c libzstd jansson zlib 
 
 COMMON_SRC := common/cmdtab.c common/keys.c common/textproto.c common/sockpath.c \
 	common/layout.c common/layout-resolve.c common/layout-value.c common/trace.c \
-	common/rec.c
+	common/rec.c common/libpath.c
 SHIM_SRC := shim/shim.c shim/real.c shim/log.c shim/vclock.c shim/frame.c \
 	shim/input.c shim/wait.c shim/hook-time.c shim/hook-input.c \
 	shim/hook-curses.c shim/hook-thread.c shim/screen.c shim/ctl.c shim/ctl-cmd.c \
-	shim/ctl-state.c shim/ring.c shim/state.c shim/capture.c shim/record.c
+	shim/ctl-state.c shim/ring.c shim/state.c shim/capture.c shim/record.c shim/replay.c
 HOOKCTL_SRC := hookctl/hookctl.c hookctl/launch.c
-DUMPER_SRC := dumper/dumper.c dumper/cat.c dumper/npy.c
+DUMPER_SRC := dumper/dumper.c dumper/cat.c dumper/npy.c dumper/replay.c
 DEMO_SRC := $(wildcard demo-game/*.c)
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 
@@ -52,7 +52,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 PROGS := $(B)/libhook.so $(B)/hookctl $(B)/dumper $(B)/demo-game $(B)/demo-game.stripped \
 	$(B)/demo-game.debug \
 	$(UNIT_BIN) $(B)/tests/worker-clock $(B)/tests/child-spawn $(B)/tests/ptr-game \
-	$(B)/tests/sig-game \
+	$(B)/tests/sig-game $(B)/tests/drift-game \
 	$(B)/tests/stdin-game $(B)/tests/static-game $(B)/tests/libctor.so \
 	$(B)/bench-step $(B)/bench-state
 
@@ -152,10 +152,10 @@ $(B)/tests/libctor.so: tests/progs/libctor.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -shared -fPIC -o $@ $<
 
-$(B)/bench-step: $(call obj,bench/bench-step.c)
+$(B)/bench-step: $(call obj,bench/bench-step.c bench/benchlib.c)
 	$(Q)$(CC) -o $@ $^ -lpthread -lm
 
-$(B)/bench-state: $(call obj,bench/bench-state.c $(COMMON_SRC)) $(GEN_OBJ)
+$(B)/bench-state: $(call obj,bench/bench-state.c bench/benchlib.c $(COMMON_SRC)) $(GEN_OBJ)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) $(call pkg,--libs) -lpthread -lm
 

@@ -41,27 +41,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/uio.h>
-#include <sys/un.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
-#include <termios.h>
-#include <time.h>
 #include <unistd.h>
 #include <jansson.h>
 #include <zstd.h>
 
+#include "benchlib.h"
 #include "trace.h"
 
 #define MIB (1024u * 1024u)
@@ -71,8 +61,6 @@
 #define DEMO_STEPS 3000
 #define SYN_TRACE_FRAMES 200
 #define READ_ROUNDS 3
-
-extern char **environ;
 
 static struct {
 	const char *game;
@@ -86,95 +74,17 @@ static struct {
 	.dumper = "build/dumper",
 };
 
-/* The temporary directory and the game under test, for cleanup. */
+/* The game under test, and the temporary directory's other files, for
+ * cleanup. */
+static struct bench_game game = BENCH_GAME_INIT;
 static struct {
-	char dir[96];
-	char sock[160];
-	char log[160];
 	char demo_trace[160];
 	char syn_trace[160];
 	char layout2[160];
-	pid_t pid;
-	int master;
-	int slave;
-	int stop[2];
-	int reader_started;
-	pthread_t reader;
-	int fd;
-	char in[16384];
-	size_t inlen;
-} g = { .pid = -1, .master = -1, .slave = -1, .stop = { -1, -1 }, .fd = -1 };
+} g;
 
 static int failures;            /* things that failed to run, not goals */
 static volatile int sink;       /* keeps the memcmp results alive */
-
-static void cleanup(void);
-
-/* Print an error to stderr and exit non-zero (after cleaning up). */
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fputs("bench-state: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	cleanup();
-	exit(1);
-}
-
-/* Monotonic time in nanoseconds. */
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* Monotonic time in seconds. */
-static double
-now(void)
-{
-	return (double)now_ns() * 1e-9;
-}
-
-/* qsort comparison of doubles. */
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-/* The median of N values (sorts them in place); 0 for none. */
-static double
-median(double *v, size_t n)
-{
-	if (n == 0)
-		return 0.0;
-	qsort(v, n, sizeof *v, cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
-}
-
-/* Format X as an integer with thousands separators. */
-static const char *
-commas(double x, char *buf, size_t cap)
-{
-	char digits[32], *p = buf;
-	int n = snprintf(digits, sizeof digits, "%.0f", x < 0 ? 0 : x);
-
-	for (int i = 0; i < n && (size_t)(p - buf) + 2 < cap; i++) {
-		if (i > 0 && (n - i) % 3 == 0)
-			*p++ = ',';
-		*p++ = digits[i];
-	}
-	*p = '\0';
-	return buf;
-}
 
 static void *
 xmalloc(size_t n)
@@ -183,24 +93,6 @@ xmalloc(size_t n)
 	if (p == NULL)
 		die("out of memory (%zu bytes)", n);
 	return p;
-}
-
-/* Write all of BUF, retrying on EINTR and short writes; 0 or -1. */
-static int
-write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* splitmix64: the synthetic states' random numbers. */
@@ -620,89 +512,13 @@ bench_synthetic(void)
 	fflush(stdout);
 }
 
-/* --- the game on a pseudo-terminal (as in bench-step.c) ---------------------- */
-
-/* Reader thread: drain the pty master so the game never blocks writing;
- * it naps a millisecond after each read to wake once per batch. */
-static void *
-drain_pty(void *arg)
-{
-	char buf[65536];
-	struct pollfd pf[2] = {
-		{ .fd = g.master, .events = POLLIN },
-		{ .fd = g.stop[0], .events = POLLIN },
-	};
-
-	(void)arg;
-	for (;;) {
-		if (poll(pf, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return NULL;
-		}
-		if (pf[1].revents)
-			return NULL;
-		if (pf[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-			ssize_t n = read(g.master, buf, sizeof buf);
-			if (n < 0 && (errno == EINTR || errno == EAGAIN))
-				continue;
-			if (n <= 0)
-				return NULL;
-			usleep(1000);
-		}
-	}
-}
-
-/* Whether NAME=... is one of the variables the bench sets itself. */
-static int
-env_overridden(const char *kv)
-{
-	static const char *const pfx[] = { "LD_PRELOAD=", "TERM=", "HOOK_",
-		"GAMEHOOK_", "LINES=", "COLUMNS=" };
-
-	for (size_t i = 0; i < sizeof pfx / sizeof pfx[0]; i++)
-		if (strncmp(kv, pfx[i], strlen(pfx[i])) == 0)
-			return 1;
-	return 0;
-}
-
-/* The game's environment: ours minus the hook's variables, plus the
- * bench's. */
-static char **
-game_env(const char *libabs, const char *layoutabs)
-{
-	size_t n = 0, k = 0;
-	while (environ[n] != NULL)
-		n++;
-	char **env = calloc(n + 10, sizeof *env);
-	if (env == NULL)
-		die("out of memory");
-	for (size_t i = 0; i < n; i++)
-		if (!env_overridden(environ[i]))
-			env[k++] = environ[i];
-	if (asprintf(&env[k++], "LD_PRELOAD=%s", libabs) < 0 ||
-	    asprintf(&env[k++], "HOOK_SOCKET=%s", g.sock) < 0 ||
-	    asprintf(&env[k++], "HOOK_LOG=%s", g.log) < 0 ||
-	    asprintf(&env[k++], "HOOK_LAYOUT=%s", layoutabs) < 0 ||
-	    asprintf(&env[k++], "HOOK_TRACE=%s", g.demo_trace) < 0)
-		die("out of memory");
-	env[k++] = "HOOK_MODE=lockstep";
-	env[k++] = "HOOK_SPEED=max";
-	env[k++] = "TERM=xterm";
-	env[k] = NULL;
-	return env;
-}
+/* --- the game on a pseudo-terminal (benchlib.c) ---------------------------- */
 
 /* Check the game, the hook library and the layout are there. */
 static void
 check_paths(char *libabs, char *layoutabs)
 {
-	if (access(opt.game, X_OK) != 0)
-		die("game %s: %s (run `make` first, or pass --game PATH)",
-		    opt.game, strerror(errno));
-	if (realpath(opt.lib, libabs) == NULL)
-		die("hook library %s: %s (run `make` first, or pass --lib PATH)",
-		    opt.lib, strerror(errno));
+	check_game(opt.game, opt.lib, libabs);
 	if (realpath(opt.layout, layoutabs) == NULL)
 		die("layout %s: %s (run from the repository's root, or pass "
 		    "--layout PATH)", opt.layout, strerror(errno));
@@ -713,146 +529,32 @@ check_paths(char *libabs, char *layoutabs)
 static void
 make_dir(void)
 {
-	static const char *const bases[] = { "/dev/shm", "/var/tmp", "/tmp" };
+	static const char *const bases[] = { "/dev/shm", "/var/tmp", "/tmp",
+		NULL };
 
-	for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++) {
-		snprintf(g.dir, sizeof g.dir, "%s/gamehook-bench-state.XXXXXX",
-		    bases[i]);
-		if (mkdtemp(g.dir) != NULL)
-			break;
-		g.dir[0] = '\0';
-	}
-	if (g.dir[0] == '\0')
-		die("mkdtemp: %s", strerror(errno));
-	snprintf(g.sock, sizeof g.sock, "%s/bench.sock", g.dir);
-	snprintf(g.log, sizeof g.log, "%s/bench.log", g.dir);
-	snprintf(g.demo_trace, sizeof g.demo_trace, "%s/demo.trace", g.dir);
-	snprintf(g.syn_trace, sizeof g.syn_trace, "%s/synthetic.trace", g.dir);
+	game_make_dir(&game, bases, "gamehook-bench-state");
+	snprintf(g.demo_trace, sizeof g.demo_trace, "%s/demo.trace", game.dir);
+	snprintf(g.syn_trace, sizeof g.syn_trace, "%s/synthetic.trace",
+	    game.dir);
 	snprintf(g.layout2, sizeof g.layout2, "%s/counted-last.layout.json",
-	    g.dir);
+	    game.dir);
 }
 
 /* Start the game under the hook, with LAYOUT (an absolute path), on a
- * fresh 80x24 pseudo-terminal. */
+ * fresh 80x24 pseudo-terminal, recording to the demo trace. */
 static void
 start_game(const char *layout)
 {
 	char libabs[PATH_MAX], layoutabs[PATH_MAX];
-	struct winsize ws = { .ws_row = 24, .ws_col = 80 };
-
-	check_paths(libabs, layoutabs);
-	g.inlen = 0;
-	unlink(g.sock);
-	g.master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (g.master < 0 || grantpt(g.master) != 0 || unlockpt(g.master) != 0)
-		die("pseudo-terminal: %s", strerror(errno));
-	const char *slave = ptsname(g.master);
-	if (slave == NULL)
-		die("ptsname: %s", strerror(errno));
-	if (ioctl(g.master, TIOCSWINSZ, &ws) != 0)
-		die("TIOCSWINSZ: %s", strerror(errno));
-	/* Held open here too, so the master never reads EIO (no slave). */
-	g.slave = open(slave, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (g.slave < 0)
-		die("%s: %s", slave, strerror(errno));
-	char **env = game_env(libabs, layout);
+	char layout_env[PATH_MAX + 16], trace_env[sizeof g.demo_trace + 16];
+	const char *const extra[] = { layout_env, trace_env, NULL };
 	char *argv[] = { (char *)opt.game, "--seed", "42", NULL };
 
-	g.pid = fork();
-	if (g.pid < 0)
-		die("fork: %s", strerror(errno));
-	if (g.pid == 0) {
-		setsid();
-		(void)ioctl(g.slave, TIOCSCTTY, 0);
-		if (dup2(g.slave, 0) < 0 || dup2(g.slave, 1) < 0 ||
-		    dup2(g.slave, 2) < 0)
-			_exit(126);
-		execve(opt.game, argv, env);
-		_exit(127);
-	}
-	for (size_t i = 0; env[i] != NULL; i++)
-		if (strncmp(env[i], "LD_PRELOAD=", 11) == 0 ||
-		    strncmp(env[i], "HOOK_SOCKET=", 12) == 0 ||
-		    strncmp(env[i], "HOOK_LOG=", 9) == 0 ||
-		    strncmp(env[i], "HOOK_LAYOUT=", 12) == 0 ||
-		    strncmp(env[i], "HOOK_TRACE=", 11) == 0)
-			free(env[i]);
-	free(env);
-	if (pipe2(g.stop, O_CLOEXEC) != 0)
-		die("pipe: %s", strerror(errno));
-	if (pthread_create(&g.reader, NULL, drain_pty, NULL) != 0)
-		die("pthread_create failed");
-	g.reader_started = 1;
-}
-
-/* Print the last lines of the hook's log to stderr, to explain a failure. */
-static void
-show_log(void)
-{
-	char buf[2048];
-	int fd = open(g.log, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0) {
-		fprintf(stderr, "bench-state: no hook log at %s\n", g.log);
-		return;
-	}
-	off_t end = lseek(fd, 0, SEEK_END);
-	off_t from = end > (off_t)sizeof buf - 1 ? end - (off_t)sizeof buf + 1 : 0;
-	ssize_t n = pread(fd, buf, sizeof buf - 1, from);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	fprintf(stderr, "bench-state: the end of the hook log %s:\n%s%s", g.log,
-	    buf, buf[n - 1] == '\n' ? "" : "\n");
-}
-
-/* Describe how the game ended if it has, for error messages. */
-static const char *
-game_status(char *buf, size_t cap)
-{
-	int st;
-
-	if (g.pid <= 0 || waitpid(g.pid, &st, WNOHANG) != g.pid)
-		return "";
-	g.pid = -1;
-	if (WIFEXITED(st))
-		snprintf(buf, cap, " (the game exited with status %d)",
-		    WEXITSTATUS(st));
-	else
-		snprintf(buf, cap, " (the game was killed by signal %d)",
-		    WTERMSIG(st));
-	return buf;
-}
-
-/* Wait up to 10 s for the control socket, then connect to it. */
-static void
-connect_game(void)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char why[96];
-	double t0 = now();
-
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", g.sock);
-	for (;;) {
-		struct stat stb;
-		if (stat(g.sock, &stb) == 0 && S_ISSOCK(stb.st_mode)) {
-			g.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-			if (g.fd < 0)
-				die("socket: %s", strerror(errno));
-			if (connect(g.fd, (struct sockaddr *)&sa, sizeof sa) == 0)
-				return;
-			close(g.fd);
-			g.fd = -1;
-		}
-		const char *st = game_status(why, sizeof why);
-		if (st[0] || now() - t0 > 10.0) {
-			show_log();
-			die("no control socket at %s after %.1f s%s", g.sock,
-			    now() - t0, st);
-		}
-		usleep(10000);
-	}
+	check_paths(libabs, layoutabs);
+	snprintf(layout_env, sizeof layout_env, "HOOK_LAYOUT=%s", layout);
+	snprintf(trace_env, sizeof trace_env, "HOOK_TRACE=%s", g.demo_trace);
+	game.reply_secs = 60.0;
+	game_start(&game, argv, libabs, extra);
 }
 
 /* Send CMD (a full line) and read one reply line into LINE, waiting at
@@ -860,122 +562,20 @@ connect_game(void)
 static void
 request(const char *cmd, char *line, size_t cap)
 {
-	char why[96];
-	size_t len = strlen(cmd);
-	double t0 = now();
-
-	if (write_all(g.fd, cmd, len) != 0)
-		die("sending to the game: %s%s", strerror(errno),
-		    game_status(why, sizeof why));
-	for (;;) {
-		char *nl = memchr(g.in, '\n', g.inlen);
-		if (nl != NULL) {
-			size_t n = (size_t)(nl - g.in) + 1;
-			size_t c = n < cap ? n : cap - 1;
-			memcpy(line, g.in, c);
-			line[c] = '\0';
-			memmove(g.in, g.in + n, g.inlen - n);
-			g.inlen -= n;
-			return;
-		}
-		if (g.inlen == sizeof g.in)
-			die("reply line longer than %zu bytes", sizeof g.in);
-		struct pollfd pf = { .fd = g.fd, .events = POLLIN };
-		int pr = poll(&pf, 1, 1000);
-		if (pr < 0 && errno != EINTR)
-			die("poll: %s", strerror(errno));
-		if (pr <= 0) {
-			if (now() - t0 > 60.0) {
-				show_log();
-				die("no reply to %.*s in 60 s%s", (int)len - 1, cmd,
-				    game_status(why, sizeof why));
-			}
-			continue;
-		}
-		ssize_t r = read(g.fd, g.in + g.inlen, sizeof g.in - g.inlen);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			const char *st = game_status(why, sizeof why);
-			show_log();
-			die("the control socket closed%s", st);
-		}
-		g.inlen += (size_t)r;
-	}
-}
-
-/* Wait up to SECS for the game to exit; 1 if it has. */
-static int
-reap(double secs)
-{
-	double t0 = now();
-
-	while (g.pid > 0) {
-		if (waitpid(g.pid, NULL, WNOHANG) == g.pid) {
-			g.pid = -1;
-			return 1;
-		}
-		if (now() - t0 > secs)
-			return 0;
-		usleep(5000);
-	}
-	return 1;
-}
-
-/* Close the connection, kill the game (it leads its own session), stop
- * the reader thread and close the terminal. */
-static void
-stop_game(void)
-{
-	if (g.fd >= 0) {
-		close(g.fd);
-		g.fd = -1;
-	}
-	if (g.pid > 0) {
-		kill(-g.pid, SIGTERM);
-		kill(g.pid, SIGTERM);
-		if (!reap(2.0)) {
-			kill(-g.pid, SIGKILL);
-			kill(g.pid, SIGKILL);
-			reap(5.0);
-		}
-	}
-	if (g.reader_started) {
-		(void)!write(g.stop[1], "x", 1);
-		pthread_join(g.reader, NULL);
-		g.reader_started = 0;
-	}
-	for (int i = 0; i < 2; i++)
-		if (g.stop[i] >= 0) {
-			close(g.stop[i]);
-			g.stop[i] = -1;
-		}
-	if (g.slave >= 0)
-		close(g.slave);
-	if (g.master >= 0)
-		close(g.master);
-	g.slave = g.master = -1;
+	game_request(&game, cmd, strlen(cmd), line, cap);
 }
 
 /* Stop the game and remove the temporary directory. */
 static void
 cleanup(void)
 {
-	static int done;
-
-	if (done++)
-		return;
-	stop_game();
-	if (g.dir[0]) {
-		unlink(g.sock);
-		unlink(g.log);
+	game_stop(&game, 0);
+	if (game.dir[0]) {
 		unlink(g.demo_trace);
 		unlink(g.syn_trace);
 		unlink(g.layout2);
-		if (rmdir(g.dir) != 0)
-			fprintf(stderr, "bench-state: could not remove %s: %s\n",
-			    g.dir, strerror(errno));
 	}
+	game_remove_dir(&game);
 }
 
 /* The number after "KEY": in the "trace" object of a JSON reply. */
@@ -1014,7 +614,7 @@ static void
 log_trace_line(char *buf, size_t cap)
 {
 	char text[16384];
-	int fd = open(g.log, O_RDONLY | O_CLOEXEC);
+	int fd = open(game.log, O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof text - 1);
 
 	snprintf(buf, cap, "(nothing in the hook's log)");
@@ -1039,7 +639,7 @@ demo_record(struct demo_result *d, const char *layout, char *why,
 	char line[16384], cmd[64];
 
 	start_game(layout);
-	connect_game();
+	game_connect(&game);
 	double t0 = now();
 	snprintf(cmd, sizeof cmd, "step %d\n", DEMO_STEPS);
 	request(cmd, line, sizeof line);
@@ -1064,7 +664,7 @@ demo_record(struct demo_result *d, const char *layout, char *why,
 		snprintf(why, whylen, "%llu frames recorded of %d; the hook's "
 		    "log: %s", (unsigned long long)d->frames, DEMO_STEPS, msg);
 	}
-	stop_game();
+	game_stop(&game, 0);
 	return ended || d->frames < DEMO_STEPS ? -1 : 0;
 }
 
@@ -1237,7 +837,7 @@ bench_demo(struct demo_result *d)
 	char libabs[PATH_MAX], layoutabs[PATH_MAX], why[768];
 
 	printf("\n2. The demo game (%s --seed 42, lockstep, %d steps, "
-	    "recording to %s)\n", opt.game, DEMO_STEPS, g.dir);
+	    "recording to %s)\n", opt.game, DEMO_STEPS, game.dir);
 	fflush(stdout);
 	check_paths(libabs, layoutabs);
 	if (demo_record(d, layoutabs, why, sizeof why) != 0) {
@@ -1513,63 +1113,37 @@ static void
 parse_args(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			usage(stdout);
-			exit(0);
-		}
-		if (i + 1 >= argc)
-			goto bad;
+		const char *a = argv[i], *v = bench_option(argc, argv, &i, usage);
 		if (strcmp(a, "--game") == 0)
-			opt.game = argv[++i];
+			opt.game = v;
 		else if (strcmp(a, "--lib") == 0)
-			opt.lib = argv[++i];
+			opt.lib = v;
 		else if (strcmp(a, "--layout") == 0)
-			opt.layout = argv[++i];
+			opt.layout = v;
 		else if (strcmp(a, "--dumper") == 0)
-			opt.dumper = argv[++i];
+			opt.dumper = v;
 		else
-			goto bad;
+			bench_usage_error(usage);
 	}
-	return;
-bad:
-	usage(stderr);
-	exit(2);
-}
-
-static void
-header(void)
-{
-	char date[64];
-	time_t t = time(NULL);
-	struct utsname u;
-
-	strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S %Z", localtime(&t));
-	if (uname(&u) != 0)
-		memset(&u, 0, sizeof u);
-	printf("gamehook bench: state capture, trace size and reading\n");
-	printf("  %s, nproc %ld, %s %s %s, zstd %s\n", date,
-	    sysconf(_SC_NPROCESSORS_ONLN), u.sysname, u.release, u.machine,
-	    ZSTD_versionString());
-	fflush(stdout);
 }
 
 int
 main(int argc, char **argv)
 {
-	char libabs[PATH_MAX], layoutabs[PATH_MAX];
+	char libabs[PATH_MAX], layoutabs[PATH_MAX], zstd[64];
 	struct demo_result demo = { 0 };
 	double t0 = now();
 
+	bench_init("bench-state", cleanup);
 	parse_args(argc, argv);
-	signal(SIGPIPE, SIG_IGN);
 	check_paths(libabs, layoutabs); /* fail before the timed part */
-	header();
+	snprintf(zstd, sizeof zstd, ", zstd %s", ZSTD_versionString());
+	bench_header("state capture, trace size and reading", zstd);
 	make_dir();
 	bench_synthetic();
 	bench_demo(&demo);
 	bench_reading(&demo);
-	cleanup();
+	bench_cleanup();
 	printf("\n  whole run %.1f s%s\n", now() - t0,
 	    failures ? "; something failed to run (see above)" : "");
 	return failures ? 1 : 0;

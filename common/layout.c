@@ -710,8 +710,9 @@ layout_parse(const char *text, size_t len, const char *source, char *err,
 	struct pctx c = { l, err, errlen, 0 };
 	json_error_t je;
 
-	if (l == NULL || (l->json = strndup(text, len)) == NULL ||
-	    (l->source = strdup(source)) == NULL) {
+	if (l != NULL)
+		snprintf(l->source, sizeof l->source, "%s", source);
+	if (l == NULL || (l->json = strndup(text, len)) == NULL) {
 		snprintf(err, errlen, "layout %s: out of memory", source);
 		layout_free(l);
 		return NULL;
@@ -898,6 +899,5 @@ layout_free(struct layout *l)
 		free(l->leaves[i].path);
 	free(l->leaves);
 	free(l->json);
-	free(l->source);
 	free(l);
 }

@@ -76,7 +76,10 @@ struct lt_leaf {
 
 struct layout {
 	char *json;            /* the layout text as given */
-	char *source;          /* a path, or "raw" */
+	/* A path, or "raw". Kept inline: the shim's allocations at start-up
+	 * do not depend on where the layout file is, so a seeded game's heap
+	 * repeats whatever the path. */
+	char source[512];
 	char build_id[72];
 	int ntypes;
 	struct lt_type **types; /* every type, named or not (owned) */

@@ -30,12 +30,26 @@ get_le(const uint8_t *p, int n)
 	return v;
 }
 
-static uint32_t
-rec_crc(const uint8_t *rec, size_t payload_len)
+int
+rec_envelope_parse(const uint8_t env[REC_ENVELOPE], struct rec_envelope *out)
 {
-	uLong c = crc32(0L, rec, 20);
+	out->kind = env[4];
+	out->flags = env[5];
+	out->frame = (int64_t)get_le(env + 8, 8);
+	out->payload_len = (uint32_t)get_le(env + 16, 4);
+	out->crc = (uint32_t)get_le(env + 20, 4);
+	if (memcmp(env, REC_MAGIC, 4) != 0)
+		return -1;
+	return out->payload_len > REC_MAX_PAYLOAD ? -2 : 0;
+}
 
-	return (uint32_t)crc32(c, rec + REC_ENVELOPE, (uInt)payload_len);
+uint32_t
+rec_envelope_crc(const uint8_t env[REC_ENVELOPE], const void *payload,
+    size_t len)
+{
+	uLong c = crc32(0L, env, 20);
+
+	return (uint32_t)crc32(c, payload, (uInt)len);
 }
 
 int
@@ -97,7 +111,7 @@ rec_seal(void *rec, int kind, int flags, int64_t frame, size_t payload_len)
 	b[6] = b[7] = 0;
 	put_le(b + 8, (uint64_t)frame, 8);
 	put_le(b + 16, payload_len, 4);
-	put_le(b + 20, rec_crc(b, payload_len), 4);
+	put_le(b + 20, rec_envelope_crc(b, b + REC_ENVELOPE, payload_len), 4);
 	return REC_ENVELOPE + payload_len;
 }
 
@@ -205,7 +219,7 @@ classify(const struct rec_reader *r, size_t q, size_t *need, char *why,
 {
 	const uint8_t *b = r->buf + q;
 	size_t n = r->end - q;
-	uint32_t len;
+	struct rec_envelope e;
 
 	if (memcmp(b, REC_MAGIC, n < 4 ? n : 4) != 0) {
 		snprintf(why, whylen, "bad magic");
@@ -214,14 +228,14 @@ classify(const struct rec_reader *r, size_t q, size_t *need, char *why,
 	*need = REC_ENVELOPE;
 	if (n < REC_ENVELOPE)
 		return C_SHORT;
-	if ((len = (uint32_t)get_le(b + 16, 4)) > REC_MAX_PAYLOAD) {
-		snprintf(why, whylen, "length %u over limit", len);
+	if (rec_envelope_parse(b, &e) != 0) {	/* the magic is there */
+		snprintf(why, whylen, "length %u over limit", e.payload_len);
 		return C_INVALID;
 	}
-	*need += len;
+	*need += e.payload_len;
 	if (n < *need)
 		return C_SHORT;
-	if (rec_crc(b, len) != get_le(b + 20, 4)) {
+	if (rec_envelope_crc(b, b + REC_ENVELOPE, e.payload_len) != e.crc) {
 		snprintf(why, whylen, "bad checksum");
 		return C_INVALID;
 	}
@@ -349,7 +363,7 @@ enum rec_status
 rec_next(struct rec_reader *r, struct rec *out)
 {
 	size_t need = 0, avail;
-	const uint8_t *b;
+	struct rec_envelope e;
 	int c;
 
 	memset(out, 0, sizeof *out);
@@ -388,11 +402,11 @@ rec_next(struct rec_reader *r, struct rec *out)
 		out->skipped = r->base + r->start - out->offset;
 		return REC_DAMAGED;
 	}
-	b = r->buf + r->start;
-	out->kind = b[4];
-	out->flags = b[5];
-	out->frame = (int64_t)get_le(b + 8, 8);
-	out->payload = b + REC_ENVELOPE;
+	(void)rec_envelope_parse(r->buf + r->start, &e);	/* classified */
+	out->kind = e.kind;
+	out->flags = e.flags;
+	out->frame = e.frame;
+	out->payload = r->buf + r->start + REC_ENVELOPE;
 	out->payload_len = need - REC_ENVELOPE;
 	r->consume = need;
 	if (out->kind != REC_HEADER && out->kind != REC_FRAME)

@@ -29,6 +29,26 @@
 enum rec_kind { REC_HEADER = 1, REC_FRAME = 2 };
 #define REC_KEYFRAME 0x01
 
+/* An envelope's fields, as rec_envelope_parse reads them. */
+struct rec_envelope {
+	int kind, flags;
+	int64_t frame;
+	uint32_t payload_len;
+	uint32_t crc;		/* as written, unchecked */
+};
+
+/* Read the REC_ENVELOPE bytes at ENV into OUT (filled in whatever the
+ * outcome). Returns 0 when the magic is there and the payload length
+ * within REC_MAX_PAYLOAD, -1 on a bad magic, -2 on a length over the
+ * limit. The crc is not checked: see rec_envelope_crc. */
+int rec_envelope_parse(const uint8_t env[REC_ENVELOPE],
+    struct rec_envelope *out);
+
+/* The crc an envelope carries for its first 20 bytes at ENV followed by
+ * the LEN-byte PAYLOAD; it checks out when it equals the parsed crc. */
+uint32_t rec_envelope_crc(const uint8_t env[REC_ENVELOPE], const void *payload,
+    size_t len);
+
 /* The writer side: nothing is allocated after rec_packer_init. */
 struct rec_packer {
 	struct ZSTD_CCtx_s *cctx;	/* static, over work */

@@ -641,3 +641,25 @@ trace_input(const struct trace_reader *t, int i, struct trace_input *buf)
 		memcpy(buf->seq, in->seq.data, buf->seqlen);
 	return buf;
 }
+
+uint64_t
+trace_state_hash(const struct trace_reader *t)
+{
+	const PbFrame *f = t->frame_msg;
+	return f && f->has_state_hash ? f->state_hash : 0;
+}
+
+int
+trace_seed(const struct trace_reader *t, uint64_t *seed)
+{
+	const PbHeader *h = t->header;
+	*seed = h->seed;
+	return h->has_seeded && h->seeded;
+}
+
+int64_t
+trace_start_frame(const struct trace_reader *t)
+{
+	const PbHeader *h = t->header;
+	return h->start_frame;
+}

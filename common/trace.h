@@ -150,10 +150,16 @@ enum trace_ev trace_next(struct trace_reader *t);
  * not this frame's until a keyframe. Returns 0, or -1 with errno. */
 int trace_seek(struct trace_reader *t, int fd, uint64_t offset);
 
+/* The frame's recorded state hash (0 when it has none). */
+uint64_t trace_state_hash(const struct trace_reader *t);
+
 /* Header accessors. */
 const char *trace_exe(const struct trace_reader *t);
 const char *trace_build_id(const struct trace_reader *t);
 uint32_t trace_keyframe_interval(const struct trace_reader *t);
+/* Whether the run was seeded, and with what. */
+int trace_seed(const struct trace_reader *t, uint64_t *seed);
+int64_t trace_start_frame(const struct trace_reader *t);
 /* The frame's inputs, as protobuf-c structs: count, and the I-th. */
 int trace_ninputs(const struct trace_reader *t);
 const struct trace_input *trace_input(const struct trace_reader *t, int i,

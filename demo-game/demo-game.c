@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,7 +49,7 @@ static void usage(FILE *f)
 	    "A hero (@) holds a lane against waves of creeps (c, brutes C)\n"
 	    "and bolting towers (T). Bring every tower down to clear a stage.\n"
 	    "\n"
-	    "  --seed N   seed rand() with N (default: time and pid)\n"
+	    "  --seed N   seed rand() with N (default: the time and getrandom())\n"
 	    "  --help     show this help\n"
 	    "\n"
 	    "keys: left/right, h/l or a/d move; space attacks; u upgrades\n"
@@ -221,8 +222,13 @@ int main(int argc, char **argv)
 	curs_set(0);
 	draw_init();
 
-	if (!have_seed)
-		seed = (uint32_t)time(NULL) ^ (uint32_t)getpid();
+	if (!have_seed) {
+		/* The clock and the kernel's entropy, as games do. */
+		uint32_t r = 0;
+		if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+			r = (uint32_t)getpid();
+		seed = (uint32_t)time(NULL) ^ r;
+	}
 	srand(seed);
 	game.seed = seed;
 	game_new();

@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "dumper.h"
 #include "trace.pb-c.h"
@@ -166,9 +165,15 @@ usage(FILE *f)
 	    "  verify TRACE               read every record; list damage and lost frames\n"
 	    "  record TRACE N|header      frame N's (or the header's) record payload,\n"
 	    "                             one zstd frame, to standard output\n"
+	    "  replay TRACE -- GAME ARGS...\n"
+	    "                             run GAME under the shim again with the\n"
+	    "                             trace's seed and inputs; compare every\n"
+	    "                             frame's state (exit 1 at the first that\n"
+	    "                             differs, naming the values)\n"
 	    "\n"
-	    "Exit status: 0 clean, 1 the trace is damaged (or is not one, or has no\n"
-	    "such frame), 2 usage or I/O errors.\n", f);
+	    "Exit status: 0 clean (replay: identical), 1 the trace is damaged (or\n"
+	    "is not one, or has no such frame; replay: diverged), 2 usage or I/O\n"
+	    "errors.\n", f);
 }
 
 int
@@ -428,49 +433,36 @@ pread_all(int fd, void *buf, size_t n, uint64_t off)
 	return 0;
 }
 
-static uint64_t
-get_le(const uint8_t *p, int n)
-{
-	uint64_t v = 0;
-
-	for (int i = n - 1; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-/* The record at OFF: 1 when its envelope and crc check out (its kind,
- * flags, frame and length filled in), 0 when not, -1 at end of file. */
+/* The record at OFF: 1 when its envelope and crc check out (its envelope
+ * parsed into E), 0 when not, -1 at end of file. */
 static int
-good_record(int fd, uint64_t off, uint8_t **buf, size_t *cap, uint8_t *env,
-    uint32_t *len)
+good_record(int fd, uint64_t off, uint8_t **buf, size_t *cap,
+    struct rec_envelope *e)
 {
+	uint8_t env[REC_ENVELOPE];
+
 	if (pread_all(fd, env, REC_ENVELOPE, off) != 0)
 		return -1;
-	if (memcmp(env, REC_MAGIC, 4) != 0)
+	if (rec_envelope_parse(env, e) != 0)
 		return 0;
-	*len = (uint32_t)get_le(env + 16, 4);
-	if (*len > REC_MAX_PAYLOAD)
-		return 0;
-	if (*cap < *len) {
-		uint8_t *p = realloc(*buf, *len);
+	if (*cap < e->payload_len) {
+		uint8_t *p = realloc(*buf, e->payload_len);
 		if (p == NULL)
 			return -1;
 		*buf = p;
-		*cap = *len;
+		*cap = e->payload_len;
 	}
-	if (pread_all(fd, *buf, *len, off + REC_ENVELOPE) != 0)
+	if (pread_all(fd, *buf, e->payload_len, off + REC_ENVELOPE) != 0)
 		return 0;
-	uLong c = crc32(0L, env, 20);
-	c = crc32(c, *buf, (uInt)*len);
-	return (uint32_t)c == (uint32_t)get_le(env + 20, 4);
+	return rec_envelope_crc(env, *buf, e->payload_len) == e->crc;
 }
 
 /* The offset of the next good record after damage at OFF, or -1. */
 static int64_t
 next_good(int fd, uint64_t off, uint8_t **buf, size_t *cap)
 {
-	uint8_t chunk[65536], env[REC_ENVELOPE];
-	uint32_t len;
+	uint8_t chunk[65536];
+	struct rec_envelope e;
 
 	for (off++;;) {
 		ssize_t n = pread(fd, chunk, sizeof chunk, (off_t)off);
@@ -479,7 +471,7 @@ next_good(int fd, uint64_t off, uint8_t **buf, size_t *cap)
 		for (ssize_t i = 0; i + 4 <= n; i++) {
 			if (memcmp(chunk + i, REC_MAGIC, 4) != 0)
 				continue;
-			int g = good_record(fd, off + (uint64_t)i, buf, cap, env, &len);
+			int g = good_record(fd, off + (uint64_t)i, buf, cap, &e);
 			if (g < 0)
 				return -1;
 			if (g)
@@ -492,17 +484,16 @@ next_good(int fd, uint64_t off, uint8_t **buf, size_t *cap)
 int
 seek_plan(int fd, int64_t from, uint64_t *hdr_out, uint64_t *key_out)
 {
-	uint8_t env[REC_ENVELOPE];
+	struct rec_envelope e;
 	uint8_t *buf = NULL;
 	size_t cap = 0;
 	uint64_t off = 0, hdr = 0;
-	uint32_t len = 0;
 	int have_hdr = 0, have_key = 0, g;
 
 	/* Envelopes, each checked by its crc but not decompressed, up to a
 	 * frame past FROM; past damage to the next good record, as the reader
 	 * would. The reader, from the keyframe on, reports what it finds. */
-	while ((g = good_record(fd, off, &buf, &cap, env, &len)) >= 0) {
+	while ((g = good_record(fd, off, &buf, &cap, &e)) >= 0) {
 		if (g == 0) {
 			int64_t next = next_good(fd, off, &buf, &cap);
 			if (next < 0)
@@ -510,20 +501,19 @@ seek_plan(int fd, int64_t from, uint64_t *hdr_out, uint64_t *key_out)
 			off = (uint64_t)next;
 			continue;
 		}
-		int64_t frame = (int64_t)get_le(env + 8, 8);
-		if (env[4] == REC_HEADER) {
+		if (e.kind == REC_HEADER) {
 			hdr = off;
 			have_hdr = 1;
 			have_key = 0;
-		} else if (env[4] == REC_FRAME) {
-			if (frame > from)
+		} else if (e.kind == REC_FRAME) {
+			if (e.frame > from)
 				break;
-			if ((env[5] & REC_KEYFRAME) && have_hdr) {
+			if ((e.flags & REC_KEYFRAME) && have_hdr) {
 				*key_out = off;
 				have_key = 1;
 			}
 		}
-		off += REC_ENVELOPE + (uint64_t)len;
+		off += REC_ENVELOPE + (uint64_t)e.payload_len;
 	}
 	free(buf);
 	if (!have_key)
@@ -868,6 +858,7 @@ main(int argc, char **argv)
 	} cmds[] = {
 		{ "info", cmd_info }, { "cat", cmd_cat }, { "npy", cmd_npy },
 		{ "verify", cmd_verify }, { "record", cmd_record },
+		{ "replay", cmd_replay },
 	};
 
 	if (argc < 2) {

@@ -78,6 +78,7 @@ int cmd_cat(int argc, char **argv);
 int cmd_npy(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_record(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
 
 /* Option parsing shared by the commands: the next argument after *I as
  * an option's value, or NULL after complaining. */

@@ -47,7 +47,7 @@ usage(FILE *f)
 	    "usage: hookctl [-s SOCK | -p PID] [-k] [-t SECONDS] [COMMAND ARGS...]\n"
 	    "       hookctl run [--lockstep] [--speed X] [--frame RULE] [-s SOCK]\n"
 	    "                   [--log FILE] [--layout FILE] [--trace PATH|fd:N]\n"
-	    "                   [--keyframe N]\n"
+	    "                   [--keyframe N] [--seed N]\n"
 	    "                   [--keyboard real|ignore] [--target GLOB] [--output FILE]\n"
 	    "                   [--background] [--timeout SECONDS] -- GAME ARGS...\n"
 	    "       hookctl list\n"

@@ -15,47 +15,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/libpath.h"
 #include "hookctl.h"
 
 struct launch_opts {
 	int lockstep, background;
 	const char *speed, *frame, *keyboard, *socket, *log, *target, *output;
-	const char *trace, *layout, *keyframe;
+	const char *trace, *layout, *keyframe, *seed;
 	double timeout;
 	char **argv;
 };
-
-/* The absolute path of the shim: $HOOK_LIB, or next to this program, or
- * in ../lib/gamehook after `make install`. */
-static void
-find_shim(char *out, size_t len)
-{
-	const char *env = getenv("HOOK_LIB");
-	char self[PATH_MAX];
-	ssize_t n;
-
-	if (env != NULL && env[0]) {
-		snprintf(out, len, "%s", env);
-		return;
-	}
-	n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (n <= 0)
-		fatal("cannot find my own executable");
-	self[n] = '\0';
-	*strrchr(self, '/') = '\0';
-	snprintf(out, len, "%s/libhook.so", self);
-	if (access(out, R_OK) == 0)
-		return;
-	snprintf(out, len, "%s/../lib/gamehook/libhook.so", self);
-	if (access(out, R_OK) != 0)
-		fatal("libhook.so not found next to hookctl or in "
-		    "../lib/gamehook; set HOOK_LIB");
-	char *real = realpath(out, NULL);
-	if (real != NULL) {
-		snprintf(out, len, "%s", real);
-		free(real);
-	}
-}
 
 /* Find GAME like execvp would. */
 static int
@@ -165,6 +134,7 @@ child_exec(struct launch_opts *o, int hs_fd, const char *shim)
 	set_env("HOOK_TRACE", o->trace);
 	set_env("HOOK_LAYOUT", o->layout);
 	set_env("HOOK_KEYFRAME", o->keyframe);
+	set_env("HOOK_SEED", o->seed);
 	/* In the background, the game must not hold our standard output
 	 * (SOCK=$(hookctl run -b ...) would wait for it): its output goes to
 	 * --output, or /dev/null, unless that is a terminal. */
@@ -220,6 +190,7 @@ launch_main(int argc, char **argv)
 		OPT("--trace", trace)
 		OPT("--layout", layout)
 		OPT("--keyframe", keyframe)
+		OPT("--seed", seed)
 #undef OPT
 		if (strcmp(a, "--lockstep") == 0) {
 			o.lockstep = 1;
@@ -240,7 +211,9 @@ launch_main(int argc, char **argv)
 	if (i >= argc)
 		fatal("run: no game given: hookctl run [options] -- GAME ARGS...");
 	o.argv = argv + i;
-	find_shim(shim, sizeof shim);
+	char err[PATH_MAX + 64];
+	if (libpath_find(shim, sizeof shim, err, sizeof err) != 0)
+		fatal("%s", err);
 	precheck(o.argv[0]);
 
 	int hs[2];

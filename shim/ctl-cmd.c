@@ -15,6 +15,7 @@
 #include "frame.h"
 #include "input.h"
 #include "record.h"
+#include "replay.h"
 #include "screen.h"
 #include "state.h"
 #include "shim.h"
@@ -75,6 +76,11 @@ hello_json(char *buf, size_t cap)
 	tp_json_str(buf, cap, &len, src, strlen(src));
 	len += (size_t)snprintf(buf + len, cap - len, ",\"layout_error\":");
 	tp_json_str(buf, cap, &len, state_error(), strlen(state_error()));
+	if (shim_cfg.seeded)
+		len += (size_t)snprintf(buf + len, cap - len, ",\"seed\":%llu",
+		    (unsigned long long)shim_cfg.seed);
+	else
+		len += (size_t)snprintf(buf + len, cap - len, ",\"seed\":null");
 	return len;
 }
 
@@ -293,6 +299,8 @@ note_input(int kind, int64_t f, const struct key_def *k, const char *name,
     const char *value)
 {
 	struct trace_input in = { .kind = kind };
+	if (replay_active())
+		return;   /* the frame thread notes what it replays */
 	if (k != NULL) {
 		in.code = k->code;
 		in.seqlen = k->seqlen;
@@ -603,10 +611,24 @@ cmd_exec(struct client *c, char *line)
 	case CMD_RESUME: do_resume(c); break;
 	case CMD_STEP: do_step(c, argc, argv); break;
 	case CMD_SPEED: do_speed(c, argv); break;
-	case CMD_KEY: do_key(c, argc, argv); break;
-	case CMD_KEYDOWN: do_keydown(c, argv, 1); break;
-	case CMD_KEYUP: do_keydown(c, argv, 0); break;
-	case CMD_TYPE: do_type(c, rest); break;
+	case CMD_KEY:
+	case CMD_KEYDOWN:
+	case CMD_KEYUP:
+	case CMD_TYPE:
+	case CMD_SET:
+		if (replay_active()) {
+			ctl_err(c, "state", "replaying: input comes from the trace");
+			break;
+		}
+		if (e->id == CMD_KEY)
+			do_key(c, argc, argv);
+		else if (e->id == CMD_KEYDOWN || e->id == CMD_KEYUP)
+			do_keydown(c, argv, e->id == CMD_KEYDOWN);
+		else if (e->id == CMD_TYPE)
+			do_type(c, rest);
+		else
+			state_cmd_set(c, rest);
+		break;
 	case CMD_KEYBOARD: do_keyboard(c, argv); break;
 	case CMD_SCREEN: cmd_post_request(c, screen_run, screen_reply); break;
 	case CMD_QUIT:
@@ -622,7 +644,6 @@ cmd_exec(struct client *c, char *line)
 		break;
 	case CMD_AUTH: do_auth(c, argv[1]); break;
 	case CMD_GET: state_cmd_get(c, argc, argv); break;
-	case CMD_SET: state_cmd_set(c, rest); break;
 	case CMD_WATCH: state_cmd_watch(c, argc, argv); break;
 	case CMD_TRACE: state_cmd_trace(c, argc, argv); break;
 	case CMD_COUNT:

@@ -14,6 +14,7 @@
 #include "../common/textproto.h"
 #include "input.h"
 #include "log.h"
+#include "replay.h"
 #include "vclock.h"
 
 #define FRAME_PERIOD_NS (NS_PER_SEC / 60)
@@ -197,6 +198,8 @@ frame_boundary(int present)
 	/* The state of frame F, before anyone hears of it. */
 	if (atomic_load_explicit(&capture_want, memory_order_relaxed))
 		capture_boundary(f);
+	if (unlikely(replay_active()))
+		replay_feed(f);
 	int stop = must_stop(f);
 	/* Announce the stop together with the frame: one wake-up of the
 	 * control thread per boundary at most. */

@@ -207,6 +207,7 @@ record_open(const char *dest, uint32_t interval, char *err, size_t errlen)
 		.version = GAMEHOOK_VERSION, .keyframe_interval = rc.interval,
 		.state_size = (uint32_t)l->blob_size,
 		.clock_rate = vclock_speed(),
+		.seeded = shim_cfg.seeded, .seed = shim_cfg.seed,
 		.start_frame = frame_current() + 1, .start_vtime_ns = vclock_now(),
 		.start_unix_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec,
 		.pid = (int)getpid(),

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <unistd.h>
 
 #include "../common/sockpath.h"
@@ -21,6 +22,7 @@
 #include "log.h"
 #include "real.h"
 #include "record.h"
+#include "replay.h"
 #include "shim.h"
 #include "state.h"
 #include "vclock.h"
@@ -164,6 +166,20 @@ read_config(void)
 		else
 			shim_cfg.keyframe = (unsigned)k;
 	}
+	if ((v = getenv("HOOK_REPLAY")) != NULL && v[0])
+		snprintf(shim_cfg.replay, sizeof shim_cfg.replay, "%s", v);
+	if ((v = getenv("HOOK_SEED")) != NULL && v[0]) {
+		char *end;
+		errno = 0;
+		unsigned long long sd = strtoull(v, &end, 0);
+		if (*end || errno || v[0] == '-')
+			config_error("HOOK_SEED: expected an integer from 0 to "
+			    "2^64-1, not '%s'", v);
+		else {
+			shim_cfg.seeded = 1;
+			shim_cfg.seed = sd;
+		}
+	}
 	if ((v = getenv("HOOK_HANDSHAKE_FD")) != NULL && v[0])
 		shim_cfg.handshake_fd = atoi(v);
 }
@@ -198,6 +214,11 @@ build_id_cb(struct dl_phdr_info *info, size_t size, void *data)
 	}
 	return 1;   /* the first object is the executable: stop there */
 }
+
+/* The wall-clock time a seeded run starts at: 2026-01-01T00:00:00Z. */
+#define SEED_EPOCH_NS (1767225600LL * 1000000000LL)
+
+static int aslr_failed;
 
 /* A problem that leaves the game driven but not observed (a bad layout, a
  * trace that cannot be written): the launcher reports it. */
@@ -241,6 +262,9 @@ shim_start(void)
 		if (state_layout() != NULL && capture_init() != 0)
 			snprintf(start_warning, sizeof start_warning, "capture: "
 			    "out of memory");
+		else if (shim_cfg.replay[0] && replay_init(shim_cfg.replay, err,
+		    sizeof err) != 0)
+			snprintf(start_warning, sizeof start_warning, "%s", err);
 		else if (state_layout() != NULL && shim_cfg.trace[0] &&
 		    record_open(shim_cfg.trace, shim_cfg.keyframe, err,
 		    sizeof err) != 0) {
@@ -277,8 +301,26 @@ shim_exit(void)
 	}
 }
 
+/* Under HOOK_SEED, run the game with address-space randomization off
+ * (what `setarch -R` does): re-execute it once, so heap and library
+ * addresses, which games keep in their state, repeat from run to run. */
+static void
+no_aslr_reexec(char **argv)
+{
+	int p = personality(0xffffffff);
+	if (p == -1 || (p & ADDR_NO_RANDOMIZE) || argv == NULL)
+		return;
+	if (personality((unsigned long)p | ADDR_NO_RANDOMIZE) == -1)
+		return;
+	execv("/proc/self/exe", argv);
+	/* Could not: go on with randomization (logged once the log is open). */
+	personality((unsigned long)p);
+	aslr_failed = errno;
+}
+
+/* glibc passes constructors the program's arguments. */
 __attribute__((constructor)) static void
-shim_init(void)
+shim_init(int argc, char **argv, char **envp)
 {
 	char err[256];
 	char pid[32];
@@ -295,6 +337,10 @@ shim_init(void)
 	snprintf(pid, sizeof pid, "%d", (int)getpid());
 	setenv(OWNER_ENV, pid, 1);
 	read_config();
+	(void)argc;
+	(void)envp;
+	if (shim_cfg.seeded)
+		no_aslr_reexec(argv);
 	log_open(shim_cfg.log_path);
 	dl_iterate_phdr(build_id_cb, NULL);
 	if (startup_error[0]) {
@@ -310,7 +356,12 @@ shim_init(void)
 		handshake();
 		return;
 	}
-	vclock_init(-1);
+	if (aslr_failed)
+		hlog("HOOK_SEED: could not re-execute without address-space "
+		    "randomization (%s); addresses may differ between runs",
+		    strerror(aslr_failed));
+	/* Under HOOK_SEED the wall clock starts at a fixed instant. */
+	vclock_init(shim_cfg.seeded ? SEED_EPOCH_NS : -1);
 	vclock_init_threads();
 	vclock_set_speed(shim_cfg.speed);
 	wait_init();

@@ -43,6 +43,9 @@ struct shim_config {
 	char layout[512];           /* HOOK_LAYOUT, "" for the raw default */
 	char trace[512];            /* HOOK_TRACE, "" for none */
 	unsigned keyframe;          /* HOOK_KEYFRAME */
+	char replay[512];           /* HOOK_REPLAY: a trace to take inputs from */
+	int seeded;                 /* HOOK_SEED was given */
+	uint64_t seed;              /* HOOK_SEED */
 };
 
 extern struct shim_config shim_cfg;

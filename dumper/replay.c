@@ -1,0 +1,502 @@
+/* dumper replay TRACE -- GAME ARGS...: drive GAME again under the shim, in
+ * lockstep, with the trace's seed and its inputs at their frames
+ * (HOOK_REPLAY), record the new run into a pipe, and compare every frame's
+ * state hash with the recorded one. The first frame that differs is named
+ * with the values that differ. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dumper.h"
+#include "libpath.h"
+
+#define STEP_CHUNK 100
+#define PROGRESS_EVERY 1000
+#define DIFF_SHOWN 16
+
+struct recorded {
+	int64_t first, last;
+	uint64_t *hash;         /* by frame - first; 0: no record */
+	uint64_t seed;
+	int seeded;
+	char *layout_json;
+	char layout_source[512];
+};
+
+static struct {
+	char dir[PATH_MAX];
+	pid_t pid;
+	int master;
+	int sock;
+} run = { .pid = -1, .master = -1, .sock = -1 };
+
+static void
+cleanup(void)
+{
+	if (run.pid > 0) {
+		kill(-run.pid, SIGKILL);
+		kill(run.pid, SIGKILL);
+		waitpid(run.pid, NULL, 0);
+		run.pid = -1;
+	}
+	if (run.sock >= 0)
+		close(run.sock);
+	if (run.dir[0]) {
+		char p[PATH_MAX + 32];
+		static const char *const names[] = { "layout.json", "game.sock",
+			"game.log" };
+		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+			snprintf(p, sizeof p, "%s/%s", run.dir, names[i]);
+			unlink(p);
+		}
+		rmdir(run.dir);
+		run.dir[0] = '\0';
+	}
+}
+
+/* Read the recorded trace: its header and every frame's hash. */
+static int
+read_recorded(const char *path, struct recorded *r)
+{
+	struct input in;
+	int st = in_open(&in, path, 0);
+	if (st != 0)
+		return st;
+	struct trace_reader *t = in.t;
+	const struct layout *l = t->layout;
+	r->seeded = trace_seed(t, &r->seed);
+	r->layout_json = strdup(l->json);
+	snprintf(r->layout_source, sizeof r->layout_source, "%s", l->source);
+	r->first = trace_start_frame(t);
+	r->last = -1;
+	size_t cap = 0;
+	enum trace_ev ev;
+	while ((ev = in_next(&in)) != TEV_END && ev != TEV_ERROR) {
+		if (ev != TEV_FRAME)
+			continue;
+		if (in.headers > 1) {
+			dwarn("%s: recording restarted at frame %lld: replay takes "
+			    "one recording from its first frame", path,
+			    (long long)t->frame);
+			in_close(&in);
+			return EX_USAGE;
+		}
+		if (t->frame < r->first || t->frame - r->first > (1 << 28))
+			continue;
+		size_t i = (size_t)(t->frame - r->first);
+		if (i >= cap) {
+			size_t nc = cap ? cap : 4096;
+			while (nc <= i)
+				nc *= 2;
+			uint64_t *v = realloc(r->hash, nc * sizeof *v);
+			if (v == NULL) {
+				dwarn("out of memory");
+				in_close(&in);
+				return EX_USAGE;
+			}
+			memset(v + cap, 0, (nc - cap) * sizeof *v);
+			r->hash = v;
+			cap = nc;
+		}
+		r->hash[i] = trace_state_hash(t);
+		if (t->frame > r->last)
+			r->last = t->frame;
+	}
+	int damaged = in.damage_seen;
+	in_close(&in);
+	if (ev == TEV_ERROR)
+		return EX_USAGE;
+	if (r->last < 0) {
+		dwarn("%s: no frames to replay", path);
+		return EX_DAMAGED;
+	}
+	if (damaged)
+		fprintf(stderr, "replay: %s is damaged; frames without a record "
+		    "are not compared\n", path);
+	return 0;
+}
+
+/* The recorded state of frame F (read again from the start), into OUT. */
+static int
+recorded_state(const char *path, int64_t f, uint8_t *out, uint8_t *unread,
+    size_t size, int nfields)
+{
+	struct input in;
+	int found = 0;
+	if (in_open(&in, path, 0) != 0)
+		return 0;
+	enum trace_ev ev;
+	while ((ev = in_next(&in)) != TEV_END && ev != TEV_ERROR) {
+		if (ev == TEV_FRAME && in.t->frame == f && in.t->state_ok &&
+		    in.t->state_size == size) {
+			memcpy(out, in.t->state, size);
+			memcpy(unread, in.t->unreadable, (size_t)nfields);
+			found = 1;
+			break;
+		}
+	}
+	in_close(&in);
+	return found;
+}
+
+static int
+clean_path(const char *name)
+{
+	return strchr(name, '+') == NULL && strchr(name, '(') == NULL;
+}
+
+/* Say which values differ between the recorded and the replayed state. */
+static void
+explain(const char *path, const struct trace_reader *rt, int64_t f)
+{
+	const struct layout *l = rt->layout;
+	size_t size = rt->state_size;
+	uint8_t *orig = calloc(1, size ? size : 1);
+	uint8_t *ounread = calloc(1, (size_t)l->nfields + 1);
+	if (orig == NULL || ounread == NULL ||
+	    !recorded_state(path, f, orig, ounread, size, l->nfields)) {
+		printf("  (the recorded state of frame %lld could not be rebuilt "
+		    "to compare values)\n", (long long)f);
+		free(orig);
+		free(ounread);
+		return;
+	}
+	char prev[256] = "", name[256];
+	int shown = 0, total = 0;
+	struct sbuf a = { 0 }, b = { 0 };
+	for (int i = 0; i < l->nfields; i++) {
+		if (ounread[i] != rt->unreadable[i]) {
+			printf("  %s: %s when recorded, %s when replayed\n",
+			    l->fields[i].name, ounread[i] ? "unreadable" : "readable",
+			    rt->unreadable[i] ? "unreadable" : "readable");
+			shown++;
+			total++;
+		}
+	}
+	for (size_t off = 0; off < size; off++) {
+		if (orig[off] == rt->state[off])
+			continue;
+		layout_name_at(l, off, name, sizeof name);
+		if (strcmp(name, prev) == 0)
+			continue;
+		snprintf(prev, sizeof prev, "%s", name);
+		total++;
+		if (shown >= DIFF_SHOWN)
+			continue;
+		shown++;
+		sb_reset(&a);
+		sb_reset(&b);
+		if (clean_path(name) &&
+		    sb_layout_json(&a, l, orig, ounread, name) == 0 &&
+		    sb_layout_json(&b, l, rt->state, rt->unreadable, name) == 0) {
+			printf("  %s: recorded %s, replayed %s\n", name, a.p, b.p);
+		} else {
+			sb_hex(&a, orig + off, 1);
+			sb_hex(&b, rt->state + off, 1);
+			printf("  %s (byte %zu of the state): recorded %s, replayed "
+			    "%s\n", name, off, a.p, b.p);
+		}
+	}
+	if (total > shown)
+		printf("  ... and %d more\n", total - shown);
+	sb_free(&a);
+	sb_free(&b);
+	free(orig);
+	free(ounread);
+}
+
+static void *
+drain(void *arg)
+{
+	char buf[4096];
+	int fd = *(int *)arg;
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return NULL;
+	}
+}
+
+/* One command, its reply line into LINE. Returns 0 on "ok". */
+static int
+command(const char *cmd, char *line, size_t cap)
+{
+	size_t len = strlen(cmd), got = 0;
+	if (send(run.sock, cmd, len, MSG_NOSIGNAL) != (ssize_t)len)
+		return -1;
+	while (got + 1 < cap) {
+		ssize_t n = recv(run.sock, line + got, 1, 0);
+		if (n <= 0)
+			return -1;
+		if (line[got] == '\n')
+			break;
+		got++;
+	}
+	line[got] = '\0';
+	return strncmp(line, "ok", 2) == 0 ? 0 : -1;
+}
+
+static int
+connect_game(const char *sock)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock);
+	for (int i = 0; i < 1000; i++) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
+			return fd;
+		if (fd >= 0)
+			close(fd);
+		if (waitpid(run.pid, NULL, WNOHANG) == run.pid) {
+			run.pid = -1;
+			return -1;
+		}
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	return -1;
+}
+
+static void
+set_env(const char *k, const char *v)
+{
+	if (v != NULL)
+		setenv(k, v, 1);
+	else
+		unsetenv(k);
+}
+
+/* In the child: the game under the shim, its trace to FD. */
+static void __attribute__((noreturn))
+exec_game(char **argv, const char *lib, int fd, const struct recorded *r)
+{
+	char buf[PATH_MAX + 64];
+	extern char **environ;
+
+	/* Start from the caller's environment without gamehook's. */
+	for (char **e = environ; *e != NULL;) {
+		if (strncmp(*e, "HOOK_", 5) == 0 ||
+		    strncmp(*e, "GAMEHOOK_OWNER=", 15) == 0) {
+			char name[128];
+			snprintf(name, sizeof name, "%.*s", (int)strcspn(*e, "="), *e);
+			unsetenv(name);
+			e = environ;
+			continue;
+		}
+		e++;
+	}
+	set_env("LD_PRELOAD", lib);
+	set_env("HOOK_MODE", "lockstep");
+	snprintf(buf, sizeof buf, "%s/game.sock", run.dir);
+	set_env("HOOK_SOCKET", buf);
+	snprintf(buf, sizeof buf, "%s/game.log", run.dir);
+	set_env("HOOK_LOG", buf);
+	snprintf(buf, sizeof buf, "fd:%d", fd);
+	set_env("HOOK_TRACE", buf);
+	if (strcmp(r->layout_source, "raw") != 0) {
+		snprintf(buf, sizeof buf, "%s/layout.json", run.dir);
+		set_env("HOOK_LAYOUT", buf);
+	}
+	if (r->seeded) {
+		snprintf(buf, sizeof buf, "%llu", (unsigned long long)r->seed);
+		set_env("HOOK_SEED", buf);
+	}
+	if (getenv("TERM") == NULL)
+		set_env("TERM", "xterm");
+	execvp(argv[0], argv);
+	fprintf(stderr, "dumper replay: cannot run %s: %s\n", argv[0],
+	    strerror(errno));
+	_exit(127);
+}
+
+static void
+show_log(void)
+{
+	char p[PATH_MAX + 16], line[512];
+	snprintf(p, sizeof p, "%s/game.log", run.dir);
+	FILE *f = fopen(p, "re");
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof line, f) != NULL)
+		fprintf(stderr, "  log: %s", line);
+	fclose(f);
+}
+
+static int
+replay(const char *path, char **game, struct recorded *r)
+{
+	char lib[PATH_MAX], err[PATH_MAX + 64], line[512];
+
+	if (libpath_find(lib, sizeof lib, err, sizeof err) != 0) {
+		dwarn("%s", err);
+		return EX_USAGE;
+	}
+	const char *tmpdir = getenv("TMPDIR");
+	snprintf(run.dir, sizeof run.dir, "%s/gamehook-replay-XXXXXX",
+	    tmpdir && tmpdir[0] ? tmpdir : "/var/tmp");
+	if (mkdtemp(run.dir) == NULL) {
+		dwarn("mkdtemp %s: %s", run.dir, strerror(errno));
+		run.dir[0] = '\0';
+		return EX_USAGE;
+	}
+	if (strcmp(r->layout_source, "raw") != 0) {
+		char p[PATH_MAX + 16];
+		snprintf(p, sizeof p, "%s/layout.json", run.dir);
+		FILE *f = fopen(p, "we");
+		if (f == NULL || fputs(r->layout_json, f) == EOF || fclose(f) != 0) {
+			dwarn("%s: %s", p, strerror(errno));
+			return EX_USAGE;
+		}
+	}
+	int tp[2];
+	if (pipe2(tp, O_CLOEXEC) != 0) {
+		dwarn("pipe: %s", strerror(errno));
+		return EX_USAGE;
+	}
+	struct winsize ws = { .ws_row = 24, .ws_col = 80 };
+	run.pid = forkpty(&run.master, NULL, NULL, &ws);
+	if (run.pid < 0) {
+		dwarn("forkpty: %s", strerror(errno));
+		return EX_USAGE;
+	}
+	if (run.pid == 0) {
+		int fd = dup(tp[1]);   /* without close-on-exec: the shim's */
+		exec_game(game, lib, fd, r);
+	}
+	close(tp[1]);
+	pthread_t th;
+	pthread_create(&th, NULL, drain, &run.master);
+	pthread_detach(th);
+
+	char sock[PATH_MAX + 16];
+	snprintf(sock, sizeof sock, "%s/game.sock", run.dir);
+	char terr[256];
+	struct trace_reader *rt = trace_open(tp[0], terr, sizeof terr);
+	if (rt == NULL || (run.sock = connect_game(sock)) < 0) {
+		dwarn("%s did not start under the shim%s%s", game[0],
+		    rt ? "" : ": ", rt ? "" : terr);
+		show_log();
+		trace_close(rt);
+		close(tp[0]);
+		return EX_USAGE;
+	}
+	if (rt->state_size == 0 || strcmp(rt->layout->json, r->layout_json) != 0)
+		fprintf(stderr, "replay: note: the layout in force differs from "
+		    "the recorded one\n");
+	int64_t total = r->last - r->first + 1, compared = 0, cur = -1;
+	int status = EX_CLEAN;
+	printf("replay: %s, frames %lld to %lld, seed %s%llu\n", game[0],
+	    (long long)r->first, (long long)r->last, r->seeded ? "" : "none ",
+	    r->seeded ? (unsigned long long)r->seed : 0ULL);
+	fflush(stdout);
+	for (;;) {
+		enum trace_ev ev = trace_next(rt);
+		if (ev == TEV_END || ev == TEV_ERROR) {
+			printf("replay: the game stopped recording after frame "
+			    "%lld, before the recording's last frame %lld\n",
+			    (long long)cur, (long long)r->last);
+			status = EX_DAMAGED;
+			break;
+		}
+		if (ev != TEV_FRAME)
+			continue;
+		cur = rt->frame;
+		if (cur >= r->first && cur <= r->last &&
+		    r->hash[cur - r->first] != 0) {
+			compared++;
+			if (!rt->state_ok ||
+			    trace_state_hash(rt) != r->hash[cur - r->first]) {
+				printf("replay: diverged at frame %lld (after %lld "
+				    "identical frames):\n", (long long)cur,
+				    (long long)compared - 1);
+				if (rt->state_ok)
+					explain(path, rt, cur);
+				status = EX_DAMAGED;
+				break;
+			}
+		}
+		if (cur >= r->last) {
+			printf("replay: identical: %lld frames compared, %lld to "
+			    "%lld, every state hash equal\n", (long long)compared,
+			    (long long)r->first, (long long)r->last);
+			break;
+		}
+		if (cur > 0 && cur % PROGRESS_EVERY == 0)
+			fprintf(stderr, "replay: frame %lld of %lld\n",
+			    (long long)cur, (long long)r->last);
+		/* The game is stopped at frame cur: run the next stretch once
+		 * its frames are read. */
+		if (cur == 0 || cur % STEP_CHUNK == 0) {
+			int64_t n = r->last - cur < STEP_CHUNK ? r->last - cur :
+			    STEP_CHUNK;
+			char cmd[64];
+			snprintf(cmd, sizeof cmd, "step %lld\n", (long long)n);
+			if (command(cmd, line, sizeof line) != 0) {
+				printf("replay: the game did not step from frame "
+				    "%lld: %s\n", (long long)cur, line);
+				show_log();
+				status = EX_DAMAGED;
+				break;
+			}
+		}
+	}
+	(void)total;
+	trace_close(rt);
+	close(tp[0]);
+	return status;
+}
+
+int
+cmd_replay(int argc, char **argv)
+{
+	const char *path = NULL;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
+		if (argv[i][0] == '-' && argv[i][1] != '\0')
+			return usage_error("replay", "unknown option '%s'", argv[i]);
+		if (path != NULL)
+			return usage_error("replay", "usage: dumper replay TRACE -- "
+			    "GAME ARGS...");
+		path = argv[i];
+	}
+	if (path == NULL || i >= argc)
+		return usage_error("replay", "usage: dumper replay TRACE -- GAME "
+		    "ARGS...");
+	if (strcmp(path, "-") == 0)
+		return usage_error("replay", "replay reads the trace twice: give "
+		    "a file, not -");
+	struct recorded r = { 0 };
+	int st = read_recorded(path, &r);
+	if (st != 0)
+		return st;
+	if (r.first != 0)
+		fprintf(stderr, "replay: note: the recording starts at frame %lld, "
+		    "not at the game's start; a replay starts at frame 0 and "
+		    "compares from there\n", (long long)r.first);
+	atexit(cleanup);
+	st = replay(path, argv + i, &r);
+	cleanup();
+	free(r.hash);
+	free(r.layout_json);
+	return st;
+}
