@@ -34,7 +34,8 @@ COMMON_SRC := common/cmdtab.c common/keys.c common/textproto.c common/sockpath.c
 SHIM_SRC := shim/shim.c shim/real.c shim/log.c shim/vclock.c shim/frame.c \
 	shim/input.c shim/wait.c shim/hook-time.c shim/hook-input.c \
 	shim/hook-curses.c shim/hook-thread.c shim/screen.c shim/ctl.c shim/ctl-cmd.c \
-	shim/ctl-state.c shim/ring.c shim/state.c shim/capture.c shim/record.c shim/replay.c
+	shim/ctl-state.c shim/ring.c shim/state.c shim/capture.c shim/record.c \
+	shim/seed.c shim/hook-random.c shim/replay.c
 HOOKCTL_SRC := hookctl/hookctl.c hookctl/launch.c
 DUMPER_SRC := dumper/dumper.c dumper/cat.c dumper/npy.c dumper/replay.c
 DEMO_SRC := $(wildcard demo-game/*.c)
@@ -52,7 +53,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 PROGS := $(B)/libhook.so $(B)/hookctl $(B)/dumper $(B)/demo-game $(B)/demo-game.stripped \
 	$(B)/demo-game.debug \
 	$(UNIT_BIN) $(B)/tests/worker-clock $(B)/tests/child-spawn $(B)/tests/ptr-game \
-	$(B)/tests/sig-game $(B)/tests/drift-game \
+	$(B)/tests/sig-game $(B)/tests/drift-game $(B)/tests/rand-game \
 	$(B)/tests/stdin-game $(B)/tests/static-game $(B)/tests/libctor.so \
 	$(B)/bench-step $(B)/bench-state
 

@@ -22,12 +22,16 @@
 
 #include "dumper.h"
 #include "libpath.h"
+#include "replayfile.h"
 
 #define STEP_CHUNK 100
 #define PROGRESS_EVERY 1000
 #define DIFF_SHOWN 16
 
 struct recorded {
+	char path[PATH_MAX];
+	struct replayfile_entry *inputs;
+	size_t ninputs;
 	int64_t first, last;
 	uint64_t *hash;         /* by frame - first; 0: no record */
 	uint64_t seed;
@@ -57,7 +61,7 @@ cleanup(void)
 	if (run.dir[0]) {
 		char p[PATH_MAX + 32];
 		static const char *const names[] = { "layout.json", "game.sock",
-			"game.log" };
+			"game.log", "inputs" };
 		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 			snprintf(p, sizeof p, "%s/%s", run.dir, names[i]);
 			unlink(p);
@@ -112,6 +116,16 @@ read_recorded(const char *path, struct recorded *r)
 			cap = nc;
 		}
 		r->hash[i] = trace_state_hash(t);
+		for (int k = 0; k < trace_ninputs(t); k++) {
+			struct replayfile_entry *v = realloc(r->inputs,
+			    (r->ninputs + 1) * sizeof *v);
+			if (v == NULL)
+				break;
+			r->inputs = v;
+			v[r->ninputs].frame = t->frame;
+			trace_input(t, k, &v[r->ninputs].in);
+			r->ninputs++;
+		}
 		if (t->frame > r->last)
 			r->last = t->frame;
 	}
@@ -308,6 +322,8 @@ exec_game(char **argv, const char *lib, int fd, const struct recorded *r)
 	set_env("HOOK_LOG", buf);
 	snprintf(buf, sizeof buf, "fd:%d", fd);
 	set_env("HOOK_TRACE", buf);
+	snprintf(buf, sizeof buf, "%s/inputs", run.dir);
+	set_env("HOOK_REPLAY", buf);
 	if (strcmp(r->layout_source, "raw") != 0) {
 		snprintf(buf, sizeof buf, "%s/layout.json", run.dir);
 		set_env("HOOK_LAYOUT", buf);
@@ -362,6 +378,17 @@ replay(const char *path, char **game, struct recorded *r)
 			dwarn("%s: %s", p, strerror(errno));
 			return EX_USAGE;
 		}
+	}
+	char ip[PATH_MAX + 16];
+	snprintf(ip, sizeof ip, "%s/inputs", run.dir);
+	FILE *fi = fopen(ip, "we");
+	struct replayfile_header h = { .magic = REPLAYFILE_MAGIC,
+		.entry_size = sizeof(struct replayfile_entry), .count = r->ninputs };
+	if (fi == NULL || fwrite(&h, sizeof h, 1, fi) != 1 ||
+	    (r->ninputs && fwrite(r->inputs, sizeof *r->inputs, r->ninputs,
+	    fi) != r->ninputs) || fclose(fi) != 0) {
+		dwarn("%s: %s", ip, strerror(errno));
+		return EX_USAGE;
 	}
 	int tp[2];
 	if (pipe2(tp, O_CLOEXEC) != 0) {
@@ -426,6 +453,7 @@ replay(const char *path, char **game, struct recorded *r)
 				    (long long)compared - 1);
 				if (rt->state_ok)
 					explain(path, rt, cur);
+
 				status = EX_DAMAGED;
 				break;
 			}
@@ -486,6 +514,10 @@ cmd_replay(int argc, char **argv)
 		return usage_error("replay", "replay reads the trace twice: give "
 		    "a file, not -");
 	struct recorded r = { 0 };
+	if (realpath(path, r.path) == NULL) {
+		dwarn("%s: %s", path, strerror(errno));
+		return EX_USAGE;
+	}
 	int st = read_recorded(path, &r);
 	if (st != 0)
 		return st;
@@ -497,6 +529,7 @@ cmd_replay(int argc, char **argv)
 	st = replay(path, argv + i, &r);
 	cleanup();
 	free(r.hash);
+	free(r.inputs);
 	free(r.layout_json);
 	return st;
 }

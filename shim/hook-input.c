@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "input.h"
+#include "seed.h"
 #include "real.h"
 #include "shim.h"
 #include "vclock.h"
@@ -19,8 +20,13 @@
 EXPORT ssize_t
 read(int fd, void *buf, size_t n)
 {
+	ssize_t seeded;
+
 	if (unlikely(real_read == NULL))
 		return syscall(SYS_read, fd, buf, n);
+	/* /dev/urandom opened under HOOK_SEED reads the seeded stream. */
+	if (seed_read_fd(fd, buf, n, &seeded))
+		return seeded;
 	if (likely(fd != 0) || !shim_on() || n == 0 || !wait_stdin_managed())
 		return real_read(fd, buf, n);
 	if (input_pending())

@@ -31,7 +31,24 @@
 	    const struct timespec *t, const sigset_t *s), (n, r, w, e, t, s)) \
 	X(ssize_t, read, (int fd, void *b, size_t n), (fd, b, n)) \
 	X(int, pthread_create, (pthread_t *t, const pthread_attr_t *a, \
-	    void *(*f)(void *), void *arg), (t, a, f, arg))
+	    void *(*f)(void *), void *arg), (t, a, f, arg)) \
+	X(void, srand, (unsigned int s), (s)) \
+	X(void, srandom, (unsigned int s), (s)) \
+	X(void, srand48, (long s), (s)) \
+	X(unsigned short *, seed48, (unsigned short *v), (v)) \
+	X(void, lcong48, (unsigned short *p), (p)) \
+	X(ssize_t, getrandom, (void *b, size_t n, unsigned int f), (b, n, f)) \
+	X(int, getentropy, (void *b, size_t n), (b, n)) \
+	X(unsigned int, arc4random, (void), ()) \
+	X(void, arc4random_buf, (void *b, size_t n), (b, n)) \
+	X(unsigned int, arc4random_uniform, (unsigned int u), (u)) \
+	X(int, open, (const char *p, int f, ...), (p, f)) \
+	X(int, open64, (const char *p, int f, ...), (p, f)) \
+	X(int, openat, (int d, const char *p, int f, ...), (d, p, f)) \
+	X(int, openat64, (int d, const char *p, int f, ...), (d, p, f)) \
+	X(void *, fopen, (const char *p, const char *m), (p, m)) /* FILE * */ \
+	X(void *, fopen64, (const char *p, const char *m), (p, m)) \
+	X(int, close, (int fd), (fd))
 
 /* Curses entry points, present only when the game links ncurses; void *
  * stands for WINDOW *. */

@@ -1,32 +1,30 @@
-/* Replaying a trace's inputs (see replay.h). The inputs are read once at
- * start-up; the frame thread then feeds them without allocating: keys into
- * the input queue tagged with their frame, `set` writes straight into the
- * game at the boundary before that frame (where the recording ran them). */
+/* Replaying a trace's inputs (see replay.h). `dumper replay` writes them
+ * as a replayfile (common/replayfile.h) that is mapped read-only here, so
+ * replaying allocates nothing in the game; the frame thread then feeds
+ * them: keys into the input queue tagged with their frame, `set` writes
+ * straight into the game at the boundary before that frame (where the
+ * recording ran them). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../common/keys.h"
 #include "../common/layout.h"
-#include "../common/trace.h"
+#include "../common/replayfile.h"
 #include "capture.h"
 #include "input.h"
 #include "log.h"
 #include "replay.h"
 #include "state.h"
 
-struct entry {
-	int64_t frame;
-	struct trace_input in;
-};
-
 static struct {
 	int active;
-	struct entry *v;
-	size_t n, next;
+	const struct replayfile_entry *v;
+	uint64_t n, next;
 } rp;
 
 int
@@ -39,41 +37,34 @@ int
 replay_init(const char *path, char *err, size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	struct stat sb;
+	const struct replayfile_header *h;
+
+	if (fd < 0 || fstat(fd, &sb) != 0) {
 		snprintf(err, errlen, "HOOK_REPLAY: %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
-	char terr[512];
-	struct trace_reader *t = trace_open(fd, terr, sizeof terr);
-	if (t == NULL) {
-		snprintf(err, errlen, "HOOK_REPLAY: %s: %s", path, terr);
-		close(fd);
-		return -1;
-	}
-	size_t cap = 0;
-	enum trace_ev ev;
-	while ((ev = trace_next(t)) != TEV_END && ev != TEV_ERROR) {
-		if (ev != TEV_FRAME)
-			continue;
-		for (int i = 0; i < trace_ninputs(t); i++) {
-			if (rp.n == cap) {
-				cap = cap ? 2 * cap : 256;
-				struct entry *v = realloc(rp.v, cap * sizeof *v);
-				if (v == NULL)
-					break;
-				rp.v = v;
-			}
-			if (rp.n < cap) {
-				rp.v[rp.n].frame = t->frame;
-				trace_input(t, i, &rp.v[rp.n].in);
-				rp.n++;
-			}
-		}
-	}
-	trace_close(t);
+	size_t size = (size_t)sb.st_size;
+	void *m = size >= sizeof *h ? mmap(NULL, size, PROT_READ, MAP_PRIVATE,
+	    fd, 0) : MAP_FAILED;
 	close(fd);
+	h = m;
+	if (m == MAP_FAILED || memcmp(h->magic, REPLAYFILE_MAGIC,
+	    sizeof REPLAYFILE_MAGIC) != 0 ||
+	    h->entry_size != sizeof(struct replayfile_entry) ||
+	    h->count > (size - sizeof *h) / sizeof(struct replayfile_entry)) {
+		snprintf(err, errlen, "HOOK_REPLAY: %s is not an inputs file of "
+		    "this build (dumper replay writes them)", path);
+		if (m != MAP_FAILED)
+			munmap(m, size);
+		return -1;
+	}
+	rp.v = (const struct replayfile_entry *)(h + 1);
+	rp.n = h->count;
 	rp.active = 1;
-	hlog("replay: %zu inputs from %s", rp.n, path);
+	hlog("replay: %llu inputs from %s", (unsigned long long)rp.n, path);
 	return 0;
 }
 
@@ -83,7 +74,7 @@ apply_set(const struct trace_input *in, int64_t frame)
 	const struct layout *l = state_layout();
 	struct lt_place p;
 	uint8_t val[4096];
-	char err[512];
+	char err[512] = "no layout";
 
 	if (l == NULL || layout_place(l, in->name, NULL, &p, err, sizeof err) != 0 ||
 	    p.type->size > sizeof val ||
@@ -97,11 +88,11 @@ void
 replay_feed(int64_t f)
 {
 	while (rp.next < rp.n && rp.v[rp.next].frame <= f + 1) {
-		const struct entry *e = &rp.v[rp.next++];
+		const struct replayfile_entry *e = &rp.v[rp.next++];
 		const struct trace_input *in = &e->in;
-		struct key_def k = { .code = in->code, .seqlen = in->seqlen };
-		memcpy(k.seq, in->seq, in->seqlen < KEY_SEQ_MAX ? in->seqlen :
-		    KEY_SEQ_MAX);
+		struct key_def k = { .code = in->code };
+		k.seqlen = in->seqlen < KEY_SEQ_MAX ? in->seqlen : KEY_SEQ_MAX;
+		memcpy(k.seq, in->seq, k.seqlen);
 		switch (in->kind) {
 		case TI_KEY:
 			input_push(&k, e->frame);

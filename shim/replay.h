@@ -1,4 +1,4 @@
-/* Replaying a trace's inputs (HOOK_REPLAY=TRACE, set by `dumper replay`):
+/* Replaying a trace's inputs (HOOK_REPLAY=FILE, set by `dumper replay`):
  * the inputs recorded in the trace are delivered again at their frames,
  * by the frame thread, and the control thread's own input commands are
  * refused meanwhile. */
@@ -7,7 +7,8 @@
 
 #include <stdint.h>
 
-/* Read every input of the trace at PATH. Returns 0, or -1 with ERR set. */
+/* Map the inputs file at PATH (common/replayfile.h). Returns 0, or -1
+ * with ERR set. */
 int replay_init(const char *path, char *err, size_t errlen);
 /* True while inputs come from the trace. */
 int replay_active(void);

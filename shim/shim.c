@@ -23,6 +23,7 @@
 #include "real.h"
 #include "record.h"
 #include "replay.h"
+#include "seed.h"
 #include "shim.h"
 #include "state.h"
 #include "vclock.h"
@@ -257,6 +258,10 @@ shim_start(void)
 	if (atomic_load(&shim_active)) {
 		/* Every library is loaded now: the layout can be resolved. */
 		char err[600];
+		/* The shim's own work: its calls are not the game's (a library
+		 * reading /dev/urandom must not take the game's seeded bytes). */
+		int was_internal = tls_internal;
+		tls_internal = 1;
 		state_init(shim_cfg.layout);
 		snprintf(start_warning, sizeof start_warning, "%s", state_error());
 		if (state_layout() != NULL && capture_init() != 0)
@@ -271,6 +276,7 @@ shim_start(void)
 			hlog("HOOK_TRACE: %s", err);
 			snprintf(start_warning, sizeof start_warning, "%s", err);
 		}
+		tls_internal = was_internal;
 	}
 	if (atomic_load(&shim_active) && ctl_start() != 0)
 		config_error("%s", "could not start the control thread");
@@ -373,6 +379,10 @@ shim_init(int argc, char **argv, char **envp)
 	    shim_cfg.exe, shim_cfg.build_id[0] ? shim_cfg.build_id : "none",
 	    shim_cfg.socket_path, shim_cfg.lockstep ? "lockstep" : "run",
 	    getenv("HOOK_FRAME") ? getenv("HOOK_FRAME") : "auto");
+	/* Seeded generators from here on: not before a configuration error
+	 * could leave the game untouched. */
+	if (shim_cfg.seeded)
+		seed_init();
 	atomic_store(&shim_active, 1);
 }
 
