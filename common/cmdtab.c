@@ -48,6 +48,13 @@ const struct cmd_entry cmd_table[CMD_COUNT] = {
 	[CMD_TRACE] = { CMD_TRACE, "trace", "start PATH|stop", 1, 2, 0,
 		"record a trace from the next frame (a path, a FIFO or fd:N), "
 		"or stop recording" },
+	[CMD_SAVE] = { CMD_SAVE, "save", "NAME", 1, 1, 0,
+		"keep the whole game as it is at this frame boundary, in memory" },
+	[CMD_LOAD] = { CMD_LOAD, "load", "NAME", 1, 1, 0,
+		"bring back the game as it was saved; it stops there" },
+	[CMD_RESET] = { CMD_RESET, "reset", "", 0, 0, 0,
+		"load @start: the first frame boundary (lockstep), or what "
+		"`save @start` kept" },
 };
 
 const struct cmd_entry *

@@ -24,6 +24,9 @@ enum cmd_id {
 	CMD_SET,
 	CMD_WATCH,
 	CMD_TRACE,
+	CMD_SAVE,
+	CMD_LOAD,
+	CMD_RESET,
 	CMD_COUNT
 };
 

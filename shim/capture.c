@@ -10,6 +10,7 @@
 #include "real.h"
 #include "record.h"
 #include "ring.h"
+#include "snapshot.h"
 #include "state.h"
 #include "vclock.h"
 
@@ -37,7 +38,10 @@ map(size_t n)
 {
 	void *p = mmap(NULL, n ? n : 1, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	return p == MAP_FAILED ? NULL : p;
+	if (p == MAP_FAILED)
+		return NULL;
+	snapshot_exclude(p, n ? n : 1);
+	return p;
 }
 
 int

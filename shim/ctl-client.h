@@ -14,6 +14,7 @@ enum client_wait {
 	WAIT_PAUSE,     /* until the game is stopped at the gate */
 	WAIT_POST,      /* a request for the frame thread is in flight */
 	WAIT_POST_QUEUED, /* waiting for the request slot */
+	WAIT_SNAP,      /* a save or load is in flight */
 };
 
 struct client {
@@ -36,6 +37,7 @@ struct client {
 	int need_auth;           /* a TCP client that has not said `auth` */
 	char *post_args;         /* the arguments of its frame-thread request */
 	char *watch;             /* watched paths, space-separated; NULL: none */
+	char snap_name[64];      /* its save or load in flight */
 	unsigned events;         /* what epoll watches for it now */
 };
 
@@ -48,6 +50,8 @@ struct ctl_state {
 	int detaching;
 	int post_busy;           /* a frame-thread request is in flight */
 	struct client *post_owner; /* who asked for it; NULL once gone */
+	int snap_busy;           /* a save or load is in flight */
+	struct client *snap_owner; /* who asked for it; NULL once gone */
 };
 
 extern struct ctl_state ctl;
@@ -95,6 +99,11 @@ void state_cmd_get(struct client *c, int argc, char **argv);
 void state_cmd_set(struct client *c, const char *rest);
 void state_cmd_watch(struct client *c, int argc, char **argv);
 void state_cmd_trace(struct client *c, int argc, char **argv);
+/* The snapshot commands (ctl-snapshot.c). */
+void snap_cmd(struct client *c, int kind, const char *name);
+/* Finish a save or load in flight, if done. */
+void snap_progress(void);
+
 /* Send watchers the frames captured since the last call. */
 void state_watch_drain(void);
 

@@ -17,6 +17,7 @@
 #include "record.h"
 #include "replay.h"
 #include "screen.h"
+#include "snapshot.h"
 #include "state.h"
 #include "shim.h"
 #include "vclock.h"
@@ -497,6 +498,7 @@ void
 cmd_progress(void)
 {
 	state_watch_drain();
+	snap_progress();
 	int64_t cur = frame_current();
 	int stopped = frame_stopped();
 
@@ -645,6 +647,9 @@ cmd_exec(struct client *c, char *line)
 	case CMD_AUTH: do_auth(c, argv[1]); break;
 	case CMD_GET: state_cmd_get(c, argc, argv); break;
 	case CMD_WATCH: state_cmd_watch(c, argc, argv); break;
+	case CMD_SAVE: snap_cmd(c, SNAP_SAVE, argv[1]); break;
+	case CMD_LOAD: snap_cmd(c, SNAP_LOAD, argv[1]); break;
+	case CMD_RESET: snap_cmd(c, SNAP_LOAD, SNAPSHOT_START); break;
 	case CMD_TRACE: state_cmd_trace(c, argc, argv); break;
 	case CMD_COUNT:
 		break;

@@ -441,6 +441,8 @@ state_cmd_trace(struct client *c, int argc, char **argv)
 void
 cmd_client_gone(struct client *c)
 {
+	if (ctl.snap_owner == c)
+		ctl.snap_owner = NULL;
 	if (c->watch != NULL)
 		capture_watchers(-1);
 	free(c->watch);

@@ -21,6 +21,7 @@
 #include "../common/sockpath.h"
 #include "ctl-client.h"
 #include "ctl.h"
+#include "snapshot.h"
 #include "frame.h"
 #include "log.h"
 #include "real.h"
@@ -536,6 +537,12 @@ ctl_main(void *arg)
 
 	(void)arg;
 	tls_internal = 1;
+	/* This thread's stack and malloc arena are the shim's: a snapshot's
+	 * load leaves them alone. */
+	snapshot_exclude_my_stack();
+	void *mine = malloc(64);
+	snapshot_exclude_my_arena(mine);
+	free(mine);
 	for (;;) {
 		int n = epoll_wait(epoll_fd, evs, 32, -1);
 		if (n < 0) {

@@ -15,6 +15,7 @@
 #include "input.h"
 #include "log.h"
 #include "replay.h"
+#include "snapshot.h"
 #include "vclock.h"
 
 #define FRAME_PERIOD_NS (NS_PER_SEC / 60)
@@ -52,6 +53,85 @@ static struct {
 } fast;
 
 static SHIM_TLS int tls_frame_thread;
+
+static void kick(void);
+static void notify(void);
+
+/* The snapshot request slot. */
+static struct {
+	_Atomic int state;           /* REQ_IDLE, REQ_POSTED, REQ_DONE */
+	int internal;                /* the frame thread's own: nobody waits */
+	int kind;
+	char name[64];
+	int result;
+	int64_t frame;
+	char err[512];
+} snapreq;
+
+/* Serve a snapshot request, if any: a save returns here at once; a load
+ * that works comes back here through the save it loads (with the locals of
+ * that boundary, F among them), so the request is finished the same way
+ * in both cases. Returns 1 when one was served. */
+static int
+serve_snapshot(int64_t f)
+{
+	if (atomic_load_explicit(&snapreq.state, memory_order_acquire) !=
+	    REQ_POSTED)
+		return 0;
+	int r;
+	snapreq.err[0] = '\0';
+	if (snapreq.kind == SNAP_SAVE)
+		r = snapshot_save(snapreq.name, f, snapreq.err,
+		    sizeof snapreq.err);
+	else
+		r = snapshot_load(snapreq.name, snapreq.err, sizeof snapreq.err);
+	if (r == 1) {
+		/* Back at frame F as it was saved: stopped, with no input
+		 * pending from the future it left. */
+		atomic_store(&fr.cur, f);
+		atomic_store(&fr.run_until, 0);
+		atomic_store(&fr.paused, 1);
+		fr.frame_start_v = vclock_now();
+		input_reset();
+	}
+	snapreq.result = r;
+	snapreq.frame = f;
+	if (snapreq.internal) {
+		if (r < 0)
+			hlog("snapshot %s: %s", snapreq.name, snapreq.err);
+		snapreq.internal = 0;
+		atomic_store(&snapreq.state, REQ_IDLE);
+		return 1;
+	}
+	atomic_store_explicit(&snapreq.state, REQ_DONE, memory_order_release);
+	notify();
+	return 1;
+}
+
+int
+frame_snapshot_post(int kind, const char *name)
+{
+	if (atomic_load(&snapreq.state) != REQ_IDLE)
+		return -1;
+	snapreq.kind = kind;
+	snprintf(snapreq.name, sizeof snapreq.name, "%s", name);
+	atomic_store_explicit(&snapreq.state, REQ_POSTED, memory_order_release);
+	kick();
+	return 0;
+}
+
+int
+frame_snapshot_done(int *result, int64_t *frame, char *err, size_t errlen)
+{
+	if (atomic_load_explicit(&snapreq.state, memory_order_acquire) !=
+	    REQ_DONE)
+		return 0;
+	*result = snapreq.result;
+	*frame = snapreq.frame;
+	snprintf(err, errlen, "%s", snapreq.err);
+	atomic_store(&snapreq.state, REQ_IDLE);
+	return 1;
+}
 
 void
 frame_init(int lockstep, enum frame_rule rule)
@@ -188,6 +268,20 @@ serve_lent(int64_t f, uint32_t g)
 	notify();
 }
 
+/* Save the first boundary under SNAPSHOT_START, through the request
+ * slot: a reset then comes back through serve_snapshot like any load. */
+static void
+save_start(void)
+{
+	int idle = REQ_IDLE;
+	if (!atomic_compare_exchange_strong(&snapreq.state, &idle, REQ_DONE))
+		return;
+	snapreq.internal = 1;
+	snapreq.kind = SNAP_SAVE;
+	snprintf(snapreq.name, sizeof snapreq.name, "%s", SNAPSHOT_START);
+	atomic_store(&snapreq.state, REQ_POSTED);
+}
+
 void
 frame_boundary(int present)
 {
@@ -200,6 +294,9 @@ frame_boundary(int present)
 		capture_boundary(f);
 	if (unlikely(replay_active()))
 		replay_feed(f);
+	/* In lockstep the first boundary is kept, for `reset`. */
+	if (f == 0 && shim_cfg.lockstep && !atomic_load(&fr.detached))
+		save_start();
 	int stop = must_stop(f);
 	/* Announce the stop together with the frame: one wake-up of the
 	 * control thread per boundary at most. */
@@ -217,9 +314,10 @@ frame_boundary(int present)
 	run_request();
 
 	int blocked = stop;
+	serve_snapshot(f);
 	while (must_stop(f)) {
 		uint32_t g = atomic_load(&fr.gate);
-		if (run_request())
+		if (run_request() || serve_snapshot(f))
 			continue;
 		if (!must_stop(f))
 			break;

@@ -86,6 +86,16 @@ int frame_fast_disarm(size_t *sent);
 /* The reply the slot sends for TARGET: "ok TARGET\n". */
 size_t frame_fast_reply(int64_t target, char *buf, size_t len);
 
+/* Snapshot requests (save, load), run at one fixed place of the boundary
+ * so that a load comes back through the place its save was made. */
+enum { SNAP_SAVE = 1, SNAP_LOAD = 2 };
+/* Control thread: ask; returns -1 when a request is in flight already. */
+int frame_snapshot_post(int kind, const char *name);
+/* Control thread: 1 when the request is done, with its result (0 saved,
+ * 1 loaded, -1 failed with ERR) and the frame the game is at now. */
+int frame_snapshot_done(int *result, int64_t *frame, char *err,
+    size_t errlen);
+
 /* Stop gating for good (detach); the game runs on. */
 void frame_detach(void);
 

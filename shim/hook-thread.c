@@ -5,6 +5,7 @@
 
 #include "real.h"
 #include "shim.h"
+#include "snapshot.h"
 #include "vclock.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -26,7 +27,11 @@ trampoline(void *p)
 
 	vclock_thread_start(s->slot);
 	atomic_store(&s->used, 0);
-	return fn(arg);
+	/* Its stack stays its own across a snapshot's load. */
+	snapshot_exclude_my_stack();
+	void *r = fn(arg);
+	snapshot_forget_my_stack();
+	return r;
 }
 
 EXPORT int

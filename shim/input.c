@@ -41,6 +41,17 @@ input_push(const struct key_def *key, int64_t frame)
 	return 0;
 }
 
+void
+input_reset(void)
+{
+	/* The consumer may drop what is queued: [tail, head) is its own. */
+	atomic_store_explicit(&in.tail, atomic_load_explicit(&in.head,
+	    memory_order_acquire), memory_order_release);
+	for (int i = 0; i < INPUT_HELD_MAX; i++)
+		atomic_store(&in.held[i].on, 0);
+	in.carry_len = in.carry_off = 0;
+}
+
 size_t
 input_space(void)
 {

@@ -32,6 +32,10 @@ int input_ignore_real(void);
 
 /* --- frame thread --- */
 
+/* A snapshot was loaded: drop every queued key, held key and part-read
+ * sequence (they belonged to the frames the game left). */
+void input_reset(void);
+
 /* Frame F begins: inputs queued for frames up to F become readable. */
 void input_frame_begin(int64_t f);
 

@@ -20,6 +20,7 @@
 #include "record.h"
 #include "ring.h"
 #include "shim.h"
+#include "snapshot.h"
 #include "state.h"
 #include "vclock.h"
 
@@ -82,6 +83,7 @@ writer_main(void *arg)
 {
 	(void)arg;
 	tls_internal = 1;
+	snapshot_exclude_my_stack();
 	if (rc.fifo_pending) {
 		rc.fd = open(rc.dest, O_WRONLY | O_CLOEXEC);
 		if (rc.fd < 0)

@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 
 #include "ring.h"
+#include "snapshot.h"
 #include "vclock.h"
 
 #define WRAP UINT64_MAX
@@ -28,6 +29,7 @@ ring_init(struct ring *r, size_t cap)
 		return -1;
 	r->buf = p;
 	r->cap = cap;
+	snapshot_exclude(p, cap);
 	return 0;
 }
 

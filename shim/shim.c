@@ -25,6 +25,7 @@
 #include "replay.h"
 #include "seed.h"
 #include "shim.h"
+#include "snapshot.h"
 #include "state.h"
 #include "vclock.h"
 #include "wait.h"
@@ -369,6 +370,7 @@ shim_init(int argc, char **argv, char **envp)
 	/* Under HOOK_SEED the wall clock starts at a fixed instant. */
 	vclock_init(shim_cfg.seeded ? SEED_EPOCH_NS : -1);
 	vclock_init_threads();
+	snapshot_init();
 	vclock_set_speed(shim_cfg.speed);
 	wait_init();
 	input_set_ignore_real(!shim_cfg.keyboard_real);

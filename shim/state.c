@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "shim.h"
+#include "snapshot.h"
 #include "state.h"
 
 static struct {
@@ -59,6 +60,7 @@ state_init(const char *layout_path)
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	st.zero = mmap(NULL, max, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	st.hasher = trace_hasher_new();
+	snapshot_exclude(st.tmp, max);
 	if (st.tmp == MAP_FAILED || st.zero == MAP_FAILED || st.hasher == NULL) {
 		snprintf(st.err, sizeof st.err, "layout: no memory for %zu bytes",
 		    max);

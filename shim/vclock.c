@@ -421,6 +421,9 @@ vclock_wait_until(int64_t target)
 		_Atomic uint32_t *word = sl != NULL ? &sl->wake : &vc.seq;
 		uint32_t s = atomic_load_explicit(word, memory_order_acquire);
 		int64_t v = atomic_load_explicit(&vc.v, memory_order_acquire);
+		/* Its deadline may be put back by a snapshot's load. */
+		if (sl != NULL)
+			target = atomic_load(&sl->deadline);
 		if (v >= target || atomic_load(&vc.detached))
 			break;
 		double speed = atomic_load(&vc.speed);
@@ -500,4 +503,54 @@ void
 vclock_set_free_running(int on)
 {
 	atomic_store(&vc.free_running, on);
+}
+
+int
+vclock_settle(void)
+{
+	wait_settled();
+	int n = atomic_load(&vc.nslots), busy = 0;
+	for (int i = 0; i < n; i++) {
+		int st = atomic_load(&vc.slots[i].state);
+		busy += st == SL_WOKEN || st == SL_IDLE;
+	}
+	return busy;
+}
+
+void
+vclock_save(struct vclock_snap *s)
+{
+	s->v = atomic_load(&vc.v);
+	s->nslots = atomic_load(&vc.nslots);
+	for (int i = 0; i < s->nslots; i++) {
+		s->state[i] = atomic_load(&vc.slots[i].state);
+		s->deadline[i] = atomic_load(&vc.slots[i].deadline);
+	}
+}
+
+int
+vclock_same_sleepers(const struct vclock_snap *s)
+{
+	int n = atomic_load(&vc.nslots);
+	for (int i = 0; i < n; i++) {
+		int now = atomic_load(&vc.slots[i].state);
+		int then = i < s->nslots ? s->state[i] : SL_FREE;
+		if ((now == SL_FREE) != (then == SL_FREE) ||
+		    (now != SL_FREE && (now != SL_SLEEPING || then != SL_SLEEPING)))
+			return i;
+	}
+	return -1;
+}
+
+void
+vclock_restore(const struct vclock_snap *s)
+{
+	atomic_store(&vc.v, s->v);
+	for (int i = 0; i < s->nslots; i++)
+		if (s->state[i] == SL_SLEEPING)
+			atomic_store(&vc.slots[i].deadline, s->deadline[i]);
+	atomic_store(&vc.reanchor, 1);
+	for (int i = 0; i < s->nslots; i++)
+		if (s->state[i] == SL_SLEEPING)
+			wake_slot(&vc.slots[i]);
 }

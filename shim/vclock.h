@@ -101,6 +101,26 @@ double vclock_speed(void);
 /* Forget the pacing anchor (after a pause, so blocked time is not lag). */
 void vclock_reanchor(void);
 
+/* --- snapshots (snapshot.c), on the frame thread at a boundary --- */
+
+/* The clock and its sleepers at an instant. */
+struct vclock_snap {
+	int64_t v;
+	int nslots;
+	int state[VCLOCK_SLOTS];
+	int64_t deadline[VCLOCK_SLOTS];
+};
+/* Let threads woken or just created go to sleep (within the usual bound).
+ * Returns the number of tracked threads that are still not asleep. */
+int vclock_settle(void);
+void vclock_save(struct vclock_snap *s);
+/* Whether the same threads sleep now as in S: returns -1, or the index of
+ * the first slot that differs. */
+int vclock_same_sleepers(const struct vclock_snap *s);
+/* Put time and every sleeper's deadline back to S and wake the sleepers to
+ * read their deadline again (they go back to sleep until it). */
+void vclock_restore(const struct vclock_snap *s);
+
 /* Hand time back to the real clocks, keeping every clock continuous. */
 void vclock_detach(void);
 int vclock_detached(void);

@@ -1,0 +1,75 @@
+/* The snapshot commands: `save NAME`, `load NAME`, `reset`. The frame
+ * thread does the work at a boundary (snapshot.c); a load first stops the
+ * game like `pause` (steps in progress are cut short), since the game
+ * comes back stopped at the frame it was saved at. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl-client.h"
+#include "frame.h"
+#include "snapshot.h"
+
+void
+snap_cmd(struct client *c, int kind, const char *name)
+{
+	if (ctl.snap_busy) {
+		ctl_err(c, "state", "a save or load is in progress");
+		return;
+	}
+	if (kind == SNAP_LOAD) {
+		cmd_reclaim();
+		for (struct client *o = ctl.clients; o != NULL; o = o->next) {
+			if (o->wait == WAIT_STEP) {
+				if (o->fast) {
+					frame_fast_disarm(NULL);
+					o->fast = 0;
+				}
+				o->wait = WAIT_NONE;
+				ctl_err(o, "state", "step interrupted by a load");
+			}
+		}
+		frame_set_paused(1);
+		cmd_reschedule();
+	}
+	if (frame_snapshot_post(kind, name) != 0) {
+		ctl_err(c, "state", "a save or load is in progress");
+		return;
+	}
+	ctl.snap_busy = 1;
+	ctl.snap_owner = c;
+	c->wait = WAIT_SNAP;
+	snprintf(c->snap_name, sizeof c->snap_name, "%s", name);
+}
+
+void
+snap_progress(void)
+{
+	int result;
+	int64_t frame;
+	char err[512];
+
+	if (!ctl.snap_busy || !frame_snapshot_done(&result, &frame, err,
+	    sizeof err))
+		return;
+	ctl.snap_busy = 0;
+	struct client *c = ctl.snap_owner;
+	ctl.snap_owner = NULL;
+	if (result == 1) {
+		/* The game is back at FRAME: steps count from there. */
+		ctl.sched_until = frame;
+		ctl.tap_next = 0;
+	}
+	if (c == NULL)
+		return;
+	c->wait = WAIT_NONE;
+	if (result < 0) {
+		ctl_err(c, "snapshot", "%s", err);
+		return;
+	}
+	size_t bytes = 0;
+	snapshot_frame(c->snap_name, &bytes);
+	ctl_ok(c, "{\"name\":\"%s\",\"frame\":%lld,\"bytes\":%zu,\"%s\":true}",
+	    c->snap_name, (long long)frame, bytes, result == 1 ? "loaded" :
+	    "saved");
+	ctl_set_events(c);
+}

@@ -1,0 +1,494 @@
+/* Snapshots of the whole game in memory (see snapshot.h).
+ *
+ * What is saved: every private writable mapping in /proc/self/maps except
+ * the shim's own (libhook.so's data, the memory it mapped, its threads'
+ * stacks and malloc arena) and the stacks of the game's other threads
+ * (asleep in the virtual clock, they keep their stacks; the clock gives
+ * them back their deadlines). The frame thread's stack, from the save
+ * point up, is kept as an image with its registers (_setjmp); a load
+ * writes the memory back, then the image, then _longjmp()s into the save
+ * point, so the game resumes exactly where it was saved, registers and
+ * all. Nothing is allocated: the maps are read into a static buffer and a
+ * snapshot is one anonymous mapping. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <link.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "snapshot.h"
+#include "vclock.h"
+
+#define EXCL_MAX 256
+#define REGION_MAX 1024
+#define MAPS_MAX (1 << 20)
+#define NAME_MAX_LEN 32
+
+struct range {
+	uintptr_t lo, hi;
+};
+
+/* Memory never saved or restored. */
+static struct {
+	struct range r[EXCL_MAX];
+	_Atomic int used[EXCL_MAX];
+	pthread_t owner[EXCL_MAX];   /* for stacks: the thread */
+	int is_stack[EXCL_MAX];
+} ex;
+
+struct snap {
+	char name[NAME_MAX_LEN];
+	int64_t frame;
+	uint8_t *mem;               /* the mapping: regions' bytes */
+	size_t size;                /* bytes of the mapping */
+	size_t bytes;               /* bytes of state in it */
+	int nregions;
+	struct range region[REGION_MAX];
+	struct range stack;         /* the frame thread's stack image */
+	uint8_t *stack_img;
+	jmp_buf ctx;
+	struct vclock_snap clock;
+};
+
+static struct snap snaps[SNAPSHOT_MAX];
+static struct snap tmp;         /* a snapshot being made */
+static char maps_buf[MAPS_MAX];
+static struct range scan[REGION_MAX];
+
+static void
+add_range(uintptr_t lo, uintptr_t hi, int stack)
+{
+	lo &= ~(uintptr_t)4095;
+	hi = (hi + 4095) & ~(uintptr_t)4095;
+	for (int i = 0; i < EXCL_MAX; i++) {
+		int exp = 0;
+		if (atomic_compare_exchange_strong(&ex.used[i], &exp, 2)) {
+			ex.r[i].lo = lo;
+			ex.r[i].hi = hi;
+			ex.is_stack[i] = stack;
+			ex.owner[i] = pthread_self();
+			atomic_store(&ex.used[i], 1);
+			return;
+		}
+	}
+	hlog("snapshot: more than %d excluded ranges", EXCL_MAX);
+}
+
+/* The shim's own writable segments (its .data, and its .bss, whose tail is
+ * an anonymous mapping with no name in /proc/self/maps). */
+static int
+own_segments(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	if (info->dlpi_addr != (uintptr_t)arg)
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_W))
+			add_range(info->dlpi_addr + ph->p_vaddr,
+			    info->dlpi_addr + ph->p_vaddr + ph->p_memsz, 0);
+	}
+	return 1;
+}
+
+void
+snapshot_init(void)
+{
+	Dl_info di;
+	if (dladdr((void *)&snaps, &di) != 0 && di.dli_fbase != NULL) {
+		/* dli_fbase is the load base of a PIC shared object. */
+		struct link_map *lm = NULL;
+		if (dladdr1((void *)&snaps, &di, (void **)&lm,
+		    RTLD_DL_LINKMAP) != 0 && lm != NULL)
+			dl_iterate_phdr(own_segments, (void *)lm->l_addr);
+	}
+}
+
+void
+snapshot_exclude(const void *addr, size_t len)
+{
+	if (addr != NULL && len > 0)
+		add_range((uintptr_t)addr, (uintptr_t)addr + len, 0);
+}
+
+/* The mapping holding ADDR, from /proc/self/maps read in small pieces
+ * (any thread may call this: no shared buffer, no allocation). */
+static int
+mapping_of(uintptr_t addr, uintptr_t *lo, uintptr_t *hi)
+{
+	char buf[4096];
+	size_t have = 0;
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC), found = 0;
+
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		buf[have] = '\0';
+		char *line = buf, *nl;
+		while ((nl = strchr(line, '\n')) != NULL) {
+			unsigned long a, b;
+			if (sscanf(line, "%lx-%lx", &a, &b) == 2 && addr >= a &&
+			    addr < b) {
+				*lo = a;
+				*hi = b;
+				found = 1;
+				break;
+			}
+			line = nl + 1;
+		}
+		if (found)
+			break;
+		have = strlen(line);
+		memmove(buf, line, have);
+	}
+	close(fd);
+	return found ? 0 : -1;
+}
+
+void
+snapshot_exclude_my_stack(void)
+{
+	volatile char here;
+	uintptr_t lo, hi;
+
+	/* The whole mapping: the stack and the thread's descriptor and TLS
+	 * above it. */
+	if (mapping_of((uintptr_t)&here, &lo, &hi) == 0)
+		add_range(lo, hi, 1);
+}
+
+void
+snapshot_forget_my_stack(void)
+{
+	pthread_t me = pthread_self();
+	for (int i = 0; i < EXCL_MAX; i++)
+		if (atomic_load(&ex.used[i]) == 1 && ex.is_stack[i] &&
+		    pthread_equal(ex.owner[i], me))
+			atomic_store(&ex.used[i], 0);
+}
+
+void
+snapshot_exclude_my_arena(const void *p)
+{
+	/* A thread arena's heaps are aligned to their maximum size (64 MiB
+	 * on 64-bit glibc); the main arena is the brk heap. */
+	uintptr_t heap_max = (uintptr_t)64 << 20;
+	void *brk0 = sbrk(0);
+	uintptr_t a = (uintptr_t)p;
+	if (p == NULL || (a < (uintptr_t)brk0 && a > (uintptr_t)brk0 -
+	    ((uintptr_t)1 << 32)))
+		return;   /* in the main heap (or unknown): nothing to do */
+	add_range(a & ~(heap_max - 1), (a & ~(heap_max - 1)) + heap_max, 0);
+}
+
+/* Read /proc/self/maps and list the regions a snapshot covers into scan[]
+ * (main stack apart: *STACK). Returns the count, or -1 with ERR set. */
+static int
+list_regions(struct range *stack, char *err, size_t errlen)
+{
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	size_t got = 0;
+
+	if (fd < 0) {
+		snprintf(err, errlen, "/proc/self/maps: %s", strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		ssize_t n = read(fd, maps_buf + got, sizeof maps_buf - 1 - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	maps_buf[got] = '\0';
+	int nr = 0;
+	stack->lo = stack->hi = 0;
+	for (char *line = maps_buf; *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl != NULL)
+			*nl = '\0';
+		unsigned long lo, hi;
+		char perms[8] = "", path[512] = "";
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %511[^\n]", &lo, &hi,
+		    perms, path) >= 3) {
+			char *pth = path;
+			while (*pth == ' ')
+				pth++;
+			int keep = perms[0] == 'r' && perms[1] == 'w' &&
+			    perms[3] == 'p';
+			if (strcmp(pth, "[stack]") == 0) {
+				stack->lo = lo;
+				stack->hi = hi;
+				keep = 0;
+			}
+			if (pth[0] == '[' && strcmp(pth, "[heap]") != 0)
+				keep = 0;           /* [vvar], [vsyscall], ... */
+			const char *base = strrchr(pth, '/');
+			if (base != NULL && strstr(base, "libhook") != NULL)
+				keep = 0;           /* the shim's own data */
+			if (keep) {
+				/* Cut out the excluded ranges. */
+				uintptr_t a = lo;
+				while (a < hi) {
+					uintptr_t b = hi, skip = 0;
+					for (int i = 0; i < EXCL_MAX; i++) {
+						if (atomic_load(&ex.used[i]) != 1)
+							continue;
+						struct range x = ex.r[i];
+						if (x.hi <= a || x.lo >= b)
+							continue;
+						if (x.lo <= a) {
+							skip = x.hi;
+							break;
+						}
+						b = x.lo;
+					}
+					if (skip) {
+						a = skip;
+						continue;
+					}
+					if (nr == REGION_MAX) {
+						snprintf(err, errlen, "more than %d memory "
+						    "regions", REGION_MAX);
+						return -1;
+					}
+					scan[nr].lo = a;
+					scan[nr].hi = b;
+					nr++;
+					a = b;
+				}
+			}
+		}
+		if (nl == NULL)
+			break;
+		line = nl + 1;
+	}
+	if (stack->hi == 0) {
+		snprintf(err, errlen, "no [stack] in /proc/self/maps");
+		return -1;
+	}
+	return nr;
+}
+
+static struct snap *
+find(const char *name)
+{
+	for (int i = 0; i < SNAPSHOT_MAX; i++)
+		if (snaps[i].mem != NULL && strcmp(snaps[i].name, name) == 0)
+			return &snaps[i];
+	return NULL;
+}
+
+static void
+drop(struct snap *s)
+{
+	if (s->mem != NULL) {
+		uintptr_t lo = (uintptr_t)s->mem;
+		for (int i = 0; i < EXCL_MAX; i++)
+			if (atomic_load(&ex.used[i]) == 1 && ex.r[i].lo == lo &&
+			    !ex.is_stack[i])
+				atomic_store(&ex.used[i], 0);
+		munmap(s->mem, s->size);
+	}
+	memset(s, 0, sizeof *s);
+}
+
+/* Where a load comes back: the registers here, and the stack from just
+ * below this frame up. Returns 0 after saving, 1 after a load. */
+static int __attribute__((noinline))
+save_point(struct snap *s, struct range stack)
+{
+	volatile char here;
+	s->stack.lo = ((uintptr_t)&here - 1024) & ~(uintptr_t)15;
+	s->stack.hi = stack.hi;
+	if (_setjmp(s->ctx) != 0)
+		return 1;
+	memcpy(s->stack_img, (void *)s->stack.lo, s->stack.hi - s->stack.lo);
+	return 0;
+}
+
+int
+snapshot_save(const char *name, int64_t frame, char *err, size_t errlen)
+{
+	struct range stack;
+
+	if (strlen(name) == 0 || strlen(name) >= NAME_MAX_LEN ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_-.@") != strlen(name)) {
+		snprintf(err, errlen, "a snapshot's name is 1 to %d letters, "
+		    "digits, '_', '-', '.' or '@'", NAME_MAX_LEN - 1);
+		return -1;
+	}
+	int busy = vclock_settle();
+	if (busy > 0) {
+		snprintf(err, errlen, "%d of the game's threads are running, not "
+		    "asleep: a snapshot needs them all asleep at the boundary",
+		    busy);
+		return -1;
+	}
+	int nr = list_regions(&stack, err, errlen);
+	if (nr < 0)
+		return -1;
+	/* The frame thread's stack from about here up (save_point takes it
+	 * from just below its own frame). */
+	volatile char here;
+	uintptr_t sp = ((uintptr_t)&here - 8192) & ~(uintptr_t)15;
+	if (sp < stack.lo || sp >= stack.hi) {
+		snprintf(err, errlen, "only the game's main thread can be saved "
+		    "(its frames run on another thread)");
+		return -1;
+	}
+	size_t total = stack.hi - sp;
+	for (int i = 0; i < nr; i++)
+		total += scan[i].hi - scan[i].lo;
+	struct snap *s = find(name);
+	memset(&tmp, 0, sizeof tmp);
+	tmp.size = (total + 4095) & ~(size_t)4095;
+	tmp.mem = mmap(NULL, tmp.size, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (tmp.mem == MAP_FAILED) {
+		snprintf(err, errlen, "no memory for a %zu-byte snapshot", total);
+		return -1;
+	}
+	snapshot_exclude(tmp.mem, tmp.size);
+	snprintf(tmp.name, sizeof tmp.name, "%s", name);
+	tmp.frame = frame;
+	tmp.nregions = nr;
+	tmp.bytes = total;
+	size_t off = 0;
+	for (int i = 0; i < nr; i++) {
+		tmp.region[i] = scan[i];
+		memcpy(tmp.mem + off, (void *)scan[i].lo, scan[i].hi - scan[i].lo);
+		off += scan[i].hi - scan[i].lo;
+	}
+	vclock_save(&tmp.clock);
+	tmp.stack_img = tmp.mem + off;
+	if (s == NULL) {
+		for (int i = 0; i < SNAPSHOT_MAX && s == NULL; i++)
+			if (snaps[i].mem == NULL)
+				s = &snaps[i];
+		if (s == NULL) {
+			munmap(tmp.mem, tmp.size);
+			snprintf(err, errlen, "%d snapshots are kept already; save "
+			    "over one of them", SNAPSHOT_MAX);
+			return -1;
+		}
+	} else {
+		drop(s);
+	}
+	*s = tmp;
+	/* The stack last, as close to the save point as can be. */
+	return save_point(s, stack);
+}
+
+/* Write the snapshot back and jump into its save point, from deep enough
+ * down the stack that the image does not cover this frame. */
+static void __attribute__((noinline, noreturn))
+restore(struct snap *s, int depth)
+{
+	volatile char pad[4096];
+	pad[0] = (char)depth;
+	if ((uintptr_t)pad + sizeof pad > s->stack.lo - 8192 || depth < 1)
+		restore(s, depth + 1);
+	size_t off = 0;
+	for (int i = 0; i < s->nregions; i++) {
+		size_t n = s->region[i].hi - s->region[i].lo;
+		memcpy((void *)s->region[i].lo, s->mem + off, n);
+		off += n;
+	}
+	vclock_restore(&s->clock);
+	memcpy((void *)s->stack.lo, s->stack_img, s->stack.hi - s->stack.lo);
+	_longjmp(s->ctx, 1);
+}
+
+int
+snapshot_load(const char *name, char *err, size_t errlen)
+{
+	struct snap *s = find(name);
+	struct range stack;
+
+	if (s == NULL) {
+		if (strcmp(name, SNAPSHOT_START) == 0)
+			snprintf(err, errlen, "no start snapshot: the first frame "
+			    "boundary was not saved (lockstep saves it; or "
+			    "`save %s` at a boundary)", SNAPSHOT_START);
+		else
+			snprintf(err, errlen, "no snapshot '%s'", name);
+		return -1;
+	}
+	int busy = vclock_settle();
+	if (busy > 0) {
+		snprintf(err, errlen, "%d of the game's threads are running, not "
+		    "asleep", busy);
+		return -1;
+	}
+	int slot = vclock_same_sleepers(&s->clock);
+	if (slot >= 0) {
+		snprintf(err, errlen, "the game's threads are not those of the "
+		    "snapshot (one was created, ended, or is awake since): load "
+		    "refused");
+		return -1;
+	}
+	int nr = list_regions(&stack, err, errlen);
+	if (nr < 0)
+		return -1;
+	if (stack.lo > s->stack.lo || stack.hi != s->stack.hi) {
+		snprintf(err, errlen, "the main thread's stack moved: load refused");
+		return -1;
+	}
+	/* Every saved region must still be mapped and writable. */
+	for (int i = 0; i < s->nregions; i++) {
+		int ok = 0;
+		for (int j = 0; j < nr && !ok; j++)
+			ok = scan[j].lo <= s->region[i].lo &&
+			    s->region[i].hi <= scan[j].hi;
+		if (!ok) {
+			snprintf(err, errlen, "memory at 0x%lx-0x%lx was unmapped "
+			    "since the snapshot: load refused",
+			    (unsigned long)s->region[i].lo,
+			    (unsigned long)s->region[i].hi);
+			return -1;
+		}
+	}
+	restore(s, 0);
+}
+
+int64_t
+snapshot_frame(const char *name, size_t *bytes)
+{
+	struct snap *s = find(name);
+	if (s == NULL)
+		return -1;
+	if (bytes != NULL)
+		*bytes = s->bytes;
+	return s->frame;
+}
+
+void
+snapshot_list(char *buf, size_t len)
+{
+	size_t o = (size_t)snprintf(buf, len, "[");
+	int first = 1;
+	for (int i = 0; i < SNAPSHOT_MAX && o < len; i++) {
+		if (snaps[i].mem == NULL)
+			continue;
+		o += (size_t)snprintf(buf + o, len - o, "%s{\"name\":\"%s\","
+		    "\"frame\":%lld,\"bytes\":%zu}", first ? "" : ",",
+		    snaps[i].name, (long long)snaps[i].frame, snaps[i].bytes);
+		first = 0;
+	}
+	if (o < len)
+		snprintf(buf + o, len - o, "]");
+}
