@@ -55,7 +55,7 @@ PROGS := $(B)/libhook.so $(B)/hookctl $(B)/dumper $(B)/demo-game $(B)/demo-game.
 	$(UNIT_BIN) $(B)/tests/worker-clock $(B)/tests/child-spawn $(B)/tests/ptr-game \
 	$(B)/tests/sig-game $(B)/tests/drift-game $(B)/tests/rand-game \
 	$(B)/tests/stdin-game $(B)/tests/static-game $(B)/tests/libctor.so \
-	$(B)/bench-step $(B)/bench-state
+	$(B)/bench-step $(B)/bench-state $(B)/bench-reset
 
 # Keep intermediate objects: tests rebuild only what changed.
 .SECONDARY:
@@ -156,6 +156,9 @@ $(B)/tests/libctor.so: tests/progs/libctor.c | $(DEPS_STAMP)
 $(B)/bench-step: $(call obj,bench/bench-step.c bench/benchlib.c)
 	$(Q)$(CC) -o $@ $^ -lpthread -lm
 
+$(B)/bench-reset: $(call obj,bench/bench-reset.c bench/benchlib.c)
+	$(Q)$(CC) -o $@ $^ -lpthread -lm
+
 $(B)/bench-state: $(call obj,bench/bench-state.c bench/benchlib.c $(COMMON_SRC)) $(GEN_OBJ)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) $(call pkg,--libs) -lpthread -lm
@@ -169,6 +172,7 @@ test: all
 bench: all
 	$(Q)$(B)/bench-step
 	$(Q)$(B)/bench-state
+	$(Q)$(B)/bench-reset
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/gamehook

@@ -3,8 +3,9 @@
 scripted controller over the text protocol. It runs the game in a
 pseudo-terminal of its own, so it works with or without a terminal, shows
 what the game drew (through the shim's `screen` command), records a trace
-of the game's state (named by demo-game/demo-game.layout.json) and shows
-what it captured, read back with dumper."""
+of the game's state (named by demo-game/demo-game.layout.json) under
+HOOK_SEED, shows what it captured, read back with dumper, and replays it
+to show every frame comes out the same."""
 import fcntl
 import json
 import os
@@ -46,7 +47,7 @@ def start_game(tmp):
     env = dict(os.environ, LD_PRELOAD=os.path.join(BUILD, "libhook.so"),
                HOOK_MODE="lockstep", HOOK_SOCKET=sock,
                HOOK_LAYOUT=os.path.join(ROOT, "demo-game", "demo-game.layout.json"),
-               HOOK_TRACE=os.path.join(tmp, "demo.trace"),
+               HOOK_TRACE=os.path.join(tmp, "demo.trace"), HOOK_SEED="7",
                HOOK_LOG=os.path.join(tmp, "demo.log"), TERM="xterm")
     env.pop("GAMEHOOK_OWNER", None)
     master, slave = os.openpty()
@@ -125,6 +126,18 @@ def show_trace(path):
             st["hero"]["score"], st["game"]["wave"], st["entity_count"], msg))
 
 
+def replay(path):
+    """Run the game again from the trace alone, under the same seed, with
+    the recorded inputs: every frame's state must come out identical."""
+    print("\ndemo: replaying the trace (dumper replay):")
+    r = subprocess.run([os.path.join(BUILD, "dumper"), "replay", path, "--",
+                        os.path.join(BUILD, "demo-game"), "--seed", "7"],
+                       capture_output=True, text=True, timeout=120)
+    print(r.stdout.rstrip())
+    if r.returncode != 0:
+        raise SystemExit("demo: the replay differed: " + r.stderr)
+
+
 def main():
     tty = sys.stdout.isatty()
     tmp = tempfile.mkdtemp(prefix="gamehook-demo-")
@@ -169,6 +182,7 @@ def main():
             raise SystemExit("demo: the game did not quit")
         print("demo: the game quit with status %d" % game.returncode)
         show_trace(os.path.join(tmp, "demo.trace"))
+        replay(os.path.join(tmp, "demo.trace"))
     finally:
         if game.poll() is None:
             game.kill()

@@ -38,6 +38,7 @@ struct client {
 	char *post_args;         /* the arguments of its frame-thread request */
 	char *watch;             /* watched paths, space-separated; NULL: none */
 	char snap_name[64];      /* its save or load in flight */
+	int snap_kind;
 	unsigned events;         /* what epoll watches for it now */
 };
 
@@ -50,7 +51,8 @@ struct ctl_state {
 	int detaching;
 	int post_busy;           /* a frame-thread request is in flight */
 	struct client *post_owner; /* who asked for it; NULL once gone */
-	int snap_busy;           /* a save or load is in flight */
+	int snap_busy;           /* a save or load is asked for */
+	int snap_posted;         /* ... and handed to the frame thread */
 	struct client *snap_owner; /* who asked for it; NULL once gone */
 };
 

@@ -31,14 +31,14 @@ snap_cmd(struct client *c, int kind, const char *name)
 		frame_set_paused(1);
 		cmd_reschedule();
 	}
-	if (frame_snapshot_post(kind, name) != 0) {
-		ctl_err(c, "state", "a save or load is in progress");
-		return;
-	}
 	ctl.snap_busy = 1;
 	ctl.snap_owner = c;
 	c->wait = WAIT_SNAP;
+	c->snap_kind = kind;
 	snprintf(c->snap_name, sizeof c->snap_name, "%s", name);
+	/* The slot may be the frame thread's own a moment longer (it keeps
+	 * the first boundary): then the request goes when it frees. */
+	ctl.snap_posted = frame_snapshot_post(kind, name) == 0;
 }
 
 void
@@ -48,10 +48,22 @@ snap_progress(void)
 	int64_t frame;
 	char err[512];
 
-	if (!ctl.snap_busy || !frame_snapshot_done(&result, &frame, err,
-	    sizeof err))
+	if (!ctl.snap_busy)
+		return;
+	if (!ctl.snap_posted) {
+		struct client *o = ctl.snap_owner;
+		if (o == NULL) {
+			ctl.snap_busy = 0;   /* it left before its turn */
+			return;
+		}
+		ctl.snap_posted = frame_snapshot_post(o->snap_kind,
+		    o->snap_name) == 0;
+		return;
+	}
+	if (!frame_snapshot_done(&result, &frame, err, sizeof err))
 		return;
 	ctl.snap_busy = 0;
+	ctl.snap_posted = 0;
 	struct client *c = ctl.snap_owner;
 	ctl.snap_owner = NULL;
 	if (result == 1) {

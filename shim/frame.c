@@ -101,6 +101,7 @@ serve_snapshot(int64_t f)
 			hlog("snapshot %s: %s", snapreq.name, snapreq.err);
 		snapreq.internal = 0;
 		atomic_store(&snapreq.state, REQ_IDLE);
+		notify();   /* a client's request may be waiting for the slot */
 		return 1;
 	}
 	atomic_store_explicit(&snapreq.state, REQ_DONE, memory_order_release);

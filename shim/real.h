@@ -69,7 +69,11 @@
 	X(int, getcury, (const void *w), (w)) \
 	X(int, getcurx, (const void *w), (w)) \
 	X(int, getmaxy, (const void *w), (w)) \
-	X(int, getmaxx, (const void *w), (w))
+	X(int, getmaxx, (const void *w), (w)) \
+	X(int, win_wchnstr, (void *w, void *s, int n), (w, s, n)) \
+	X(int, getcchar, (const void *c, wchar_t *wc, void *a, short *p, \
+	    void *o), (c, wc, a, p, o)) \
+	X(int, winchnstr, (void *w, void *s, int n), (w, s, n))
 
 #define REAL_DECLARE(ret, name, params, args) \
 	extern ret (*real_##name) params;

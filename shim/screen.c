@@ -1,4 +1,15 @@
-/* The `screen` command's capture of curses' curscr (see screen.h). */
+/* The `screen` command's capture of curses' curscr (see screen.h). It
+ * runs on the game's thread, so it must not allocate: a malloc there would
+ * move the game's later allocations and make an observed run differ from
+ * an unobserved one. winnstr allocates in ncursesw; the cells are read
+ * with win_wchnstr (or winchnstr) and turned into UTF-8 here instead
+ * (glibc's wchar_t is a Unicode code point; wcrtomb would load the
+ * locale's converter, allocating, the first time it runs). The
+ * curses header is for the cell types only: every call goes through the
+ * real_* pointers. */
+#define NCURSES_WIDECHAR 1
+#include <ncursesw/curses.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -6,7 +17,81 @@
 #include "real.h"
 #include "screen.h"
 
-#define ERR_CURSES (-1)   /* curses ERR, without pulling in curses.h */
+#define ERR_CURSES ERR
+
+/* Code point C as UTF-8 into OUT (4 bytes at most); returns the length. */
+static size_t
+utf8(uint32_t c, char *out)
+{
+	if (c < 0x80) {
+		out[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		out[0] = (char)(0xc0 | (c >> 6));
+		out[1] = (char)(0x80 | (c & 0x3f));
+		return 2;
+	}
+	if (c >= 0xd800 && c < 0xe000)
+		c = 0xfffd;          /* a lone surrogate is no character */
+	if (c < 0x10000) {
+		out[0] = (char)(0xe0 | (c >> 12));
+		out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (c & 0x3f));
+		return 3;
+	}
+	if (c > 0x10ffff)
+		return utf8(0xfffd, out);
+	out[0] = (char)(0xf0 | (c >> 18));
+	out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+	out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+	out[3] = (char)(0x80 | (c & 0x3f));
+	return 4;
+}
+
+/* Row Y of SCR into ROW (UTF-8, at most CAP-1 bytes) without allocating.
+ * Returns its length, or -1 when this curses cannot say. */
+static int
+read_row(void *scr, int y, int cols, char *row, size_t cap)
+{
+	static cchar_t wcells[1024];
+	static chtype ncells[1024];
+	size_t n = 0;
+
+	if (cols > 1023)
+		cols = 1023;
+	if (real_wmove(scr, y, 0) == ERR_CURSES)
+		return -1;
+	if (real_win_wchnstr != NULL && real_getcchar != NULL) {
+		if (real_win_wchnstr(scr, wcells, cols) == ERR_CURSES)
+			return -1;
+		for (int x = 0; x < cols; x++) {
+			wchar_t wc[CCHARW_MAX + 1];
+			attr_t at;
+			short pair;
+			if (real_getcchar(&wcells[x], wc, &at, &pair, NULL) ==
+			    ERR_CURSES)
+				break;
+			for (int k = 0; k < CCHARW_MAX && wc[k] != 0; k++) {
+				char mb[4];
+				size_t m = utf8((uint32_t)wc[k], mb);
+				if (n + m >= cap)
+					break;
+				memcpy(row + n, mb, m);
+				n += m;
+			}
+		}
+		return (int)n;
+	}
+	if (real_winchnstr != NULL) {
+		if (real_winchnstr(scr, ncells, cols) == ERR_CURSES)
+			return -1;
+		for (int x = 0; x < cols && ncells[x] != 0 && n + 1 < cap; x++)
+			row[n++] = (char)(ncells[x] & A_CHARTEXT);
+		return (int)n;
+	}
+	return real_winnstr(scr, row, (int)cap - 1);
+}
 
 long
 screen_capture(char *buf, size_t cap)
@@ -35,8 +120,7 @@ screen_capture(char *buf, size_t cap)
 	 * back after reading, or the game's next update would go astray. */
 	int cy = real_getcury(scr), cx = real_getcurx(scr);
 	for (int y = 0; y < rows; y++) {
-		int n = real_wmove(scr, y, 0) == ERR_CURSES ? -1 :
-		    real_winnstr(scr, row, (int)sizeof row - 1);
+		int n = read_row(scr, y, cols, row, sizeof row);
 		if (n < 0)
 			n = 0;
 		row[n] = '\0';

@@ -355,14 +355,24 @@ snapshot_save(const char *name, int64_t frame, char *err, size_t errlen)
 		total += scan[i].hi - scan[i].lo;
 	struct snap *s = find(name);
 	memset(&tmp, 0, sizeof tmp);
-	tmp.size = (total + 4095) & ~(size_t)4095;
-	tmp.mem = mmap(NULL, tmp.size, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (tmp.mem == MAP_FAILED) {
-		snprintf(err, errlen, "no memory for a %zu-byte snapshot", total);
-		return -1;
+	size_t need = (total + 4095) & ~(size_t)4095;
+	int reuse = s != NULL && s->size >= need;
+	if (reuse) {
+		/* Saving over a name: its memory is written again, already
+		 * faulted in. */
+		tmp.size = s->size;
+		tmp.mem = s->mem;
+	} else {
+		tmp.size = need;
+		tmp.mem = mmap(NULL, tmp.size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (tmp.mem == MAP_FAILED) {
+			snprintf(err, errlen, "no memory for a %zu-byte snapshot",
+			    total);
+			return -1;
+		}
+		snapshot_exclude(tmp.mem, tmp.size);
 	}
-	snapshot_exclude(tmp.mem, tmp.size);
 	snprintf(tmp.name, sizeof tmp.name, "%s", name);
 	tmp.frame = frame;
 	tmp.nregions = nr;
@@ -385,7 +395,7 @@ snapshot_save(const char *name, int64_t frame, char *err, size_t errlen)
 			    "over one of them", SNAPSHOT_MAX);
 			return -1;
 		}
-	} else {
+	} else if (!reuse) {
 		drop(s);
 	}
 	*s = tmp;

@@ -122,3 +122,30 @@ def test_replay_refuses_what_it_cannot_do():
                        capture_output=True, text=True, timeout=60)
     check(r.returncode == 2 and "did not start under the shim" in r.stderr,
           r.stdout + r.stderr)
+
+
+def test_observing_the_screen_does_not_change_the_run():
+    # `screen` reads curses' screen on the game's thread: it must not touch
+    # the game's heap (a malloc there moves later allocations: the demo
+    # keeps heap pointers, and bytes past a string's end, in its state).
+    # A controller that reads the screen before every move, then a replay
+    # that never does: every frame must match.
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "demo_script", os.path.join(ROOT, "scripts", "demo.py"))
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    path = os.path.join(TMP, "watched.trace")
+    e = {"HOOK_LAYOUT": LAYOUT, "HOOK_TRACE": path, "HOOK_SEED": "7"}
+    with Game([DEMO, "--seed", "7"], env=e, lockstep=True) as g:
+        c = g.connect()
+        wait_until(lambda: frame_of(c) == 0, what="the first frame")
+        for _ in range(100):
+            st, lane = demo.parse(json.loads(c.ok("screen")))
+            c.ok("key " + demo.decide(st, lane))
+            c.ok("step 5")
+        c.ok("trace stop")
+    r = subprocess.run([DUMPER, "replay", path, "--", DEMO, "--seed", "7"],
+                       capture_output=True, text=True, timeout=120)
+    check(r.returncode == 0 and "replay: identical: 501 frames" in r.stdout,
+          r.stdout + r.stderr)
