@@ -31,6 +31,8 @@
 #define REGION_MAX 1024
 #define MAPS_MAX (1 << 20)
 #define NAME_MAX_LEN 32
+/* The most writable memory a snapshot copies. */
+#define SNAPSHOT_LIMIT ((size_t)4 << 30)
 
 struct range {
 	uintptr_t lo, hi;
@@ -353,6 +355,13 @@ snapshot_save(const char *name, int64_t frame, char *err, size_t errlen)
 	size_t total = stack.hi - sp;
 	for (int i = 0; i < nr; i++)
 		total += scan[i].hi - scan[i].lo;
+	if (total > SNAPSHOT_LIMIT) {
+		snprintf(err, errlen, "the game's writable memory is %zu MiB; "
+		    "snapshots stop at %llu MiB (address space reserved by a "
+		    "runtime, say)", total >> 20,
+		    (unsigned long long)(SNAPSHOT_LIMIT >> 20));
+		return -1;
+	}
 	struct snap *s = find(name);
 	memset(&tmp, 0, sizeof tmp);
 	size_t need = (total + 4095) & ~(size_t)4095;
