@@ -35,7 +35,8 @@ SHIM_SRC := shim/shim.c shim/real.c shim/log.c shim/vclock.c shim/frame.c \
 	shim/input.c shim/wait.c shim/hook-time.c shim/hook-input.c \
 	shim/hook-curses.c shim/hook-thread.c shim/screen.c shim/ctl.c shim/ctl-cmd.c \
 	shim/ctl-state.c shim/ring.c shim/state.c shim/capture.c shim/record.c \
-	shim/seed.c shim/hook-random.c shim/replay.c shim/snapshot.c shim/ctl-snapshot.c
+	shim/seed.c shim/hook-random.c shim/replay.c shim/snapshot.c shim/ctl-snapshot.c \
+	shim/ctl-binary.c
 HOOKCTL_SRC := hookctl/hookctl.c hookctl/launch.c
 DUMPER_SRC := dumper/dumper.c dumper/cat.c dumper/npy.c dumper/replay.c
 DEMO_SRC := $(wildcard demo-game/*.c)
@@ -45,9 +46,9 @@ obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 pic = $(patsubst %.c,$(B)/pic/%.o,$(1))
 
 # protoc-c generates the trace schema's C code into $(B)/gen at build time.
-GEN_H := $(B)/gen/trace.pb-c.h
+GEN_H := $(B)/gen/trace.pb-c.h $(B)/gen/control.pb-c.h
 GEN_OBJ := $(B)/obj/gen/trace.pb-c.o
-GEN_PIC := $(B)/pic/gen/trace.pb-c.o
+GEN_PIC := $(B)/pic/gen/trace.pb-c.o $(B)/pic/gen/control.pb-c.o
 
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 PROGS := $(B)/libhook.so $(B)/hookctl $(B)/dumper $(B)/demo-game $(B)/demo-game.stripped \
@@ -73,7 +74,7 @@ $(DEPS_STAMP): scripts/deps.sh
 
 deps: $(DEPS_STAMP)
 
-$(B)/gen/trace.pb-c.c $(B)/gen/trace.pb-c.h: schema/trace.proto | $(DEPS_STAMP)
+$(B)/gen/%.pb-c.c $(B)/gen/%.pb-c.h: schema/%.proto | $(DEPS_STAMP)
 	@mkdir -p $(B)/gen
 	@$(if $(Q),echo "  PROTOC  $<")
 	$(Q)protoc-c --proto_path=schema --c_out=$(B)/gen $<

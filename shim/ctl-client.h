@@ -38,6 +38,11 @@ struct client {
 	char *post_args;         /* the arguments of its frame-thread request */
 	char *watch;             /* watched paths, space-separated; NULL: none */
 	char snap_name[64];      /* its save or load in flight */
+	int binary;              /* speaks schema/control.proto */
+	int bin_ready;           /* its opening (magic, version) was read */
+	uint64_t req_id;         /* the binary request being answered */
+	int observing;           /* a binary step: observe when it is done */
+	int obs_all, obs_raw;
 	int snap_kind;
 	unsigned events;         /* what epoll watches for it now */
 };
@@ -108,6 +113,18 @@ void snap_progress(void);
 
 /* Send watchers the frames captured since the last call. */
 void state_watch_drain(void);
+
+/* The binary protocol (ctl-binary.c). */
+/* Take the framed requests in C's buffer. */
+void bin_process(struct client *c);
+/* Answer C's current request: ok with TEXT, or err CODE TEXT. */
+void bin_reply(struct client *c, int ok, const char *code, const char *text);
+/* Answer C's current step with an observation. */
+void bin_reply_observation(struct client *c, const char *json,
+    const uint8_t *state, size_t size, const uint8_t *unreadable,
+    int nfields, int64_t frame, int64_t vtime);
+/* Post the observation of C's binary step (ctl-state.c). */
+void state_observe(struct client *c);
 
 /* C is going away: drop what it held (a watch, request arguments). */
 void cmd_client_gone(struct client *c);

@@ -175,7 +175,7 @@ do_step(struct client *c, int argc, char **argv)
 	c->target = target;
 	/* One stepping client at a time gets its reply straight from the
 	 * frame thread, without waking this one. */
-	if (frame_fast_state() == FAST_IDLE) {
+	if (frame_fast_state() == FAST_IDLE && !c->binary) {
 		c->fast = 1;
 		frame_fast_arm(c->fd, target);
 	}
@@ -507,7 +507,10 @@ cmd_progress(void)
 			fast_finish(c);
 		} else if (c->wait == WAIT_STEP && cur >= c->target) {
 			c->wait = WAIT_NONE;
-			ctl_ok(c, "%lld", (long long)c->target);
+			if (c->observing)
+				state_observe(c);   /* replies with the state */
+			else
+				ctl_ok(c, "%lld", (long long)c->target);
 		} else if (c->wait == WAIT_PAUSE && stopped) {
 			c->wait = WAIT_NONE;
 			ctl_ok(c, "%lld", (long long)cur);

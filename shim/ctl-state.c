@@ -12,12 +12,13 @@
 #include "record.h"
 #include "shim.h"
 #include "state.h"
+#include "vclock.h"
 
 /* Filled on the frame thread by a request, read here once it is done. */
 static struct {
 	uint8_t *blob;
 	uint8_t *unread;
-	int64_t frame;
+	int64_t frame, vtime;
 	int rc;
 	char err[512];
 	char field[TP_LINE_MAX];
@@ -188,6 +189,7 @@ get_run(void *arg)
 	(void)arg;
 	state_sync(req.blob, req.unread, dummy, 0, NULL);
 	req.frame = frame_current();
+	req.vtime = vclock_now();
 }
 
 static void
@@ -195,6 +197,15 @@ get_reply(struct client *c)
 {
 	char err[512];
 	size_t at = 0;
+
+	if (c->binary) {
+		if (render_paths(&at, c->post_args ? c->post_args : "", req.blob,
+		    req.unread, NULL, err, sizeof err) != 0)
+			ctl_err(c, "field", "%s", err);
+		else
+			bin_reply(c, 1, NULL, json);
+		return;
+	}
 
 	if (append(&at, "ok ") != 0 ||
 	    render_paths(&at, c->post_args ? c->post_args : "", req.blob,
@@ -436,6 +447,40 @@ state_cmd_trace(struct client *c, int argc, char **argv)
 	} else {
 		ctl_err(c, "usage", "usage: trace start PATH | trace stop");
 	}
+}
+
+static void
+observe_reply(struct client *c)
+{
+	const struct layout *l = state_layout();
+	char err[512];
+	size_t at = 0;
+	const char *paths = c->obs_all ? "" : c->post_args ? c->post_args : "";
+
+	c->observing = 0;
+	if (paths[0] == '\0' && !c->obs_all) {
+		/* Only the raw state was asked for. */
+		if (append(&at, "") != 0) {
+			ctl_err(c, "memory", "out of memory");
+			return;
+		}
+	} else if (render_paths(&at, paths, req.blob, req.unread, NULL, err,
+	    sizeof err) != 0) {
+		ctl_err(c, "field", "%s", err);
+		return;
+	}
+	bin_reply_observation(c, json, req.blob, l->blob_size, req.unread,
+	    l->nfields, req.frame, req.vtime);
+}
+
+void
+state_observe(struct client *c)
+{
+	if (get_blob() != 0) {
+		ctl_err(c, "memory", "out of memory");
+		return;
+	}
+	cmd_post_request(c, get_run, observe_reply);
 }
 
 void

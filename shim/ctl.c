@@ -283,7 +283,13 @@ ctl_ok(struct client *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vreply(c, "ok ", fmt, ap);
+	if (c->binary) {
+		char buf[16384];
+		vsnprintf(buf, sizeof buf, fmt, ap);
+		bin_reply(c, 1, NULL, buf);
+	} else {
+		vreply(c, "ok ", fmt, ap);
+	}
 	va_end(ap);
 }
 
@@ -295,7 +301,13 @@ ctl_err(struct client *c, const char *code, const char *fmt, ...)
 
 	snprintf(head, sizeof head, "err %s ", code);
 	va_start(ap, fmt);
-	vreply(c, head, fmt, ap);
+	if (c->binary) {
+		char buf[16384];
+		vsnprintf(buf, sizeof buf, fmt, ap);
+		bin_reply(c, 0, code, buf);
+	} else {
+		vreply(c, head, fmt, ap);
+	}
 	va_end(ap);
 }
 
@@ -369,8 +381,10 @@ client_read(struct client *c)
 		if (!c->seen_bytes) {
 			unsigned char b = (unsigned char)c->in[0];
 			c->seen_bytes = 1;
-			if ((b < 0x20 && b != '\t' && b != '\r' && b != '\n') ||
-			    b >= 0x80) {
+			/* A NUL first: the binary protocol's opening. */
+			c->binary = b == 0 && !c->need_auth;
+			if (!c->binary && ((b < 0x20 && b != '\t' && b != '\r' &&
+			    b != '\n') || b >= 0x80)) {
 				ctl_err(c, "binary", "this socket speaks the "
 				    "text protocol: one command a line (try "
 				    "'help')");
@@ -478,13 +492,25 @@ accept_clients(int lfd)
 static int
 client_settle(struct client *c)
 {
-	process_lines(c);
+	if (c->binary)
+		bin_process(c);
+	else
+		if (c->binary)
+			bin_process(c);
+		else
+			process_lines(c);
 	if (c->fast && c->wait == WAIT_STEP && (c->inlen > 0 || c->eof)) {
 		/* More to run once the frame thread has replied: have it
 		 * wake us, then look again in case it already did. */
 		frame_fast_want_notify();
 		cmd_progress();
-		process_lines(c);
+		if (c->binary)
+		bin_process(c);
+	else
+		if (c->binary)
+			bin_process(c);
+		else
+			process_lines(c);
 	}
 	if (c->closing != 2 && flush_out(c) != 0)
 		c->closing = 2;
