@@ -120,6 +120,9 @@ do_info(struct client *c)
 	    atomic_load(&capture_want) ? "true" : "false");
 	record_describe(buf + len, sizeof buf - len);
 	len += strlen(buf + len);
+	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"snapshots\":");
+	snapshot_list(buf + len, sizeof buf - len);
+	len += strlen(buf + len);
 	ctl_ok(c, "%s}", buf);
 }
 

@@ -503,7 +503,7 @@ snapshot_list(char *buf, size_t len)
 	for (int i = 0; i < SNAPSHOT_MAX && o < len; i++) {
 		if (snaps[i].mem == NULL)
 			continue;
-		o += (size_t)snprintf(buf + o, len - o, "%s{\"name\":\"%s\","
+		o += (size_t)snprintf(buf + o, len - o, "%s{\"name\":\"%.31s\","
 		    "\"frame\":%lld,\"bytes\":%zu}", first ? "" : ",",
 		    snaps[i].name, (long long)snaps[i].frame, snaps[i].bytes);
 		first = 0;

@@ -45,6 +45,9 @@ def test_load_brings_back_the_saved_state_every_time():
         saved = json.loads(c.ok("save a"))
         check(saved["name"] == "a" and saved["frame"] == 50 and saved["saved"]
               and saved["bytes"] > 0, repr(saved))
+        listed = {x["name"]: x["frame"] for x in
+                  json.loads(c.ok("info"))["snapshots"]}
+        check(listed == {"@start": 0, "a": 50}, "info lists %r" % listed)
         at_save = json.loads(c.ok("get"))
         after = play(c)
         check(after != at_save, "the inputs changed nothing")
