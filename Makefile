@@ -51,7 +51,7 @@ GEN_OBJ := $(B)/obj/gen/trace.pb-c.o
 GEN_PIC := $(B)/pic/gen/trace.pb-c.o $(B)/pic/gen/control.pb-c.o
 
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
-PROGS := $(B)/libhook.so $(B)/hookctl $(B)/dumper $(B)/demo-game $(B)/demo-game.stripped \
+PROGS := $(B)/libhook.so $(B)/hookctl $(B)/dumper $(B)/python/control_pb2.py $(B)/demo-game $(B)/demo-game.stripped \
 	$(B)/demo-game.debug \
 	$(UNIT_BIN) $(B)/tests/worker-clock $(B)/tests/child-spawn $(B)/tests/ptr-game \
 	$(B)/tests/sig-game $(B)/tests/drift-game $(B)/tests/rand-game \
@@ -78,6 +78,12 @@ $(B)/gen/%.pb-c.c $(B)/gen/%.pb-c.h: schema/%.proto | $(DEPS_STAMP)
 	@mkdir -p $(B)/gen
 	@$(if $(Q),echo "  PROTOC  $<")
 	$(Q)protoc-c --proto_path=schema --c_out=$(B)/gen $<
+
+# The Python client's protocol module, from the same schema.
+$(B)/python/control_pb2.py: schema/control.proto | $(DEPS_STAMP)
+	@mkdir -p $(B)/python
+	@$(if $(Q),echo "  PROTOC  $< (python)")
+	$(Q)protoc --proto_path=schema --python_out=$(B)/python $<
 
 $(B)/obj/gen/%.o: $(B)/gen/%.c
 	@mkdir -p $(dir $@)
@@ -178,7 +184,11 @@ bench: all
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/gamehook
 	install -m 0755 $(B)/hookctl $(DESTDIR)$(PREFIX)/bin/hookctl
+	install -m 0755 $(B)/dumper $(DESTDIR)$(PREFIX)/bin/dumper
 	install -m 0644 $(B)/libhook.so $(DESTDIR)$(PREFIX)/lib/gamehook/libhook.so
+	install -d $(DESTDIR)$(PREFIX)/lib/gamehook/python
+	install -m 0644 python/gamehook.py $(B)/python/control_pb2.py \
+		$(DESTDIR)$(PREFIX)/lib/gamehook/python/
 
 clean:
 	rm -rf $(B)

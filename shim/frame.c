@@ -60,7 +60,6 @@ static void notify(void);
 /* The snapshot request slot. */
 static struct {
 	_Atomic int state;           /* REQ_IDLE, REQ_POSTED, REQ_DONE */
-	int internal;                /* the frame thread's own: nobody waits */
 	int kind;
 	char name[64];
 	int result;
@@ -68,10 +67,30 @@ static struct {
 	char err[512];
 } snapreq;
 
+/* A request was served (R: 0 saved, 1 loaded and back at F, -1 failed):
+ * put the boundary in order after a load, and hand the result over. */
+static void
+snap_finish(int64_t f, int r)
+{
+	if (r == 1) {
+		/* Back at frame F as it was saved: stopped, with no input
+		 * pending from the future it left. */
+		atomic_store(&fr.cur, f);
+		atomic_store(&fr.run_until, 0);
+		atomic_store(&fr.paused, 1);
+		fr.frame_start_v = vclock_now();
+		input_reset();
+	}
+	snapreq.result = r;
+	snapreq.frame = f;
+	atomic_store_explicit(&snapreq.state, REQ_DONE, memory_order_release);
+	notify();
+}
+
 /* Serve a snapshot request, if any: a save returns here at once; a load
- * that works comes back here through the save it loads (with the locals of
- * that boundary, F among them), so the request is finished the same way
- * in both cases. Returns 1 when one was served. */
+ * that works comes back through the save it loads (here, or in
+ * save_start), with the locals of that boundary, F among them. Returns 1
+ * when one was served. */
 static int
 serve_snapshot(int64_t f)
 {
@@ -85,28 +104,21 @@ serve_snapshot(int64_t f)
 		    sizeof snapreq.err);
 	else
 		r = snapshot_load(snapreq.name, snapreq.err, sizeof snapreq.err);
-	if (r == 1) {
-		/* Back at frame F as it was saved: stopped, with no input
-		 * pending from the future it left. */
-		atomic_store(&fr.cur, f);
-		atomic_store(&fr.run_until, 0);
-		atomic_store(&fr.paused, 1);
-		fr.frame_start_v = vclock_now();
-		input_reset();
-	}
-	snapreq.result = r;
-	snapreq.frame = f;
-	if (snapreq.internal) {
-		if (r < 0)
-			hlog("snapshot %s: %s", snapreq.name, snapreq.err);
-		snapreq.internal = 0;
-		atomic_store(&snapreq.state, REQ_IDLE);
-		notify();   /* a client's request may be waiting for the slot */
-		return 1;
-	}
-	atomic_store_explicit(&snapreq.state, REQ_DONE, memory_order_release);
-	notify();
+	snap_finish(f, r);
 	return 1;
+}
+
+/* In lockstep the first boundary is kept as SNAPSHOT_START, before any
+ * request (a `reset` sent early waits for it). A reset comes back here. */
+static void
+save_start(int64_t f)
+{
+	char err[512];
+	int r = snapshot_save(SNAPSHOT_START, f, err, sizeof err);
+	if (r == 1)
+		snap_finish(f, 1);   /* the reset (or load @start) is done */
+	else if (r < 0)
+		hlog("snapshot %s: %s", SNAPSHOT_START, err);
 }
 
 int
@@ -269,20 +281,6 @@ serve_lent(int64_t f, uint32_t g)
 	notify();
 }
 
-/* Save the first boundary under SNAPSHOT_START, through the request
- * slot: a reset then comes back through serve_snapshot like any load. */
-static void
-save_start(void)
-{
-	int idle = REQ_IDLE;
-	if (!atomic_compare_exchange_strong(&snapreq.state, &idle, REQ_DONE))
-		return;
-	snapreq.internal = 1;
-	snapreq.kind = SNAP_SAVE;
-	snprintf(snapreq.name, sizeof snapreq.name, "%s", SNAPSHOT_START);
-	atomic_store(&snapreq.state, REQ_POSTED);
-}
-
 void
 frame_boundary(int present)
 {
@@ -297,7 +295,7 @@ frame_boundary(int present)
 		replay_feed(f);
 	/* In lockstep the first boundary is kept, for `reset`. */
 	if (f == 0 && shim_cfg.lockstep && !atomic_load(&fr.detached))
-		save_start();
+		save_start(f);
 	int stop = must_stop(f);
 	/* Announce the stop together with the frame: one wake-up of the
 	 * control thread per boundary at most. */

@@ -167,3 +167,14 @@ def test_snapshot_errors_are_clear():
         r = c.cmd("reset")
         check(r.startswith("err snapshot no start snapshot"), r)
         check(g.alive(), "the game died")
+
+
+def test_a_reset_sent_before_the_first_frame_waits_for_it():
+    # The first boundary is kept before any request is served there: a
+    # reset that arrives early gets frame 0, not "no start snapshot".
+    for _ in range(3):
+        with demo() as g:
+            c = g.connect()
+            r = c.cmd("reset")
+            check(r.startswith("ok ") and json.loads(r[3:])["frame"] == 0, r)
+            check(c.ok("step 2") == "2", "no step after an early reset")

@@ -1,0 +1,78 @@
+"""The Python client (python/gamehook.py) drives the demo game over the
+binary protocol: launch with a layout and a seed, steps that return
+observations (a path, several, the whole state, the raw blob numpy can
+read), keys that change what the game does, reset giving the same
+episode twice, errors raised as GamehookError, and close ending the game."""
+import os
+import sys
+
+from gh import ROOT, check
+
+sys.path.insert(0, os.path.join(ROOT, "python"))
+import gamehook  # noqa: E402
+
+DEMO = os.path.join(ROOT, "build", "demo-game")
+LAYOUT = os.path.join(ROOT, "demo-game", "demo-game.layout.json")
+
+
+def launch():
+    return gamehook.Game.launch([DEMO], layout=LAYOUT, seed=5)
+
+
+def test_steps_observe_and_keys_act():
+    import numpy
+    with launch() as g:
+        check(g.state_size == 2592 and g.layout["gamehook_layout"] == 1,
+              "hello: %r %r" % (g.state_size, g.layout and list(g.layout)))
+        o = g.step(10, observe=["hero.hp"])
+        check(o.frame == 10 and o["hero.hp"] == 100, repr(o))
+        x0 = g.get("hero.x")
+        g.key("right", "right")
+        o = g.step(3, observe=["hero.x", "game.tick"], raw=True)
+        check(o["hero.x"] == x0 + 2, "hero.x %r after two rights from %r" % (
+            o["hero.x"], x0))
+        # The raw blob: hero is the first field, hp its second <i4.
+        blob = numpy.frombuffer(o.state, dtype=numpy.uint8)
+        check(blob.size == 2592, "blob of %d bytes" % blob.size)
+        check(int(blob[4:8].view("<i4")[0]) == g.get("hero.hp"), "raw hp")
+        whole = g.step(1, all_state=True)
+        check(whole.values["hero"]["x"] == x0 + 2 and "entities" in whole.values,
+              repr(whole.values)[:200])
+
+
+def test_reset_gives_the_same_episode():
+    with launch() as g:
+        def episode():
+            g.reset()
+            out = []
+            for k in ["right", "right", "space", "left", "space"]:
+                g.key(k)
+                out.append(g.step(20, all_state=True).values)
+            return out
+        a, b = episode(), episode()
+        check(a == b, "two episodes after reset differ")
+
+
+def test_errors_raise_and_close_ends_the_game():
+    g = launch()
+    try:
+        try:
+            g.get("nope")
+            check(False, "no error for an unknown field")
+        except gamehook.GamehookError as e:
+            check(e.code == "field" and "unknown field 'nope'" in e.message, str(e))
+        try:
+            g.load("never-saved")
+            check(False, "no error for a missing snapshot")
+        except gamehook.GamehookError as e:
+            check(e.code == "snapshot", str(e))
+        pid = g.pid
+    finally:
+        g.close()
+    check(not os.path.exists("/proc/%d/status" % pid) or
+          "zombie" in open("/proc/%d/status" % pid).read(), "the game still runs")
+    try:
+        gamehook.Game.launch(["/nonexistent/game"], timeout=5)
+        check(False, "launching nothing did not fail")
+    except (gamehook.GamehookError, OSError):
+        pass
