@@ -363,8 +363,8 @@ record_describe(char *buf, size_t len)
 	int ph = atomic_load(&rc.phase);
 	size_t o = (size_t)snprintf(buf, len, "{\"state\":\"%s\",\"path\":",
 	    names[ph]);
-	tp_json_str(buf, len, &o, ph == R_IDLE ? "" : rc.dest,
-	    ph == R_IDLE ? 0 : strlen(rc.dest));
+	/* After a stop: the last recording's destination and figures. */
+	tp_json_str(buf, len, &o, rc.dest, strlen(rc.dest));
 	o += (size_t)snprintf(buf + o, len - o, ",\"frames\":%llu,"
 	    "\"keyframes\":%llu,\"bytes\":%llu,\"capture_ns\":%llu,"
 	    "\"error\":",
@@ -372,7 +372,7 @@ record_describe(char *buf, size_t len)
 	    (unsigned long long)atomic_load(&rc.keyframes),
 	    (unsigned long long)atomic_load(&rc.bytes_written),
 	    (unsigned long long)atomic_load(&rc.capture_ns));
-	const char *we = ph == R_IDLE ? "" : rc.werr;
+	const char *we = rc.werr;
 	tp_json_str(buf, len, &o, we, strlen(we));
 	snprintf(buf + o, len - o, "}");
 }
