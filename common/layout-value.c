@@ -141,12 +141,21 @@ render_scalar(struct out *o, const struct lt_type *t, const uint8_t *p)
 		json_string(o, p, n);
 		break;
 	}
-	case LT_BYTES:
+	case LT_BYTES: {
+		static const char digits[] = "0123456789abcdef";
+		char hex[512];
 		put(o, "\"", 1);
-		for (size_t i = 0; i < t->size; i++)
-			putf(o, "%02x", p[i]);
+		for (size_t i = 0; i < t->size;) {
+			size_t k = 0;
+			for (; k + 2 <= sizeof hex && i < t->size; i++) {
+				hex[k++] = digits[p[i] >> 4];
+				hex[k++] = digits[p[i] & 15];
+			}
+			put(o, hex, k);
+		}
 		put(o, "\"", 1);
 		break;
+	}
 	case LT_STRUCT:
 		break;
 	}
