@@ -255,6 +255,8 @@ walk_path(const struct layout *l, const char *path, const uint8_t *blob,
 		if (strcmp(l->fields[i].name, name) == 0)
 			w->field = i;
 	if (w->field < 0 || k >= sizeof name) {
+		if (errlen == 0)
+			return -1;
 		snprintf(err, errlen, "unknown field '%s' (fields: ", name);
 		size_t e = strlen(err);
 		for (int i = 0; i < l->nfields && e + 2 < errlen; i++)

@@ -280,6 +280,7 @@ parse_struct(struct pctx *c, json_t *v, const char *path, const char *name,
 	t->kind = LT_STRUCT;
 	t->size = (size_t)size;
 	t->name = name ? strdup(name) : NULL;
+	t->open = 1;
 	t->members = calloc(json_object_size(mem), sizeof *t->members);
 	if (t->members == NULL)
 		return NULL;
@@ -340,6 +341,7 @@ parse_struct(struct pctx *c, json_t *v, const char *path, const char *name,
 			}
 		}
 	}
+	t->open = 0;
 	return t;
 }
 
@@ -368,6 +370,10 @@ parse_type(struct pctx *c, json_t *v, const char *path, int depth)
 	}
 	const char *s = json_string_value(v);
 	const struct lt_type *named = named_type(c, s);
+	if (named != NULL && named->open) {
+		fail(c, path, "type '%s' would contain itself", s);
+		return NULL;
+	}
 	if (named != NULL)
 		return named;
 	if (valid_name(s)) {
@@ -625,6 +631,8 @@ add_leaves(struct layout *l, int field, const struct lt_type *t,
     const size_t *strides)
 {
 	if (t->kind != LT_STRUCT) {
+		if (l->nleaves >= LT_LEAVES_MAX)
+			return -3;
 		struct lt_leaf *v = realloc(l->leaves, sizeof *v *
 		    (size_t)(l->nleaves + 1));
 		if (v == NULL)
@@ -818,6 +826,7 @@ layout_parse(const char *text, size_t len, const char *source, char *err,
 			char p[512];
 			snprintf(p, sizeof p, "fields.%s", key);
 			fail(&c, p, r == -2 ? "arrays nest more than 4 deep" :
+			    r == -3 ? "the layout names more than 1000000 values" :
 			    "out of memory");
 			goto bad;
 		}

@@ -15,6 +15,7 @@
 #define LT_NAME_MAX 100        /* characters in a field, member or type name */
 #define LT_NAME_MAX_S "100"
 #define LT_MAXPTR 16
+#define LT_LEAVES_MAX 1000000  /* scalar values a layout may name */
 
 enum lt_kind { LT_INT, LT_UINT, LT_FLOAT, LT_BOOL, LT_STR, LT_BYTES,
 	LT_STRUCT };
@@ -29,6 +30,7 @@ struct lt_type {
 	char dtype[16];        /* normalized numpy dtype; "" for structs */
 	int nmembers;
 	struct lt_member *members;
+	int open;              /* parsing its members: it cannot hold itself */
 };
 
 struct lt_member {

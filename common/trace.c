@@ -464,10 +464,17 @@ apply(struct trace_reader *t, const PbFrame *f)
 		}
 		memcpy(t->state, f->full.data, t->state_size);
 	} else {
-		if (!t->state_ok || t->last_frame != f->frame - 1) {
-			snprintf(t->why, sizeof t->why, "frame %lld: a delta "
-			    "without frame %lld; lost until the next keyframe",
-			    (long long)f->frame, (long long)f->frame - 1);
+		if (!t->state_ok || f->frame == INT64_MIN ||
+		    t->last_frame != f->frame - 1) {
+			if (f->frame == INT64_MIN)
+				snprintf(t->why, sizeof t->why, "frame %lld: a delta "
+				    "first of all; lost until the next keyframe",
+				    (long long)f->frame);
+			else
+				snprintf(t->why, sizeof t->why, "frame %lld: a delta "
+				    "without frame %lld; lost until the next "
+				    "keyframe", (long long)f->frame,
+				    (long long)(f->frame - 1));
 			return -1;
 		}
 		size_t at = 0, used = 0;
