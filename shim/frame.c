@@ -293,9 +293,6 @@ frame_boundary(int present)
 		capture_boundary(f);
 	if (unlikely(replay_active()))
 		replay_feed(f);
-	/* In lockstep the first boundary is kept, for `reset`. */
-	if (f == 0 && shim_cfg.lockstep && !atomic_load(&fr.detached))
-		save_start(f);
 	int stop = must_stop(f);
 	/* Announce the stop together with the frame: one wake-up of the
 	 * control thread per boundary at most. */
@@ -312,6 +309,10 @@ frame_boundary(int present)
 		notify();
 	run_request();
 
+	/* In lockstep the first boundary is kept, for `reset` (once it is
+	 * announced: a client sees frame 0 at once; its requests wait). */
+	if (f == 0 && shim_cfg.lockstep && !atomic_load(&fr.detached))
+		save_start(f);
 	int blocked = stop;
 	serve_snapshot(f);
 	while (must_stop(f)) {

@@ -79,6 +79,9 @@ def test_speed_changes_pace_but_not_simulation():
 def test_bad_speed_and_step_arguments():
     with Game([PROGS + "/worker-clock"], lockstep=True) as g:
         c = g.connect()
+        # Stopped at the first boundary first (it may still be on its way
+        # when the socket opens).
+        wait_until(lambda: frame_of(c) == 0, what="the first frame")
         for bad in ("step 0", "step -1", "step x", "step 1 2", "speed 0",
                     "speed -3", "speed fast", "speed nan", "speed"):
             r = c.cmd(bad)

@@ -129,8 +129,12 @@ def test_socket_and_directory_modes():
         d = os.stat(os.path.dirname(path))
         check(stat.S_IMODE(d.st_mode) == 0o700 and d.st_uid == os.getuid(),
               "dir mode %o" % d.st_mode)
-        r = subprocess.run([HOOKCTL, "-p", str(g.proc.pid), "hello"],
-                           capture_output=True, text=True, timeout=10)
+        def hello():
+            return subprocess.run([HOOKCTL, "-p", str(g.proc.pid), "hello"],
+                                  capture_output=True, text=True, timeout=10)
+        # Found by pid alone; stopped at frame 0 (once it got there).
+        wait_until(lambda: '"frame":0' in hello().stdout, what="frame 0")
+        r = hello()
         check(r.returncode == 0 and '"frame":0' in r.stdout, r.stdout + r.stderr)
 
 
