@@ -37,35 +37,18 @@ block_equal(const uint8_t *a, const uint8_t *b)
 	return x == 0;
 }
 
-/* Bytes hashed at a time while syncing: still in cache from the compare. */
-#define SYNC_HASH_STEP 16384
-
-/* Where trace_sync's hashing has got to: bytes before `hashed` are fed. */
-struct sync_hash {
-	struct trace_hasher *h;
-	const uint8_t *base;
-	size_t hashed;
-};
-
 /* The next run of changed bytes at or after *AT: returns 0 when there is
  * none, else 1 with the run at [*AT, *LAST] (changes closer than
- * TRACE_RUN_GAP merged). With SH, the equal stretches skipped on the way
- * are fed to its hasher in SYNC_HASH_STEP pieces. */
+ * TRACE_RUN_GAP merged). */
 static inline int
 next_run(const uint8_t *old, const uint8_t *cur, size_t size, size_t *at,
-    size_t *last, struct sync_hash *sh)
+    size_t *last)
 {
 	size_t i = *at;
 
 	for (;;) {
-		while (i + 64 <= size && block_equal(old + i, cur + i)) {
+		while (i + 64 <= size && block_equal(old + i, cur + i))
 			i += 64;
-			if (sh != NULL && i - sh->hashed >= SYNC_HASH_STEP) {
-				trace_hasher_feed(sh->h, sh->base + sh->hashed,
-				    i - sh->hashed);
-				sh->hashed = i;
-			}
-		}
 		size_t stop = i + 64 < size ? i + 64 : size;
 		while (i < stop && old[i] == cur[i])
 			i++;
@@ -92,7 +75,7 @@ trace_diff(const uint8_t *old, const uint8_t *cur, size_t size,
 	size_t i = 0, last;
 	long n = 0;
 
-	while (next_run(old, cur, size, &i, &last, NULL)) {
+	while (next_run(old, cur, size, &i, &last)) {
 		if (n == max)
 			return -1;
 		runs[n].off = (uint32_t)i;
@@ -103,51 +86,84 @@ trace_diff(const uint8_t *old, const uint8_t *cur, size_t size,
 	return n;
 }
 
+static uint64_t
+block_hash(const uint8_t *state, size_t size, size_t i)
+{
+	size_t off = i * TRACE_HASH_BLOCK;
+	size_t n = size - off < TRACE_HASH_BLOCK ? size - off : TRACE_HASH_BLOCK;
+	return XXH3_64bits(state + off, n);
+}
+
 uint64_t
 trace_hash(const uint8_t *state, size_t size)
 {
-	return XXH3_64bits(state, size);
+	XXH3_state_t st;
+	size_t nb = (size + TRACE_HASH_BLOCK - 1) / TRACE_HASH_BLOCK;
+
+	uint64_t h[512];     /* little-endian host: as bytes, as they are */
+	size_t k = 0;
+
+	XXH3_64bits_reset(&st);
+	for (size_t i = 0; i < nb; i++) {
+		h[k++] = block_hash(state, size, i);
+		if (k == sizeof h / sizeof h[0] || i + 1 == nb) {
+			XXH3_64bits_update(&st, h, k * sizeof h[0]);
+			k = 0;
+		}
+	}
+	return XXH3_64bits_digest(&st);
 }
 
-struct trace_hasher *
-trace_hasher_new(void)
+int
+trace_hash_cache_init(struct trace_hash_cache *c, size_t size)
 {
-	return (struct trace_hasher *)XXH3_createState();
+	c->size = size;
+	c->nblocks = (size + TRACE_HASH_BLOCK - 1) / TRACE_HASH_BLOCK;
+	c->h = calloc(c->nblocks ? c->nblocks : 1, sizeof *c->h);
+	c->valid = 0;
+	return c->h ? 0 : -1;
 }
 
 void
-trace_hasher_free(struct trace_hasher *h)
+trace_hash_cache_free(struct trace_hash_cache *c)
 {
-	XXH3_freeState((XXH3_state_t *)h);
-}
-
-void
-trace_hasher_reset(struct trace_hasher *h)
-{
-	XXH3_64bits_reset((XXH3_state_t *)h);
-}
-
-void
-trace_hasher_feed(struct trace_hasher *h, const void *p, size_t n)
-{
-	XXH3_64bits_update((XXH3_state_t *)h, p, n);
+	free(c->h);
+	c->h = NULL;
 }
 
 uint64_t
-trace_hasher_digest(const struct trace_hasher *h)
+trace_hash_update(struct trace_hash_cache *c, const uint8_t *state,
+    const struct trace_run *runs, long nruns)
 {
-	return XXH3_64bits_digest((const XXH3_state_t *)h);
+	if (!c->valid || nruns < 0) {
+		for (size_t i = 0; i < c->nblocks; i++)
+			c->h[i] = block_hash(state, c->size, i);
+		c->valid = 1;
+	} else {
+		size_t done = SIZE_MAX;   /* the last block rehashed */
+		for (long r = 0; r < nruns; r++) {
+			size_t a = runs[r].off / TRACE_HASH_BLOCK;
+			size_t b = (runs[r].off + (size_t)runs[r].len - 1) /
+			    TRACE_HASH_BLOCK;
+			for (size_t i = a; i <= b && i < c->nblocks; i++) {
+				if (i == done)
+					continue;
+				c->h[i] = block_hash(state, c->size, i);
+				done = i;
+			}
+		}
+	}
+	return XXH3_64bits(c->h, c->nblocks * sizeof *c->h);
 }
 
 long
 trace_sync(uint8_t *old, const uint8_t *cur, size_t size, size_t base,
-    struct trace_run *runs, long max, struct trace_hasher *h)
+    struct trace_run *runs, long max)
 {
-	struct sync_hash sh = { h, old, 0 };
 	size_t i = 0, last;
 	long n = 0;
 
-	while (next_run(old, cur, size, &i, &last, h ? &sh : NULL)) {
+	while (next_run(old, cur, size, &i, &last)) {
 		memcpy(old + i, cur + i, last - i + 1);
 		if (n >= 0 && n < max) {
 			runs[n].off = (uint32_t)(base + i);
@@ -158,8 +174,6 @@ trace_sync(uint8_t *old, const uint8_t *cur, size_t size, size_t base,
 		}
 		i = last + 1;
 	}
-	if (h != NULL && size > sh.hashed)
-		trace_hasher_feed(h, old + sh.hashed, size - sh.hashed);
 	return n;
 }
 

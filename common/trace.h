@@ -52,21 +52,30 @@ long trace_diff(const uint8_t *old, const uint8_t *cur, size_t size,
 
 uint64_t trace_hash(const uint8_t *state, size_t size);
 
-/* The same hash, fed piece by piece (XXH3 64-bit, streaming). */
-struct trace_hasher;
-struct trace_hasher *trace_hasher_new(void);
-void trace_hasher_free(struct trace_hasher *h);
-void trace_hasher_reset(struct trace_hasher *h);
-void trace_hasher_feed(struct trace_hasher *h, const void *p, size_t n);
-uint64_t trace_hasher_digest(const struct trace_hasher *h);
+/* The state's hash is two-level, so a writer rehashes only what changed:
+ * XXH3-64 of the sequence of XXH3-64 hashes (little-endian) of the state's
+ * TRACE_HASH_BLOCK-byte blocks (the last one shorter). */
+#define TRACE_HASH_BLOCK 256
+
+/* A writer's per-block hashes, allocated once for a state of SIZE bytes. */
+struct trace_hash_cache {
+	uint64_t *h;
+	size_t nblocks, size;
+	int valid;
+};
+int trace_hash_cache_init(struct trace_hash_cache *c, size_t size);
+void trace_hash_cache_free(struct trace_hash_cache *c);
+/* The hash of STATE, rehashing only the blocks NRUNS RUNS touch (all of
+ * them when NRUNS < 0 or the cache is new). No allocation. */
+uint64_t trace_hash_update(struct trace_hash_cache *c, const uint8_t *state,
+    const struct trace_run *runs, long nruns);
 
 /* Bring OLD up to date with CUR (SIZE bytes), finding the runs trace_diff
- * would and copying each as it goes; their offsets get BASE added. With H,
- * OLD's bytes are fed to it in order once final (while still in cache).
+ * would and copying each as it goes; their offsets get BASE added.
  * Returns the number of runs, or -1 when there were more than MAX (OLD is
- * brought up to date and fully hashed all the same). */
+ * brought up to date all the same). */
 long trace_sync(uint8_t *old, const uint8_t *cur, size_t size, size_t base,
-    struct trace_run *runs, long max, struct trace_hasher *h);
+    struct trace_run *runs, long max);
 
 /* The most runs a state of SIZE bytes can have (runs are more than
  * TRACE_RUN_GAP apart): size the run arrays with it. */
@@ -96,7 +105,7 @@ size_t trace_pack_header(struct trace_packer *p,
 
 /* A frame record: the full STATE when KEYFRAME, else NRUNS RUNS of it
  * (sorted, not overlapping). trace_pack_frame_hashed takes the state's
- * hash as computed already (by trace_sync's hasher). */
+ * hash as computed already (by trace_hash_update). */
 size_t trace_pack_frame(struct trace_packer *p, int64_t frame, int64_t vtime,
     int keyframe, const uint8_t *state, const struct trace_run *runs,
     long nruns, const uint32_t *unreadable, int nunreadable,

@@ -24,6 +24,7 @@ static struct {
 	uint8_t *unread;
 	struct trace_run *runs;
 	long max_runs;
+	struct trace_hash_cache hash;
 	size_t size;
 	int nfields;
 	_Atomic int watchers;
@@ -60,6 +61,7 @@ capture_init(void)
 	/* Room for a few frames of watched state. */
 	size_t entry = 16 + (size_t)cap.nfields + cap.size;
 	if (cap.blob == NULL || cap.unread == NULL || cap.runs == NULL ||
+	    trace_hash_cache_init(&cap.hash, cap.size) != 0 ||
 	    cap.inlog == NULL || ring_init(&cap.watch, 8 * (entry + 64)) != 0) {
 		hlog("capture: out of memory for a %zu-byte state", cap.size);
 		return -1;
@@ -93,8 +95,9 @@ void
 capture_boundary(int64_t f)
 {
 	int64_t t0 = real_ns();
-	uint64_t hash;
-	long n = state_sync(cap.blob, cap.unread, cap.runs, cap.max_runs, &hash);
+	long n = state_sync(cap.blob, cap.unread, cap.runs, cap.max_runs);
+	/* Only the blocks the changes touched are hashed again. */
+	uint64_t hash = trace_hash_update(&cap.hash, cap.blob, cap.runs, n);
 	int64_t vt = vclock_now();
 
 	record_frame(f, vt, cap.blob, hash, cap.unread, cap.runs, n);

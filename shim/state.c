@@ -22,7 +22,6 @@ static struct {
 	uint8_t *tmp;               /* one field's bytes, read indirectly */
 	const uint8_t *zero;        /* as many zero bytes (a read-only map) */
 	size_t tmp_size;
-	struct trace_hasher *hasher;
 	pid_t pid;
 } st;
 
@@ -59,9 +58,8 @@ state_init(const char *layout_path)
 	st.tmp = mmap(NULL, max, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	st.zero = mmap(NULL, max, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	st.hasher = trace_hasher_new();
 	snapshot_exclude(st.tmp, max);
-	if (st.tmp == MAP_FAILED || st.zero == MAP_FAILED || st.hasher == NULL) {
+	if (st.tmp == MAP_FAILED || st.zero == MAP_FAILED) {
 		snprintf(st.err, sizeof st.err, "layout: no memory for %zu bytes",
 		    max);
 		layout_free(st.l);
@@ -160,56 +158,43 @@ live_count(const struct layout *l, const struct lt_field *f)
 /* Sync LEN bytes of the blob at OFF from SRC; adds to the runs. */
 static void
 sync_part(uint8_t *blob, size_t off, const uint8_t *src, size_t len,
-    struct trace_run *runs, long max, long *n, struct trace_hasher *h)
+    struct trace_run *runs, long max, long *n)
 {
 	long k = trace_sync(blob + off, src, len, off, *n >= 0 ? runs + *n : runs,
-	    *n >= 0 ? max - *n : 0, h);
+	    *n >= 0 ? max - *n : 0);
 	*n = *n < 0 || k < 0 ? -1 : *n + k;
 }
 
 long
 state_sync(uint8_t *blob, uint8_t *unreadable, struct trace_run *runs,
-    long max, uint64_t *hash)
+    long max)
 {
 	const struct layout *l = st.l;
-	struct trace_hasher *h = hash ? st.hasher : NULL;
-	size_t end = 0;
 	long n = 0;
 
-	if (h != NULL)
-		trace_hasher_reset(h);
-	/* In blob order, so the runs come out sorted and the hash is fed in
-	 * order; the padding between slots is always zero. */
+	/* In blob order, so the runs come out sorted. */
 	for (int i = 0; i < l->nfields; i++) {
 		const struct lt_field *f = &l->fields[i];
 		size_t len = f->extent;
 		uintptr_t at;
 		int bad = 0;
-		if (h != NULL && f->blob_off > end)
-			trace_hasher_feed(h, blob + end, f->blob_off - end);
-		end = f->blob_off + f->extent;
 		if (f->count_path != NULL)
 			len = (size_t)live_count(l, f) * f->type->size;
 		if (f->npointers == 0 && in_place(f)) {
 			sync_part(blob, f->blob_off, (const uint8_t *)f->addr, len,
-			    runs, max, &n, h);
+			    runs, max, &n);
 		} else {
 			bad = locate(f, &at) != 0 || (len && peek(st.tmp, at, len) != 0);
 			if (bad)
 				len = 0;
-			sync_part(blob, f->blob_off, st.tmp, len, runs, max, &n, h);
+			sync_part(blob, f->blob_off, st.tmp, len, runs, max, &n);
 		}
 		/* Past a counted array's count, and in an unreadable field:
 		 * zeros. */
 		if (len < f->extent)
 			sync_part(blob, f->blob_off + len, st.zero, f->extent - len,
-			    runs, max, &n, h);
+			    runs, max, &n);
 		unreadable[i] = (uint8_t)bad;
-	}
-	if (h != NULL) {
-		if (l->blob_size > end)
-			trace_hasher_feed(h, blob + end, l->blob_size - end);
-		*hash = trace_hasher_digest(h);
 	}
 	return n;
 }

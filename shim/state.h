@@ -24,10 +24,9 @@ const char *state_layout_source(void);
  * state read into it) up to date with the game, one flag per field in
  * UNREADABLE. Records the changed bytes as up to MAX runs (blob offsets,
  * sorted) and returns their count, or -1 when there were more (BLOB is
- * brought up to date all the same). With HASH, the state's hash (as
- * trace_hash would give) is computed on the way. */
+ * brought up to date all the same). */
 long state_sync(uint8_t *blob, uint8_t *unreadable, struct trace_run *runs,
-    long max, uint64_t *hash);
+    long max);
 
 /* Frame thread: write LEN bytes at P's place. Returns 0, or -1 with ERR
  * set (the chain leads nowhere, the memory is not writable). */
