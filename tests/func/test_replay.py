@@ -149,3 +149,22 @@ def test_observing_the_screen_does_not_change_the_run():
                        capture_output=True, text=True, timeout=120)
     check(r.returncode == 0 and "replay: identical: 501 frames" in r.stdout,
           r.stdout + r.stderr)
+
+
+def test_hookctl_run_seed_turns_randomization_off():
+    # The seed reaches the shim through hookctl run, and the re-executed
+    # game (address-space randomization off) still says hello.
+    r = subprocess.run([os.path.join(BUILD, "hookctl"), "run", "--background",
+                        "--lockstep", "--seed", "5", "--layout", DRIFT_LAYOUT,
+                        "--", DRIFT], capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0 and r.stdout.strip().endswith(".sock"), repr(r))
+    sock = r.stdout.strip()
+    hello = json.loads(subprocess.run([os.path.join(BUILD, "hookctl"), "-s", sock,
+                                       "hello"], capture_output=True,
+                                      text=True, timeout=30).stdout)
+    try:
+        check(hello["seed"] == 5 and hello["layout_error"] == "", repr(hello))
+        with open("/proc/%d/personality" % hello["pid"]) as f:
+            check(int(f.read(), 16) & 0x0040000, "randomization still on")
+    finally:
+        os.kill(hello["pid"], 9)
