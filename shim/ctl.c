@@ -487,30 +487,28 @@ accept_clients(int lfd)
 	}
 }
 
+/* Run what C sent, in its framing. */
+static void
+take_input(struct client *c)
+{
+	if (c->binary)
+		bin_process(c);
+	else
+		process_lines(c);
+}
+
 /* After any event on C: run what it sent, send, close, or re-arm.
  * Returns 0 if C is gone. */
 static int
 client_settle(struct client *c)
 {
-	if (c->binary)
-		bin_process(c);
-	else
-		if (c->binary)
-			bin_process(c);
-		else
-			process_lines(c);
+	take_input(c);
 	if (c->fast && c->wait == WAIT_STEP && (c->inlen > 0 || c->eof)) {
 		/* More to run once the frame thread has replied: have it
 		 * wake us, then look again in case it already did. */
 		frame_fast_want_notify();
 		cmd_progress();
-		if (c->binary)
-		bin_process(c);
-	else
-		if (c->binary)
-			bin_process(c);
-		else
-			process_lines(c);
+		take_input(c);
 	}
 	if (c->closing != 2 && flush_out(c) != 0)
 		c->closing = 2;
