@@ -246,6 +246,17 @@ get_uint(struct pctx *c, json_t *v, const char *path, long long max)
 	return json_integer_value(v);
 }
 
+/* An integer from 1 to MAX, or -1 (reported: a 0 with WHY_ZERO). */
+static long long
+get_positive(struct pctx *c, json_t *v, const char *path, long long max,
+    const char *why_zero)
+{
+	long long n = get_uint(c, v, path, max);
+	if (n == 0)
+		fail(c, path, "%s", why_zero);
+	return n < 1 ? -1 : n;
+}
+
 static const struct lt_type *
 parse_struct(struct pctx *c, json_t *v, const char *path, const char *name,
     int depth)
@@ -261,12 +272,10 @@ parse_struct(struct pctx *c, json_t *v, const char *path, const char *name,
 	if (check_keys(c, v, path, keys) != 0)
 		return NULL;
 	snprintf(p, sizeof p, "%s.size", path);
-	long long size = get_uint(c, json_object_get(v, "size"), p, 1 << 28);
-	if (size <= 0) {
-		if (size == 0)
-			fail(c, p, "a struct needs a size of at least 1");
+	long long size = get_positive(c, json_object_get(v, "size"), p, 1 << 28,
+	    "a struct needs a size of at least 1");
+	if (size < 0)
 		return NULL;
-	}
 	json_t *mem = json_object_get(v, "members");
 	snprintf(p, sizeof p, "%s.members", path);
 	if (!json_is_object(mem) || json_object_size(mem) == 0) {
@@ -314,13 +323,10 @@ parse_struct(struct pctx *c, json_t *v, const char *path, const char *name,
 		json_t *cnt = json_object_get(m, "count");
 		if (cnt != NULL) {
 			snprintf(p, sizeof p, "%s.count", mp);
-			long long n = get_uint(c, cnt, p, 1 << 24);
-			if (n < 1) {
-				if (n == 0)
-					fail(c, p, "a member's count is a fixed "
-					    "integer of at least 1");
+			long long n = get_positive(c, cnt, p, 1 << 24,
+			    "a member's count is a fixed integer of at least 1");
+			if (n < 0)
 				return NULL;
-			}
 			lm->count = (uint32_t)n;
 		}
 		lm->offset = (size_t)off;
@@ -589,20 +595,16 @@ parse_field(struct pctx *c, const char *name, json_t *v, struct lt_field *f)
 			    f->count_path);
 			return -1;
 		}
-		long long m = get_uint(c, max, mp, 1 << 24);
-		if (m < 1) {
-			if (m == 0)
-				fail(c, mp, "max must be at least 1");
+		long long m = get_positive(c, max, mp, 1 << 24,
+		    "max must be at least 1");
+		if (m < 0)
 			return -1;
-		}
 		f->max = (uint32_t)m;
 	} else if (cnt != NULL) {
-		long long n = get_uint(c, cnt, p, 1 << 24);
-		if (n < 1) {
-			if (n == 0)
-				fail(c, p, "a fixed count is at least 1");
+		long long n = get_positive(c, cnt, p, 1 << 24,
+		    "a fixed count is at least 1");
+		if (n < 0)
 			return -1;
-		}
 		f->count = (uint32_t)n;
 		if (max != NULL) {
 			snprintf(p, sizeof p, "%s.max", path);
@@ -692,6 +694,7 @@ bind_count(struct pctx *c, struct lt_field *f)
 			return -1;
 		}
 		f->count_off = lf->off;
+		f->count_field = lf->field;
 		f->count_type = lf->type;
 		return 0;
 	}

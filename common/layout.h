@@ -57,6 +57,7 @@ struct lt_field {
 	char *count_path;      /* the field holding the count; NULL: fixed */
 	uint32_t max;          /* with count_path */
 	size_t count_off;      /* blob offset of the count value */
+	int count_field;       /* the field holding it */
 	const struct lt_type *count_type;
 	size_t blob_off, extent;
 	/* Set by layout_resolve: the address of the value (no pointers), or

@@ -183,6 +183,18 @@ trace_runs_max(size_t size)
 	return (long)(size / (TRACE_RUN_GAP + 1)) + 1;
 }
 
+/* Free what trace_packer_init allocated, the zstd context aside. */
+static void
+packer_release(struct trace_packer *p)
+{
+	free(p->proto);
+	free(p->msgs);
+	free(p->gaps);
+	free(p->lens);
+	free(p->data);
+	memset(p, 0, sizeof *p);
+}
+
 int
 trace_packer_init(struct trace_packer *p, size_t state_size)
 {
@@ -200,12 +212,7 @@ trace_packer_init(struct trace_packer *p, size_t state_size)
 	if (p->proto == NULL || p->msgs == NULL || p->gaps == NULL ||
 	    p->lens == NULL || p->data == NULL ||
 	    rec_packer_init(&p->rec, REC_LEVEL_DEFAULT) != 0) {
-		free(p->proto);
-		free(p->msgs);
-		free(p->gaps);
-		free(p->lens);
-		free(p->data);
-		memset(p, 0, sizeof *p);
+		packer_release(p);
 		return -1;
 	}
 	struct frame_msgs *m = p->msgs;
@@ -222,12 +229,7 @@ trace_packer_free(struct trace_packer *p)
 	if (p->proto == NULL)
 		return;
 	rec_packer_free(&p->rec);
-	free(p->proto);
-	free(p->msgs);
-	free(p->gaps);
-	free(p->lens);
-	free(p->data);
-	memset(p, 0, sizeof *p);
+	packer_release(p);
 }
 
 size_t

@@ -70,12 +70,6 @@ capture_init(void)
 	return 0;
 }
 
-const uint8_t *
-capture_state(void)
-{
-	return cap.blob;
-}
-
 void
 capture_update_want(void)
 {

@@ -20,10 +20,6 @@ int capture_init(void);
 /* Frame thread: capture frame F. */
 void capture_boundary(int64_t f);
 
-/* Frame thread: the shared state copy is stale (a `set` or `load` wrote
- * the game); the next capture finds the change like any other. */
-const uint8_t *capture_state(void);
-
 /* --- inputs, for the trace (control thread produces, frame thread
  * consumes) --- */
 void capture_note_input(int64_t frame, const struct trace_input *in);

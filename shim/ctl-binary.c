@@ -20,6 +20,15 @@
 
 typedef Gamehook__Control__Response PbResponse;
 
+/* The little-endian uint32 at P. */
+static uint32_t
+le32(const char *p)
+{
+	const unsigned char *b = (const unsigned char *)p;
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+	    (uint32_t)b[3] << 24;
+}
+
 static void
 send_response(struct client *c, PbResponse *r)
 {
@@ -192,10 +201,7 @@ bin_process(struct client *c)
 	if (!c->bin_ready) {
 		if (c->inlen < 8)
 			return;
-		uint32_t v = (uint32_t)(unsigned char)c->in[4] |
-		    (uint32_t)(unsigned char)c->in[5] << 8 |
-		    (uint32_t)(unsigned char)c->in[6] << 16 |
-		    (uint32_t)(unsigned char)c->in[7] << 24;
+		uint32_t v = le32(c->in + 4);
 		if (memcmp(c->in, BIN_MAGIC, 4) != 0) {
 			/* Not our binary protocol: junk, answered as text. */
 			c->binary = 0;
@@ -218,10 +224,7 @@ bin_process(struct client *c)
 		hello(c);
 	}
 	while (c->wait == WAIT_NONE && !c->closing && c->inlen >= 4) {
-		uint32_t n = (uint32_t)(unsigned char)c->in[0] |
-		    (uint32_t)(unsigned char)c->in[1] << 8 |
-		    (uint32_t)(unsigned char)c->in[2] << 16 |
-		    (uint32_t)(unsigned char)c->in[3] << 24;
+		uint32_t n = le32(c->in);
 		if (n > sizeof c->in - 4) {
 			/* Framing is lost with it: say so and close. */
 			c->req_id = 0;

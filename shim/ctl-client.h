@@ -90,6 +90,10 @@ void cmd_reclaim(void);
  * game, with nothing else to say. */
 void cmd_maybe_lend(struct client *c);
 
+/* Stop the game at its next boundary, now: steps in progress are cut
+ * short (their clients get `err state ... interrupted by WHY`). */
+void cmd_stop_now(const char *why);
+
 /* Recompute how far the game runs from the steps still awaited. */
 void cmd_reschedule(void);
 

@@ -262,10 +262,9 @@ cmd_reschedule(void)
 		frame_run_until(last < 0 ? 0 : last);
 }
 
-static void
-do_pause(struct client *c)
+void
+cmd_stop_now(const char *why)
 {
-	/* Pause means now: steps still running are cut short. */
 	cmd_reclaim();
 	for (struct client *o = ctl.clients; o != NULL; o = o->next) {
 		if (o->wait == WAIT_STEP && !(o->fast && fast_finish(o))) {
@@ -274,12 +273,19 @@ do_pause(struct client *c)
 				o->fast = 0;
 			}
 			o->wait = WAIT_NONE;
-			ctl_err(o, "state", "step interrupted by pause before "
-			    "frame %lld", (long long)o->target);
+			ctl_err(o, "state", "step interrupted by %s before frame "
+			    "%lld", why, (long long)o->target);
 		}
 	}
 	frame_set_paused(1);
 	cmd_reschedule();
+}
+
+static void
+do_pause(struct client *c)
+{
+	/* Pause means now: steps still running are cut short. */
+	cmd_stop_now("pause");
 	c->wait = WAIT_PAUSE;
 	cmd_progress();
 }

@@ -16,21 +16,8 @@ snap_cmd(struct client *c, int kind, const char *name)
 		ctl_err(c, "state", "a save or load is in progress");
 		return;
 	}
-	if (kind == SNAP_LOAD) {
-		cmd_reclaim();
-		for (struct client *o = ctl.clients; o != NULL; o = o->next) {
-			if (o->wait == WAIT_STEP) {
-				if (o->fast) {
-					frame_fast_disarm(NULL);
-					o->fast = 0;
-				}
-				o->wait = WAIT_NONE;
-				ctl_err(o, "state", "step interrupted by a load");
-			}
-		}
-		frame_set_paused(1);
-		cmd_reschedule();
-	}
+	if (kind == SNAP_LOAD)
+		cmd_stop_now("a load");
 	ctl.snap_busy = 1;
 	ctl.snap_owner = c;
 	c->wait = WAIT_SNAP;

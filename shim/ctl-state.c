@@ -80,6 +80,23 @@ get_blob(void)
 	return req.blob != NULL && req.unread != NULL ? 0 : -1;
 }
 
+/* Room for NEED bytes in the buffer `json`. Returns 0 or -1. */
+static int
+reserve(size_t need)
+{
+	if (json != NULL && need < json_cap)
+		return 0;
+	size_t cap = json_cap ? json_cap : 65536;
+	while (cap <= need)
+		cap *= 2;
+	char *p = realloc(json, cap);
+	if (p == NULL)
+		return -1;
+	json = p;
+	json_cap = cap;
+	return 0;
+}
+
 /* Render into the growing buffer `json`, from offset AT. Returns the end,
  * or -1 with ERR set. */
 static long
@@ -93,16 +110,10 @@ render(size_t at, const uint8_t *blob, const uint8_t *unread,
 			return -1;
 		if (json != NULL && at + (size_t)n < json_cap)
 			return (long)(at + (size_t)n);
-		size_t cap = json_cap ? json_cap : 65536;
-		while (cap <= at + (size_t)n + 64)
-			cap *= 2;
-		char *p = realloc(json, cap);
-		if (p == NULL) {
+		if (reserve(at + (size_t)n + 64) != 0) {
 			snprintf(err, errlen, "out of memory for %ld bytes", n);
 			return -1;
 		}
-		json = p;
-		json_cap = cap;
 	}
 }
 
@@ -111,16 +122,8 @@ static int
 append(size_t *at, const char *s)
 {
 	size_t n = strlen(s);
-	if (json == NULL || *at + n + 1 >= json_cap) {
-		size_t cap = json_cap ? json_cap : 65536;
-		while (cap <= *at + n + 1)
-			cap *= 2;
-		char *p = realloc(json, cap);
-		if (p == NULL)
-			return -1;
-		json = p;
-		json_cap = cap;
-	}
+	if (reserve(*at + n + 1) != 0)
+		return -1;
 	memcpy(json + *at, s, n + 1);
 	*at += n;
 	return 0;

@@ -563,7 +563,6 @@ ctl_main(void *arg)
 	tls_internal = 1;
 	/* This thread's stack and malloc arena are the shim's: a snapshot's
 	 * load leaves them alone. */
-	snapshot_exclude_my_stack();
 	void *mine = malloc(64);
 	snapshot_exclude_my_arena(mine);
 	free(mine);
@@ -635,7 +634,8 @@ ctl_start(void)
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 256 * 1024);
+	if (snapshot_shim_stack(&attr, 256 * 1024) != 0)
+		pthread_attr_setstacksize(&attr, 256 * 1024);
 	/* The real one: our own thread is not the game's. */
 	int r = real_pthread_create(&t, &attr, ctl_main, NULL);
 	pthread_attr_destroy(&attr);

@@ -26,6 +26,8 @@
 
 enum { R_IDLE, R_OPEN, R_ON, R_ENDED };
 
+#define WRITER_STACK (256 * 1024)
+
 static struct {
 	_Atomic int phase;
 	int fd;
@@ -45,6 +47,7 @@ static struct {
 	_Atomic uint32_t done;      /* futex: the writer finished */
 	char werr[256];
 	uint32_t *unread_list;
+	void *stack;                /* the writer's */
 	struct trace_input inputs[TRACE_INPUTS_MAX];
 } rc = { .fd = -1 };
 
@@ -83,7 +86,6 @@ writer_main(void *arg)
 {
 	(void)arg;
 	tls_internal = 1;
-	snapshot_exclude_my_stack();
 	if (rc.fifo_pending) {
 		rc.fd = open(rc.dest, O_WRONLY | O_CLOEXEC);
 		if (rc.fd < 0)
@@ -235,7 +237,19 @@ record_open(const char *dest, uint32_t interval, char *err, size_t errlen)
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, 256 * 1024);
+	/* One stack for every recording's writer, the shim's (a snapshot
+	 * leaves it alone); made again only when a stuck writer kept it. */
+	if (rc.stack == NULL) {
+		pthread_attr_t once;
+		pthread_attr_init(&once);
+		if (snapshot_shim_stack(&once, WRITER_STACK) == 0)
+			pthread_attr_getstack(&once, &rc.stack, &(size_t){ 0 });
+		pthread_attr_destroy(&once);
+	}
+	if (rc.stack != NULL)
+		pthread_attr_setstack(&attr, rc.stack, WRITER_STACK);
+	else
+		pthread_attr_setstacksize(&attr, WRITER_STACK);
 	int r = real_pthread_create(&rc.th, &attr, writer_main, NULL);
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -325,16 +339,24 @@ record_end(void)
 	capture_update_want();
 }
 
+/* End the recording and wait up to MS for the writer to put out what is
+ * queued. Returns whether it finished. */
+static int
+end_and_drain(int ms)
+{
+	record_end();
+	struct timespec slice = { 0, 10 * 1000 * 1000 };
+	for (int waited = 0; !atomic_load(&rc.done) && waited < ms; waited += 10)
+		futex_wait(&rc.done, 0, &slice);
+	return atomic_load(&rc.done) != 0;
+}
+
 int
 record_close(int ms)
 {
 	if (atomic_load(&rc.phase) == R_IDLE)
 		return 0;
-	record_end();
-	struct timespec slice = { 0, 10 * 1000 * 1000 };
-	for (int waited = 0; !atomic_load(&rc.done) && waited < ms; waited += 10)
-		futex_wait(&rc.done, 0, &slice);
-	int finished = atomic_load(&rc.done) != 0;
+	int finished = end_and_drain(ms);
 	if (finished) {
 		pthread_join(rc.th, NULL);
 		release();
@@ -342,6 +364,7 @@ record_close(int ms)
 		/* A consumer that stopped reading holds the writer in write():
 		 * leave it (and its ring) behind rather than hang. */
 		pthread_detach(rc.th);
+		rc.stack = NULL;    /* still the stuck writer's */
 		hlog("trace: the writer for %s is stuck; left behind", rc.dest);
 		memset(&rc.ring, 0, sizeof rc.ring);
 		memset(&rc.pk, 0, sizeof rc.pk);
@@ -380,10 +403,6 @@ record_describe(char *buf, size_t len)
 void
 record_flush_at_exit(void)
 {
-	if (atomic_load(&rc.phase) == R_IDLE)
-		return;
-	record_end();
-	struct timespec slice = { 0, 10 * 1000 * 1000 };
-	for (int waited = 0; !atomic_load(&rc.done) && waited < 3000; waited += 10)
-		futex_wait(&rc.done, 0, &slice);
+	if (atomic_load(&rc.phase) != R_IDLE)
+		end_and_drain(3000);
 }

@@ -128,12 +128,6 @@ ring_release(struct ring *r)
 	futex_wake(&r->tseq, INT_MAX);
 }
 
-uint64_t
-ring_used(const struct ring *r)
-{
-	return atomic_load(&r->head) - atomic_load(&r->tail);
-}
-
 void
 ring_close(struct ring *r)
 {

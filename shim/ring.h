@@ -37,8 +37,6 @@ void ring_commit(struct ring *r, size_t len);
 const void *ring_peek(struct ring *r, size_t *len, int wait);
 /* Consumer: done with the entry ring_peek gave. */
 void ring_release(struct ring *r);
-/* Bytes waiting. */
-uint64_t ring_used(const struct ring *r);
 
 /* Wake and stop everyone waiting; reserve and blocking peek return NULL
  * from now on (entries already committed can still be peeked). */

@@ -29,7 +29,6 @@
 
 #define EXCL_MAX 256
 #define REGION_MAX 1024
-#define MAPS_MAX (1 << 20)
 #define NAME_MAX_LEN 32
 /* The most writable memory a snapshot copies. */
 #define SNAPSHOT_LIMIT ((size_t)4 << 30)
@@ -54,6 +53,7 @@ struct snap {
 	size_t bytes;               /* bytes of state in it */
 	int nregions;
 	struct range region[REGION_MAX];
+	uint8_t skip[REGION_MAX];   /* a load leaves this one alone */
 	struct range stack;         /* the frame thread's stack image */
 	uint8_t *stack_img;
 	jmp_buf ctx;
@@ -62,7 +62,6 @@ struct snap {
 
 static struct snap snaps[SNAPSHOT_MAX];
 static struct snap tmp;         /* a snapshot being made */
-static char maps_buf[MAPS_MAX];
 static struct range scan[REGION_MAX];
 
 static void
@@ -121,54 +120,70 @@ snapshot_exclude(const void *addr, size_t len)
 		add_range((uintptr_t)addr, (uintptr_t)addr + len, 0);
 }
 
-/* The mapping holding ADDR, from /proc/self/maps read in small pieces
- * (any thread may call this: no shared buffer, no allocation). */
+/* Call FN for each line of /proc/self/maps (its range, permissions and
+ * path), read in small pieces: any thread may call this, with no shared
+ * buffer and no allocation. FN returns non-zero to stop; so does this,
+ * with FN's value (-1 when the file cannot be read). */
 static int
-mapping_of(uintptr_t addr, uintptr_t *lo, uintptr_t *hi)
+maps_each(int (*fn)(uintptr_t lo, uintptr_t hi, const char *perms,
+    const char *path, void *arg), void *arg)
 {
 	char buf[4096];
 	size_t have = 0;
-	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC), found = 0;
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC), r = 0;
 
 	if (fd < 0)
 		return -1;
-	for (;;) {
+	while (r == 0) {
 		ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
 		if (n <= 0)
 			break;
 		have += (size_t)n;
 		buf[have] = '\0';
 		char *line = buf, *nl;
-		while ((nl = strchr(line, '\n')) != NULL) {
-			unsigned long a, b;
-			if (sscanf(line, "%lx-%lx", &a, &b) == 2 && addr >= a &&
-			    addr < b) {
-				*lo = a;
-				*hi = b;
-				found = 1;
-				break;
+		while (r == 0 && (nl = strchr(line, '\n')) != NULL) {
+			*nl = '\0';
+			unsigned long lo, hi;
+			char perms[8] = "";
+			int pos = 0;
+			if (sscanf(line, "%lx-%lx %7s %*s %*s %*s%n", &lo, &hi, perms,
+			    &pos) >= 3) {
+				const char *path = pos ? line + pos : "";
+				while (*path == ' ')
+					path++;
+				r = fn(lo, hi, perms, path, arg);
 			}
 			line = nl + 1;
 		}
-		if (found)
-			break;
 		have = strlen(line);
 		memmove(buf, line, have);
 	}
 	close(fd);
-	return found ? 0 : -1;
+	return r;
+}
+
+int
+snapshot_shim_stack(pthread_attr_t *attr, size_t size)
+{
+	/* The thread's descriptor and TLS go at the top of a stack given
+	 * this way: the whole mapping is the shim's. */
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	snapshot_exclude(p, size);
+	return pthread_attr_setstack(attr, p, size) == 0 ? 0 : -1;
 }
 
 void
 snapshot_exclude_my_stack(void)
 {
 	volatile char here;
-	uintptr_t lo, hi;
 
-	/* The whole mapping: the stack and the thread's descriptor and TLS
-	 * above it. */
-	if (mapping_of((uintptr_t)&here, &lo, &hi) == 0)
-		add_range(lo, hi, 1);
+	/* A place on it: a save leaves out the whole mapping holding it (the
+	 * stack, and the thread's descriptor and TLS above it). Nothing is
+	 * looked up now, at the thread's start. */
+	add_range((uintptr_t)&here, (uintptr_t)&here + 1, 1);
 }
 
 void
@@ -195,93 +210,102 @@ snapshot_exclude_my_arena(const void *p)
 	add_range(a & ~(heap_max - 1), (a & ~(heap_max - 1)) + heap_max, 0);
 }
 
-/* Read /proc/self/maps and list the regions a snapshot covers into scan[]
- * (main stack apart: *STACK). Returns the count, or -1 with ERR set. */
+struct list_arg {
+	int n;                      /* regions in scan[]; -1: too many */
+	struct range stack;
+};
+
+/* Whether R overlaps memory the shim owns now. */
+static int
+shim_owned(struct range r)
+{
+	for (int i = 0; i < EXCL_MAX; i++) {
+		if (atomic_load(&ex.used[i]) != 1)
+			continue;
+		struct range x = ex.r[i];
+		if (x.lo < r.hi && r.lo < x.hi)
+			return 1;
+	}
+	return 0;
+}
+
+/* Add [LO, HI) to scan[], less the excluded ranges. */
+static void
+add_region(struct list_arg *l, uintptr_t lo, uintptr_t hi)
+{
+	while (lo < hi && l->n >= 0) {
+		uintptr_t end = hi, skip = 0;
+		for (int i = 0; i < EXCL_MAX && !skip; i++) {
+			if (atomic_load(&ex.used[i]) != 1 || ex.is_stack[i])
+				continue;
+			struct range x = ex.r[i];
+			if (x.hi <= lo || x.lo >= end)
+				continue;
+			if (x.lo <= lo)
+				skip = x.hi;
+			else
+				end = x.lo;
+		}
+		if (skip) {
+			lo = skip;
+			continue;
+		}
+		if (l->n == REGION_MAX) {
+			l->n = -1;
+			return;
+		}
+		scan[l->n].lo = lo;
+		scan[l->n].hi = end;
+		l->n++;
+		lo = end;
+	}
+}
+
+/* Private writable mappings, but not the kernel's ([vvar], ...) and not
+ * the main stack (the frame thread's image stands for it). */
+static int
+list_one(uintptr_t lo, uintptr_t hi, const char *perms, const char *path,
+    void *arg)
+{
+	struct list_arg *l = arg;
+	if (strcmp(path, "[stack]") == 0) {
+		l->stack.lo = lo;
+		l->stack.hi = hi;
+		return 0;
+	}
+	if (perms[0] != 'r' || perms[1] != 'w' || perms[3] != 'p' ||
+	    (path[0] == '[' && strcmp(path, "[heap]") != 0))
+		return 0;
+	/* A thread's stack that is not the game's main one: left alone. */
+	for (int i = 0; i < EXCL_MAX; i++)
+		if (atomic_load(&ex.used[i]) == 1 && ex.is_stack[i] &&
+		    ex.r[i].lo >= lo && ex.r[i].lo < hi)
+			return 0;
+	add_region(l, lo, hi);
+	return 0;
+}
+
+/* List the regions a snapshot covers into scan[] (the main stack apart:
+ * *STACK). Returns the count, or -1 with ERR set. */
 static int
 list_regions(struct range *stack, char *err, size_t errlen)
 {
-	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-	size_t got = 0;
+	struct list_arg l = { 0, { 0, 0 } };
 
-	if (fd < 0) {
+	if (maps_each(list_one, &l) < 0) {
 		snprintf(err, errlen, "/proc/self/maps: %s", strerror(errno));
 		return -1;
 	}
-	for (;;) {
-		ssize_t n = read(fd, maps_buf + got, sizeof maps_buf - 1 - got);
-		if (n <= 0)
-			break;
-		got += (size_t)n;
+	if (l.n < 0) {
+		snprintf(err, errlen, "more than %d memory regions", REGION_MAX);
+		return -1;
 	}
-	close(fd);
-	maps_buf[got] = '\0';
-	int nr = 0;
-	stack->lo = stack->hi = 0;
-	for (char *line = maps_buf; *line;) {
-		char *nl = strchr(line, '\n');
-		if (nl != NULL)
-			*nl = '\0';
-		unsigned long lo, hi;
-		char perms[8] = "", path[512] = "";
-		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %511[^\n]", &lo, &hi,
-		    perms, path) >= 3) {
-			char *pth = path;
-			while (*pth == ' ')
-				pth++;
-			int keep = perms[0] == 'r' && perms[1] == 'w' &&
-			    perms[3] == 'p';
-			if (strcmp(pth, "[stack]") == 0) {
-				stack->lo = lo;
-				stack->hi = hi;
-				keep = 0;
-			}
-			if (pth[0] == '[' && strcmp(pth, "[heap]") != 0)
-				keep = 0;           /* [vvar], [vsyscall], ... */
-			const char *base = strrchr(pth, '/');
-			if (base != NULL && strstr(base, "libhook") != NULL)
-				keep = 0;           /* the shim's own data */
-			if (keep) {
-				/* Cut out the excluded ranges. */
-				uintptr_t a = lo;
-				while (a < hi) {
-					uintptr_t b = hi, skip = 0;
-					for (int i = 0; i < EXCL_MAX; i++) {
-						if (atomic_load(&ex.used[i]) != 1)
-							continue;
-						struct range x = ex.r[i];
-						if (x.hi <= a || x.lo >= b)
-							continue;
-						if (x.lo <= a) {
-							skip = x.hi;
-							break;
-						}
-						b = x.lo;
-					}
-					if (skip) {
-						a = skip;
-						continue;
-					}
-					if (nr == REGION_MAX) {
-						snprintf(err, errlen, "more than %d memory "
-						    "regions", REGION_MAX);
-						return -1;
-					}
-					scan[nr].lo = a;
-					scan[nr].hi = b;
-					nr++;
-					a = b;
-				}
-			}
-		}
-		if (nl == NULL)
-			break;
-		line = nl + 1;
-	}
-	if (stack->hi == 0) {
+	if (l.stack.hi == 0) {
 		snprintf(err, errlen, "no [stack] in /proc/self/maps");
 		return -1;
 	}
-	return nr;
+	*stack = l.stack;
+	return l.n;
 }
 
 static struct snap *
@@ -424,7 +448,8 @@ restore(struct snap *s, int depth)
 	size_t off = 0;
 	for (int i = 0; i < s->nregions; i++) {
 		size_t n = s->region[i].hi - s->region[i].lo;
-		memcpy((void *)s->region[i].lo, s->mem + off, n);
+		if (!s->skip[i])
+			memcpy((void *)s->region[i].lo, s->mem + off, n);
 		off += n;
 	}
 	vclock_restore(&s->clock);
@@ -467,9 +492,12 @@ snapshot_load(const char *name, char *err, size_t errlen)
 		snprintf(err, errlen, "the main thread's stack moved: load refused");
 		return -1;
 	}
-	/* Every saved region must still be mapped and writable. */
+	/* Every saved region must still be mapped and writable, unless it
+	 * became the shim's since (a thread of its own that registered its
+	 * memory just after the save): that one stays as it is. */
 	for (int i = 0; i < s->nregions; i++) {
-		int ok = 0;
+		s->skip[i] = shim_owned(s->region[i]);
+		int ok = s->skip[i];
 		for (int j = 0; j < nr && !ok; j++)
 			ok = scan[j].lo <= s->region[i].lo &&
 			    s->region[i].hi <= scan[j].hi;

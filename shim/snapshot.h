@@ -7,6 +7,7 @@
 #ifndef GH_SNAPSHOT_H
 #define GH_SNAPSHOT_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,8 +19,14 @@ void snapshot_init(void);
 
 /* Memory the shim owns: never saved or restored. */
 void snapshot_exclude(const void *addr, size_t len);
-/* The calling thread's stack (the shim's threads, the game's other
- * threads): never saved or restored; forget it when the thread ends. */
+/* Set ATTR to a stack of SIZE bytes the shim owns (never saved or
+ * restored), for one of the shim's own threads: excluded before the
+ * thread exists, so no save can catch it half-registered. Returns 0 or
+ * -1. */
+int snapshot_shim_stack(pthread_attr_t *attr, size_t size);
+
+/* The calling thread's stack (the game's other threads): never saved or
+ * restored; forget it when the thread ends. */
 void snapshot_exclude_my_stack(void);
 void snapshot_forget_my_stack(void);
 /* The calling thread allocates for the shim: its malloc arena is the

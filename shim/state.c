@@ -137,11 +137,7 @@ locate(const struct lt_field *f, uintptr_t *at)
 static uint32_t
 live_count(const struct layout *l, const struct lt_field *f)
 {
-	const struct lt_field *cf = NULL;
-	for (int i = 0; i < l->nfields && cf == NULL; i++)
-		if (f->count_off >= l->fields[i].blob_off &&
-		    f->count_off < l->fields[i].blob_off + l->fields[i].extent)
-			cf = &l->fields[i];
+	const struct lt_field *cf = &l->fields[f->count_field];
 	uint8_t v[8] = { 0 };
 	uintptr_t at;
 	size_t in = f->count_off - cf->blob_off, n = f->count_type->size;
