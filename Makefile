@@ -51,20 +51,31 @@ GEN_OBJ := $(B)/obj/gen/trace.pb-c.o
 GEN_PIC := $(B)/pic/gen/trace.pb-c.o $(B)/pic/gen/control.pb-c.o
 
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
-PROGS := $(B)/libhook.so $(B)/hookctl $(B)/dumper $(B)/python/control_pb2.py $(B)/demo-game $(B)/demo-game.stripped \
-	$(B)/demo-game.debug \
+# What gamehook ships (make install), what `make` builds besides (the demo
+# game and its stripped twin), and what only the tests and benches need.
+SHIP := $(B)/libhook.so $(B)/hookctl $(B)/dumper $(B)/python/control_pb2.py
+PROGS := $(SHIP) $(B)/demo-game $(B)/demo-game.stripped
+TEST_PROGS := $(B)/demo-game.debug \
 	$(UNIT_BIN) $(B)/tests/worker-clock $(B)/tests/child-spawn $(B)/tests/ptr-game \
 	$(B)/tests/sig-game $(B)/tests/drift-game $(B)/tests/rand-game \
-	$(B)/tests/stdin-game $(B)/tests/static-game $(B)/tests/libctor.so \
-	$(B)/bench-step $(B)/bench-state $(B)/bench-reset
+	$(B)/tests/stdin-game $(B)/tests/static-game $(B)/tests/libctor.so
+BENCH_PROGS := $(B)/bench-step $(B)/bench-state $(B)/bench-reset
 
 # Keep intermediate objects: tests rebuild only what changed.
 .SECONDARY:
 
-.PHONY: all deps demo test bench clean install unit
+.PHONY: all deps demo test bench clean install unit tests benches check-programs
 
-unit: $(UNIT_BIN)
+# The first rule: `make` builds every program, and nothing only tests need.
 all: $(PROGS)
+unit: $(UNIT_BIN)
+tests: $(TEST_PROGS)
+benches: $(BENCH_PROGS)
+
+# Fails, naming them, when a program `make` promises is missing.
+check-programs:
+	@missing=""; for p in $(PROGS); do [ -e "$$p" ] || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "make: programs not built:$$missing" >&2; exit 1; fi
 
 # Every top-level target first makes sure the Debian packages are there.
 $(DEPS_STAMP): scripts/deps.sh
@@ -161,10 +172,12 @@ $(B)/tests/libctor.so: tests/progs/libctor.c | $(DEPS_STAMP)
 	$(Q)$(CC) $(ALL_CFLAGS) -shared -fPIC -o $@ $<
 
 $(B)/bench-step: $(call obj,bench/bench-step.c bench/benchlib.c)
-	$(Q)$(CC) -o $@ $^ -lpthread -lm
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lpthread -lm
 
 $(B)/bench-reset: $(call obj,bench/bench-reset.c bench/benchlib.c)
-	$(Q)$(CC) -o $@ $^ -lpthread -lm
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lpthread -lm
 
 $(B)/bench-state: $(call obj,bench/bench-state.c bench/benchlib.c $(COMMON_SRC)) $(GEN_OBJ)
 	@$(if $(Q),echo "  LD      $@")
@@ -173,15 +186,16 @@ $(B)/bench-state: $(call obj,bench/bench-state.c bench/benchlib.c $(COMMON_SRC))
 demo: all
 	$(Q)/usr/bin/python3 scripts/demo.py
 
-test: all
+test: all tests
 	$(Q)/usr/bin/python3 tests/run.py
 
-bench: all
+bench: all benches
 	$(Q)$(B)/bench-step
 	$(Q)$(B)/bench-state
 	$(Q)$(B)/bench-reset
 
-install: all
+# Installs what gamehook ships, building only that.
+install: $(SHIP)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/gamehook
 	install -m 0755 $(B)/hookctl $(DESTDIR)$(PREFIX)/bin/hookctl
 	install -m 0755 $(B)/dumper $(DESTDIR)$(PREFIX)/bin/dumper

@@ -212,6 +212,40 @@ read_line(struct conn *c)
 	}
 }
 
+/* Close the connection and free its buffers. */
+static void
+conn_close(struct conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	free(c->buf);
+	free(c->line);
+	c->buf = c->line = NULL;
+	c->len = c->cap = c->linecap = 0;
+}
+
+/* Stream a watch: after the ok, print every line (one JSON object a
+ * frame) until the game goes. Returns 0, or 1 on err. */
+static int
+run_watch(struct conn *c, const char *cmd)
+{
+	send_line(c, cmd);
+	send_line(c, "\n");
+	if (read_line(c) != 0)
+		fatal("the game closed the connection");
+	if (strncmp(c->line, "err ", 4) == 0) {
+		fprintf(stderr, "hookctl: %s\n", c->line + 4);
+		return 1;
+	}
+	c->timeout_ms = -1;   /* frames come when they come */
+	while (read_line(c) == 0) {
+		puts(c->line);
+		fflush(stdout);
+	}
+	return 0;
+}
+
 /* Send one command and print its reply; returns 0 on ok, 1 on err. */
 static int
 run_command(struct conn *c, const char *cmd)
@@ -308,25 +342,10 @@ main(int argc, char **argv)
 				fatal("command longer than %d bytes", TP_LINE_MAX);
 			len += (size_t)n;
 		}
-		if (strcmp(argv[i], "watch") == 0) {
-			/* A stream: after the ok, print every line (one JSON
-			 * object a frame) until the game goes. */
-			send_line(&c, cmd);
-			send_line(&c, "\n");
-			if (read_line(&c) != 0)
-				fatal("the game closed the connection");
-			if (strncmp(c.line, "err ", 4) == 0) {
-				fprintf(stderr, "hookctl: %s\n", c.line + 4);
-				return 1;
-			}
-			c.timeout_ms = -1;   /* frames come when they come */
-			while (read_line(&c) == 0) {
-				puts(c.line);
-				fflush(stdout);
-			}
-			return 0;
-		}
-		return run_command(&c, cmd);
+		int status = strcmp(argv[i], "watch") == 0 ? run_watch(&c, cmd)
+		    : run_command(&c, cmd);
+		conn_close(&c);
+		return status;
 	}
 
 	char *line = NULL;
@@ -345,5 +364,6 @@ main(int argc, char **argv)
 		}
 	}
 	free(line);
+	conn_close(&c);
 	return status;
 }

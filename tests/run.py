@@ -77,9 +77,13 @@ def main():
     if not only:
         for b in sorted(glob.glob("build/tests/test-*")):
             run_unit(b, "unit/" + os.path.basename(b))
-        # The same unit tests under AddressSanitizer and UBSan.
-        r = subprocess.run(["make", "-s", "B=build/san",
-                            "SANITIZE=address,undefined", "unit"],
+        # Everything built again under AddressSanitizer and UBSan (the
+        # programs, tests and benches: a sanitizer build must not rot), and
+        # the unit tests run there; tests/func/test_sanitized.py drives the
+        # sanitized programs.
+        r = subprocess.run(["make", "-s", "-j2", "B=build/san",
+                            "SANITIZE=address,undefined", "all", "tests",
+                            "benches"],
                            capture_output=True, text=True)
         if r.returncode != 0:
             report("sanitize-build", False, r.stdout[-3000:] + r.stderr[-3000:])
