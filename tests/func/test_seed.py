@@ -44,7 +44,14 @@ def run(args=(), seed=None, shim=True, extra=None, turns=20):
             vals = dict(re.findall(r"(\w+)=([0-9a-f.]+)", line))
             check(all(s in vals for s in SOURCES), "a source is missing: %r" % line)
             turns_out.append(vals)
-        check(len(turns_out) == turns, "%d lines for %d turns" % (len(turns_out), turns))
+        if len(turns_out) != turns:
+            log = ""
+            if os.path.exists(os.path.join(d, "log")):
+                with open(os.path.join(d, "log")) as f:
+                    log = f.read()[-3000:]
+            check(False, "%d lines for %d turns (exit %d)\nstdout:\n%s\nstderr:\n%s\n"
+                  "shim log:\n%s" % (len(turns_out), turns, p.returncode,
+                                     p.stdout[-3000:], p.stderr[-2000:], log))
         return turns_out
     finally:
         shutil.rmtree(d, ignore_errors=True)
