@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 /* XXH3 inlined: no run-time dependency on libxxhash. */
 #define XXH_INLINE_ALL
@@ -269,14 +270,32 @@ trace_pack_header(struct trace_packer *p, const struct trace_header_info *h,
 	m.state_size = h->state_size;
 	m.has_pid = 1;
 	m.pid = h->pid;
+	const struct trace_context *c = h->ctx;
+	if (c != NULL) {
+		for (; c->argv && c->argv[m.n_argv]; m.n_argv++)
+			;
+		for (; c->env && c->env[m.n_env]; m.n_env++)
+			;
+		for (; c->shim_env && c->shim_env[m.n_shim_env]; m.n_shim_env++)
+			;
+		m.argv = c->argv;
+		m.env = c->env;
+		m.shim_env = c->shim_env;
+		m.cwd = (char *)(c->cwd ? c->cwd : "");
+		m.term = (char *)c->term;
+		m.has_term_cols = m.has_term_rows = c->cols && c->rows;
+		m.term_cols = c->cols;
+		m.term_rows = c->rows;
+	}
 	size_t len = gamehook__trace__header__get_packed_size(&m);
-	uint8_t *buf = malloc(len ? len : 1);
-	if (buf == NULL)
+	void *buf = mmap(NULL, len ? len : 1, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
 		return 0;
 	gamehook__trace__header__pack(&m, buf);
 	size_t n = rec_pack(&p->rec, REC_HEADER, 0, h->start_frame, buf, len,
 	    out, cap);
-	free(buf);
+	munmap(buf, len ? len : 1);
 	return n;
 }
 
@@ -685,4 +704,40 @@ trace_start_frame(const struct trace_reader *t)
 {
 	const PbHeader *h = t->header;
 	return h->start_frame;
+}
+
+int
+trace_context(const struct trace_reader *t, struct trace_context *c)
+{
+	const PbHeader *h = t->header;
+
+	memset(c, 0, sizeof *c);
+	if (h->cwd == NULL)
+		return 0;
+	c->argv = calloc(h->n_argv + 1, sizeof *c->argv);
+	c->env = calloc(h->n_env + 1, sizeof *c->env);
+	c->shim_env = calloc(h->n_shim_env + 1, sizeof *c->shim_env);
+	if (c->argv == NULL || c->env == NULL || c->shim_env == NULL) {
+		trace_context_free(c);
+		return -1;
+	}
+	memcpy(c->argv, h->argv, h->n_argv * sizeof *c->argv);
+	memcpy(c->env, h->env, h->n_env * sizeof *c->env);
+	memcpy(c->shim_env, h->shim_env, h->n_shim_env * sizeof *c->shim_env);
+	c->cwd = h->cwd;
+	c->term = h->term;
+	if (h->has_term_cols && h->has_term_rows) {
+		c->cols = h->term_cols;
+		c->rows = h->term_rows;
+	}
+	return 1;
+}
+
+void
+trace_context_free(struct trace_context *c)
+{
+	free(c->argv);
+	free(c->env);
+	free(c->shim_env);
+	memset(c, 0, sizeof *c);
 }

@@ -32,6 +32,17 @@ struct trace_input {
 	uint8_t seqlen;
 };
 
+/* A run's launch context (FORMAT.md, "Launch context"): NULL-terminated
+ * arrays of strings; cols and rows 0 when the game had no terminal; term
+ * NULL when TERM was unset. */
+struct trace_context {
+	char **argv;
+	char **env;             /* NAME=VALUE, the shim's own variables apart */
+	char **shim_env;        /* HOOK_*, GAMEHOOK_*, LD_PRELOAD */
+	const char *cwd, *term;
+	uint32_t cols, rows;
+};
+
 struct trace_header_info {
 	const char *exe, *build_id, *layout_json, *layout_source, *version;
 	uint32_t keyframe_interval, state_size;
@@ -40,6 +51,7 @@ struct trace_header_info {
 	double clock_rate;
 	int64_t start_frame, start_vtime_ns, start_unix_ns;
 	int pid;
+	const struct trace_context *ctx;   /* NULL: not known */
 };
 
 /* --- writer --- */
@@ -98,8 +110,9 @@ void trace_packer_free(struct trace_packer *p);
 /* Worst-case size of one packed record for this packer. */
 size_t trace_record_bound(const struct trace_packer *p);
 
-/* A header record into OUT; returns its size, 0 on error. May allocate
- * (it is written once). */
+/* A header record into OUT; returns its size, 0 on error. Its scratch is
+ * mapped, not taken from the heap: a game's heap is laid out the same
+ * whatever the header's size (its environment, paths). */
 size_t trace_pack_header(struct trace_packer *p,
     const struct trace_header_info *h, void *out, size_t cap);
 
@@ -169,6 +182,11 @@ uint32_t trace_keyframe_interval(const struct trace_reader *t);
 /* Whether the run was seeded, and with what. */
 int trace_seed(const struct trace_reader *t, uint64_t *seed);
 int64_t trace_start_frame(const struct trace_reader *t);
+/* The launch context: 1 with *C filled (its strings live as long as this
+ * header, the arrays are malloc'd: trace_context_free), 0 when the trace
+ * has none (recorded before it was kept), -1 out of memory. */
+int trace_context(const struct trace_reader *t, struct trace_context *c);
+void trace_context_free(struct trace_context *c);
 /* The frame's inputs, as protobuf-c structs: count, and the I-th. */
 int trace_ninputs(const struct trace_reader *t);
 const struct trace_input *trace_input(const struct trace_reader *t, int i,

@@ -561,6 +561,92 @@ utc_time(char *buf, size_t len, int64_t ns)
 	snprintf(buf + n, len - n, ".%09ldZ", frac);
 }
 
+static void
+json_strv(struct sbuf *b, const char *key, char **v, size_t n)
+{
+	sb_printf(b, ",\"%s\":[", key);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			sb_puts(b, ",");
+		sb_json_str(b, v[i]);
+	}
+	sb_puts(b, "]");
+}
+
+/* The launch context, as "launch": {...}, or null for an older trace. */
+static void
+context_json(struct sbuf *b, const PbHeader *h)
+{
+	if (h->cwd == NULL) {
+		sb_puts(b, ",\"launch\":null");
+		return;
+	}
+	sb_puts(b, ",\"launch\":{\"cwd\":");
+	sb_json_str(b, h->cwd);
+	json_strv(b, "argv", h->argv, h->n_argv);
+	if (h->has_term_cols && h->has_term_rows)
+		sb_printf(b, ",\"terminal\":{\"cols\":%u,\"rows\":%u}",
+		    h->term_cols, h->term_rows);
+	else
+		sb_puts(b, ",\"terminal\":null");
+	sb_puts(b, ",\"term\":");
+	if (h->term)
+		sb_json_str(b, h->term);
+	else
+		sb_puts(b, "null");
+	json_strv(b, "env", h->env, h->n_env);
+	json_strv(b, "shim_env", h->shim_env, h->n_shim_env);
+	sb_puts(b, "}");
+}
+
+/* ARG as a shell would read it back. */
+static void
+sb_shell_word(struct sbuf *b, const char *arg)
+{
+	if (arg[0] != '\0' && arg[strspn(arg, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789_./:=@%+,-")] == '\0') {
+		sb_puts(b, arg);
+		return;
+	}
+	sb_puts(b, "'");
+	for (const char *p = arg; *p; p++) {
+		if (*p == '\'')
+			sb_puts(b, "'\\''");
+		else
+			sb_put(b, p, 1);
+	}
+	sb_puts(b, "'");
+}
+
+static void
+context_text(struct sbuf *b, const PbHeader *h)
+{
+	if (h->cwd == NULL) {
+		sb_printf(b, "%-20s%s\n", "launch context:", "not recorded (a "
+		    "trace from before gamehook kept it)");
+		return;
+	}
+	sb_printf(b, "%-20s", "argv:");
+	for (size_t i = 0; i < h->n_argv; i++) {
+		if (i)
+			sb_puts(b, " ");
+		sb_shell_word(b, h->argv[i]);
+	}
+	sb_printf(b, "\n%-20s%s\n", "cwd:", h->cwd);
+	if (h->has_term_cols && h->has_term_rows)
+		sb_printf(b, "%-20s%ux%u\n", "terminal:", h->term_cols,
+		    h->term_rows);
+	else
+		sb_printf(b, "%-20s%s\n", "terminal:", "none");
+	sb_printf(b, "%-20s%s\n", "TERM:", h->term ? h->term : "(unset)");
+	sb_printf(b, "%-20s%zu variables\n", "environment:", h->n_env);
+	for (size_t i = 0; i < h->n_env; i++)
+		sb_printf(b, "  %s\n", h->env[i]);
+	sb_printf(b, "%-20s%zu variables\n", "shim's variables:", h->n_shim_env);
+	for (size_t i = 0; i < h->n_shim_env; i++)
+		sb_printf(b, "  %s\n", h->shim_env[i]);
+}
+
 int
 cmd_info(int argc, char **argv)
 {
@@ -663,6 +749,7 @@ cmd_info(int argc, char **argv)
 		    ",\"start_time\":\"%s\",\"pid\":%d", h->clock_rate,
 		    h->start_frame, h->start_vtime_ns, h->start_unix_ns, start,
 		    h->pid);
+		context_json(&hb, h);
 		sb_printf(&hb, ",\"records\":%" PRIu64 ",\"headers\":%" PRIu64
 		    ",\"frames\":%" PRIu64 ",\"keyframes\":%" PRIu64
 		    ",\"first_frame\":", records, in.headers, t->frames,
@@ -708,6 +795,7 @@ cmd_info(int argc, char **argv)
 		    h->start_vtime_ns);
 		KV("start time"); sb_printf(&hb, "%s\n", start);
 		KV("pid"); sb_printf(&hb, "%d\n", h->pid);
+		context_text(&hb, h);
 		KV("records"); sb_printf(&hb, "%" PRIu64 "\n", records);
 		if (in.headers > 1) {
 			KV("headers"); sb_printf(&hb, "%" PRIu64 "\n", in.headers);

@@ -14,6 +14,7 @@
 
 #include "../common/textproto.h"
 #include "capture.h"
+#include "context.h"
 #include "frame.h"
 #include "log.h"
 #include "real.h"
@@ -37,7 +38,7 @@ static struct {
 	struct trace_packer pk;
 	size_t bound;
 	uint8_t *hdr;               /* the header record, packed at open */
-	size_t hdr_len;
+	size_t hdr_len, hdr_cap;
 	uint32_t interval;
 	int64_t last_key, last_frame, first_frame;
 	_Atomic uint64_t frames, keyframes, bytes_queued;
@@ -165,7 +166,8 @@ release(void)
 {
 	ring_free(&rc.ring);
 	trace_packer_free(&rc.pk);
-	free(rc.hdr);
+	if (rc.hdr != NULL)
+		munmap(rc.hdr, rc.hdr_cap);
 	rc.hdr = NULL;
 	free(rc.unread_list);
 	rc.unread_list = NULL;
@@ -194,10 +196,29 @@ record_open(const char *dest, uint32_t interval, char *err, size_t errlen)
 	}
 	rc.bound = trace_record_bound(&rc.pk);
 	rc.unread_list = calloc((size_t)l->nfields, sizeof *rc.unread_list);
-	size_t hcap = rec_bound(strlen(l->json) + 4096 + strlen(shim_cfg.exe));
-	rc.hdr = malloc(hcap);
+	/* The header's size follows the environment: it is mapped, not taken
+	 * from the game's heap, which stays laid out as in any other run. */
+	struct trace_context ctx;
+	int have_ctx = context_get(&ctx) == 0;
+	size_t ctx_len = 0;
+	for (char **v = ctx.argv; have_ctx && *v; v++)
+		ctx_len += strlen(*v) + 8;
+	for (char **v = ctx.env; have_ctx && *v; v++)
+		ctx_len += strlen(*v) + 8;
+	for (char **v = ctx.shim_env; have_ctx && *v; v++)
+		ctx_len += strlen(*v) + 8;
+	if (have_ctx)
+		ctx_len += strlen(ctx.cwd) + 64;
+	size_t hcap = rec_bound(strlen(l->json) + 4096 + strlen(shim_cfg.exe) +
+	    ctx_len);
+	rc.hdr = mmap(NULL, hcap, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (rc.hdr == MAP_FAILED)
+		rc.hdr = NULL;
+	rc.hdr_cap = hcap;
 	if (rc.unread_list == NULL || rc.hdr == NULL ||
 	    ring_init(&rc.ring, 3 * rc.bound + (1u << 20)) != 0) {
+		context_release(&ctx);
 		release();
 		snprintf(err, errlen, "trace: out of memory for a %zu-byte state",
 		    l->blob_size);
@@ -214,9 +235,10 @@ record_open(const char *dest, uint32_t interval, char *err, size_t errlen)
 		.seeded = shim_cfg.seeded, .seed = shim_cfg.seed,
 		.start_frame = frame_current() + 1, .start_vtime_ns = vclock_now(),
 		.start_unix_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec,
-		.pid = (int)getpid(),
+		.pid = (int)getpid(), .ctx = have_ctx ? &ctx : NULL,
 	};
 	rc.hdr_len = trace_pack_header(&rc.pk, &h, rc.hdr, hcap);
+	context_release(&ctx);
 	if (rc.hdr_len == 0 || open_dest(dest, err, errlen) != 0) {
 		if (rc.hdr_len == 0)
 			snprintf(err, errlen, "trace: cannot pack the header");

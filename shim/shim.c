@@ -16,6 +16,7 @@
 
 #include "../common/sockpath.h"
 #include "capture.h"
+#include "context.h"
 #include "ctl.h"
 #include "frame.h"
 #include "input.h"
@@ -344,6 +345,7 @@ shim_init(int argc, char **argv, char **envp)
 	snprintf(pid, sizeof pid, "%d", (int)getpid());
 	setenv(OWNER_ENV, pid, 1);
 	read_config();
+	context_capture();
 	(void)argc;
 	(void)envp;
 	if (shim_cfg.seeded)
