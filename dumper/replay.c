@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "dumper.h"
+#include "launch.h"
 #include "libpath.h"
 #include "replayfile.h"
 
@@ -38,6 +39,19 @@ struct recorded {
 	int seeded;
 	char *layout_json;
 	char layout_source[512];
+	/* The launch context (have_ctx 0: an older trace without one). */
+	int have_ctx;
+	char **argv, **env;     /* env: with the recorded LD_PRELOAD, if any */
+	char *cwd, *term;
+	unsigned cols, rows;
+};
+
+/* What the command line changes of the recorded launch. */
+struct overrides {
+	char **set, **unset;    /* NULL-terminated */
+	size_t nset, nunset;
+	const char *cwd;
+	unsigned cols, rows;    /* 0: the recorded size */
 };
 
 static struct {
@@ -71,6 +85,56 @@ cleanup(void)
 	}
 }
 
+static char **
+strv_dup(char **v, const char *extra)
+{
+	size_t n = 0;
+	while (v && v[n])
+		n++;
+	char **out = calloc(n + 2, sizeof *out);
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if ((out[i] = strdup(v[i])) == NULL)
+			return NULL;
+	if (extra != NULL && (out[n] = strdup(extra)) == NULL)
+		return NULL;
+	return out;
+}
+
+static void
+strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* The header's launch context, copied (the reader goes before we launch).
+ * The recorded LD_PRELOAD joins the environment: the launcher keeps the
+ * libraries it named besides the shim. */
+static int
+take_context(const struct trace_reader *t, struct recorded *r)
+{
+	struct trace_context c;
+	int st = trace_context(t, &c);
+	if (st <= 0)
+		return st;
+	const char *preload = NULL;
+	for (char **e = c.shim_env; *e; e++)
+		if (strncmp(*e, "LD_PRELOAD=", 11) == 0)
+			preload = *e;
+	r->argv = strv_dup(c.argv, NULL);
+	r->env = strv_dup(c.env, preload);
+	r->cwd = strdup(c.cwd);
+	r->term = c.term ? strdup(c.term) : NULL;
+	r->cols = c.cols;
+	r->rows = c.rows;
+	r->have_ctx = 1;
+	trace_context_free(&c);
+	return r->argv && r->env && r->cwd ? 0 : -1;
+}
+
 /* Read the recorded trace: its header and every frame's hash. */
 static int
 read_recorded(const char *path, struct recorded *r)
@@ -86,6 +150,11 @@ read_recorded(const char *path, struct recorded *r)
 	snprintf(r->layout_source, sizeof r->layout_source, "%s", l->source);
 	r->first = trace_start_frame(t);
 	r->last = -1;
+	if (take_context(t, r) != 0) {
+		dwarn("out of memory");
+		in_close(&in);
+		return EX_USAGE;
+	}
 	size_t cap = 0;
 	enum trace_ev ev;
 	while ((ev = in_next(&in)) != TEV_END && ev != TEV_ERROR) {
@@ -286,58 +355,62 @@ connect_game(const char *sock)
 	return -1;
 }
 
+/* The launch: the recorded one, with the command line's changes. */
 static void
-set_env(const char *k, const char *v)
+make_spec(struct launch_spec *sp, char **game, const char *lib,
+    const struct recorded *r, const struct overrides *o, char **hook)
 {
-	if (v != NULL)
-		setenv(k, v, 1);
-	else
-		unsetenv(k);
+	memset(sp, 0, sizeof *sp);
+	sp->argv = game != NULL ? game : r->argv;
+	sp->clean = r->have_ctx;
+	sp->env = r->env;
+	sp->hook = hook;
+	sp->shim = lib;
+	sp->set = o->set;
+	sp->unset = o->unset;
+	sp->cwd = o->cwd ? o->cwd : r->have_ctx ? r->cwd : NULL;
+	sp->stdio = LAUNCH_STDIO_PTY;
+	sp->cols = 80;
+	sp->rows = 24;
+	if (o->cols) {
+		sp->cols = o->cols;
+		sp->rows = o->rows;
+	} else if (r->have_ctx && r->cols) {
+		sp->cols = r->cols;
+		sp->rows = r->rows;
+	} else if (r->have_ctx) {
+		sp->stdio = LAUNCH_STDIO_NULL;    /* it had no terminal */
+	}
 }
 
-/* In the child: the game under the shim, its trace to FD. */
-static void __attribute__((noreturn))
-exec_game(char **argv, const char *lib, int fd, const struct recorded *r)
+/* Say how the game is launched, before it runs. */
+static void
+say_launch(const struct launch_spec *sp, const struct recorded *r,
+    const char *path, const struct overrides *o)
 {
-	char buf[PATH_MAX + 64];
-	extern char **environ;
-
-	/* Start from the caller's environment without gamehook's. */
-	for (char **e = environ; *e != NULL;) {
-		if (strncmp(*e, "HOOK_", 5) == 0 ||
-		    strncmp(*e, "GAMEHOOK_OWNER=", 15) == 0) {
-			char name[128];
-			snprintf(name, sizeof name, "%.*s", (int)strcspn(*e, "="), *e);
-			unsetenv(name);
-			e = environ;
-			continue;
-		}
-		e++;
+	if (!r->have_ctx) {
+		printf("replay: note: %s carries no launch context (recorded before "
+		    "gamehook kept it): the game gets this shell's environment "
+		    "and directory and a %ux%u terminal, as before\n", path,
+		    sp->cols, sp->rows);
+		return;
 	}
-	set_env("LD_PRELOAD", lib);
-	set_env("HOOK_MODE", "lockstep");
-	snprintf(buf, sizeof buf, "%s/game.sock", run.dir);
-	set_env("HOOK_SOCKET", buf);
-	snprintf(buf, sizeof buf, "%s/game.log", run.dir);
-	set_env("HOOK_LOG", buf);
-	snprintf(buf, sizeof buf, "fd:%d", fd);
-	set_env("HOOK_TRACE", buf);
-	snprintf(buf, sizeof buf, "%s/inputs", run.dir);
-	set_env("HOOK_REPLAY", buf);
-	if (strcmp(r->layout_source, "raw") != 0) {
-		snprintf(buf, sizeof buf, "%s/layout.json", run.dir);
-		set_env("HOOK_LAYOUT", buf);
-	}
-	if (r->seeded) {
-		snprintf(buf, sizeof buf, "%llu", (unsigned long long)r->seed);
-		set_env("HOOK_SEED", buf);
-	}
-	if (getenv("TERM") == NULL)
-		set_env("TERM", "xterm");
-	execvp(argv[0], argv);
-	fprintf(stderr, "dumper replay: cannot run %s: %s\n", argv[0],
-	    strerror(errno));
-	_exit(127);
+	size_t n = 0;
+	while (r->env[n])
+		n++;
+	printf("replay: launch as recorded: cwd %s, ", sp->cwd);
+	if (sp->stdio == LAUNCH_STDIO_PTY)
+		printf("a %ux%u terminal%s, ", sp->cols, sp->rows, o->cols ?
+		    " (--size)" : "");
+	else
+		printf("no terminal, ");
+	printf("TERM=%s, %zu recorded variables", r->term ? r->term : "(unset)",
+	    n);
+	if (o->cwd)
+		printf(", --cwd");
+	if (o->nset || o->nunset)
+		printf(", %zu --env, %zu --unset", o->nset, o->nunset);
+	printf("\n");
 }
 
 static void
@@ -354,12 +427,28 @@ show_log(void)
 }
 
 static int
-replay(const char *path, char **game, struct recorded *r)
+replay(const char *path, char **game, struct recorded *r,
+    const struct overrides *o)
 {
 	char lib[PATH_MAX], err[PATH_MAX + 64], line[512];
+	struct launch_spec sp;
 
 	if (libpath_find(lib, sizeof lib, err, sizeof err) != 0) {
 		dwarn("%s", err);
+		return EX_USAGE;
+	}
+	if (game == NULL && (r->argv == NULL || r->argv[0] == NULL)) {
+		dwarn("replay: %s records no command line (an older trace): give "
+		    "it after --: dumper replay TRACE -- GAME ARGS...", path);
+		return EX_USAGE;
+	}
+	/* What cannot be recreated is said now, not as a divergence later. */
+	make_spec(&sp, game, lib, r, o, NULL);
+	if (launch_check(&sp, err, sizeof err) != 0) {
+		dwarn("replay: cannot recreate the recorded launch: %s%s", err,
+		    strncmp(err, "directory", 9) == 0 ? " (--cwd DIR runs it "
+		    "elsewhere)" : game == NULL ? " (-- GAME ARGS runs another "
+		    "program)" : "");
 		return EX_USAGE;
 	}
 	const char *tmpdir = getenv("TMPDIR");
@@ -395,27 +484,57 @@ replay(const char *path, char **game, struct recorded *r)
 		dwarn("pipe: %s", strerror(errno));
 		return EX_USAGE;
 	}
-	struct winsize ws = { .ws_row = 24, .ws_col = 80 };
-	run.pid = forkpty(&run.master, NULL, NULL, &ws);
-	if (run.pid < 0) {
-		dwarn("forkpty: %s", strerror(errno));
+	/* The shim's settings for a replay. */
+	char hv[7][PATH_MAX + 32];
+	char *hook[8] = { 0 };
+	int nh = 0;
+	snprintf(hv[nh], sizeof hv[nh], "HOOK_MODE=lockstep");
+	hook[nh] = hv[nh], nh++;
+	snprintf(hv[nh], sizeof hv[nh], "HOOK_SOCKET=%s/game.sock", run.dir);
+	hook[nh] = hv[nh], nh++;
+	snprintf(hv[nh], sizeof hv[nh], "HOOK_LOG=%s/game.log", run.dir);
+	hook[nh] = hv[nh], nh++;
+	snprintf(hv[nh], sizeof hv[nh], "HOOK_TRACE=fd:%d", tp[1]);
+	hook[nh] = hv[nh], nh++;
+	snprintf(hv[nh], sizeof hv[nh], "HOOK_REPLAY=%s/inputs", run.dir);
+	hook[nh] = hv[nh], nh++;
+	if (strcmp(r->layout_source, "raw") != 0) {
+		snprintf(hv[nh], sizeof hv[nh], "HOOK_LAYOUT=%s/layout.json",
+		    run.dir);
+		hook[nh] = hv[nh], nh++;
+	}
+	if (r->seeded) {
+		snprintf(hv[nh], sizeof hv[nh], "HOOK_SEED=%llu",
+		    (unsigned long long)r->seed);
+		hook[nh] = hv[nh], nh++;
+	}
+	make_spec(&sp, game, lib, r, o, hook);
+	int keep[2] = { tp[1], -1 };    /* the shim writes the new run here */
+	sp.keep_fds = keep;
+	say_launch(&sp, r, path, o);
+	fflush(stdout);
+	struct launch_proc lp;
+	if (launch_start(&sp, &lp, err, sizeof err) != 0) {
+		dwarn("replay: cannot start %s: %s", sp.argv[0], err);
+		close(tp[0]);
+		close(tp[1]);
 		return EX_USAGE;
 	}
-	if (run.pid == 0) {
-		int fd = dup(tp[1]);   /* without close-on-exec: the shim's */
-		exec_game(game, lib, fd, r);
-	}
+	run.pid = lp.pid;
+	run.master = lp.master;
 	close(tp[1]);
-	pthread_t th;
-	pthread_create(&th, NULL, drain, &run.master);
-	pthread_detach(th);
+	if (run.master >= 0) {
+		pthread_t th;
+		pthread_create(&th, NULL, drain, &run.master);
+		pthread_detach(th);
+	}
 
 	char sock[PATH_MAX + 16];
 	snprintf(sock, sizeof sock, "%s/game.sock", run.dir);
 	char terr[256];
 	struct trace_reader *rt = trace_open(tp[0], terr, sizeof terr);
 	if (rt == NULL || (run.sock = connect_game(sock)) < 0) {
-		dwarn("%s did not start under the shim%s%s", game[0],
+		dwarn("%s did not start under the shim%s%s", sp.argv[0],
 		    rt ? "" : ": ", rt ? "" : terr);
 		show_log();
 		trace_close(rt);
@@ -427,7 +546,7 @@ replay(const char *path, char **game, struct recorded *r)
 		    "the recorded one\n");
 	int64_t total = r->last - r->first + 1, compared = 0, cur = -1;
 	int status = EX_CLEAN;
-	printf("replay: %s, frames %lld to %lld, seed %s%llu\n", game[0],
+	printf("replay: %s, frames %lld to %lld, seed %s%llu\n", sp.argv[0],
 	    (long long)r->first, (long long)r->last, r->seeded ? "" : "none ",
 	    r->seeded ? (unsigned long long)r->seed : 0ULL);
 	fflush(stdout);
@@ -489,27 +608,67 @@ replay(const char *path, char **game, struct recorded *r)
 	return status;
 }
 
+#define REPLAY_USAGE "usage: dumper replay TRACE [--env NAME=VALUE]... " \
+	"[--unset NAME]... [--cwd DIR] [--size COLSxROWS] [-- GAME ARGS...]"
+
+static int
+add_str(char ***v, size_t *n, char *s)
+{
+	char **nv = realloc(*v, (*n + 2) * sizeof *nv);
+	if (nv == NULL)
+		return -1;
+	nv[(*n)++] = s;
+	nv[*n] = NULL;
+	*v = nv;
+	return 0;
+}
+
 int
 cmd_replay(int argc, char **argv)
 {
 	const char *path = NULL;
+	struct overrides o = { 0 };
+	char **game = NULL;
 	int i;
 
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0) {
-			i++;
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(a, "--") == 0) {
+			if (i + 1 < argc)
+				game = argv + i + 1;
 			break;
 		}
-		if (argv[i][0] == '-' && argv[i][1] != '\0')
-			return usage_error("replay", "unknown option '%s'", argv[i]);
+		if (strcmp(a, "--env") == 0 || strcmp(a, "--unset") == 0 ||
+		    strcmp(a, "--cwd") == 0 || strcmp(a, "--size") == 0) {
+			if (v == NULL)
+				return usage_error("replay", "%s needs a value", a);
+			i++;
+			if (strcmp(a, "--env") == 0) {
+				if (strchr(v, '=') == NULL || v[0] == '=')
+					return usage_error("replay", "--env takes "
+					    "NAME=VALUE, not '%s'", v);
+				add_str(&o.set, &o.nset, argv[i]);
+			} else if (strcmp(a, "--unset") == 0) {
+				if (v[0] == '\0' || strchr(v, '=') != NULL)
+					return usage_error("replay", "--unset takes "
+					    "a NAME, not '%s'", v);
+				add_str(&o.unset, &o.nunset, argv[i]);
+			} else if (strcmp(a, "--cwd") == 0) {
+				o.cwd = v;
+			} else if (launch_parse_size(v, &o.cols, &o.rows) != 0) {
+				return usage_error("replay", "--size takes "
+				    "COLSxROWS (like 80x24), not '%s'", v);
+			}
+			continue;
+		}
+		if (a[0] == '-' && a[1] != '\0')
+			return usage_error("replay", "unknown option '%s'", a);
 		if (path != NULL)
-			return usage_error("replay", "usage: dumper replay TRACE -- "
-			    "GAME ARGS...");
-		path = argv[i];
+			return usage_error("replay", REPLAY_USAGE);
+		path = a;
 	}
-	if (path == NULL || i >= argc)
-		return usage_error("replay", "usage: dumper replay TRACE -- GAME "
-		    "ARGS...");
+	if (path == NULL)
+		return usage_error("replay", REPLAY_USAGE);
 	if (strcmp(path, "-") == 0)
 		return usage_error("replay", "replay reads the trace twice: give "
 		    "a file, not -");
@@ -526,10 +685,16 @@ cmd_replay(int argc, char **argv)
 		    "not at the game's start; a replay starts at frame 0 and "
 		    "compares from there\n", (long long)r.first);
 	atexit(cleanup);
-	st = replay(path, argv + i, &r);
+	st = replay(path, game, &r, &o);
 	cleanup();
 	free(r.hash);
 	free(r.inputs);
 	free(r.layout_json);
+	strv_free(r.argv);
+	strv_free(r.env);
+	free(r.cwd);
+	free(r.term);
+	free(o.set);
+	free(o.unset);
 	return st;
 }
