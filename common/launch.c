@@ -196,7 +196,7 @@ launch_resolve(const char *prog, char *const *env, const char *cwd,
 		else
 			snprintf(full, sizeof full, "%s", prog);
 		snprintf(err, errlen, "%s: %s", full, access(full, F_OK) == 0 ?
-		    "not an executable file" : "no such file");
+		    "not an executable file" : strerror(ENOENT));
 		return -1;
 	}
 	const char *path = env_get(env, "PATH");

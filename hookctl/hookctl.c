@@ -49,6 +49,7 @@ usage(FILE *f)
 	    "                   [--log FILE] [--layout FILE] [--trace PATH|fd:N]\n"
 	    "                   [--keyframe N] [--seed N]\n"
 	    "                   [--keyboard real|ignore] [--target GLOB] [--output FILE]\n"
+	    "                   [--env NAME=VALUE] [--unset NAME]\n"
 	    "                   [--background] [--timeout SECONDS] -- GAME ARGS...\n"
 	    "       hookctl list\n"
 	    "\n"

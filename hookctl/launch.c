@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/launch.h"
 #include "../common/libpath.h"
 #include "hookctl.h"
 
@@ -24,29 +25,9 @@ struct launch_opts {
 	const char *trace, *layout, *keyframe, *seed;
 	double timeout;
 	char **argv;
+	char *set[64], *unset[64];    /* --env, --unset; NULL-terminated */
+	int nset, nunset;
 };
-
-/* Find GAME like execvp would. */
-static int
-resolve_path(const char *game, char *out, size_t len)
-{
-	if (strchr(game, '/') != NULL) {
-		snprintf(out, len, "%s", game);
-		return 0;
-	}
-	const char *path = getenv("PATH");
-	if (path == NULL)
-		path = "/usr/bin:/bin";
-	while (*path) {
-		const char *colon = strchr(path, ':');
-		size_t n = colon ? (size_t)(colon - path) : strlen(path);
-		snprintf(out, len, "%.*s/%s", (int)n, path, game);
-		if (access(out, X_OK) == 0)
-			return 0;
-		path += n + (colon != NULL);
-	}
-	return -1;
-}
 
 /* Refuse, with the reason, binaries LD_PRELOAD cannot enter. */
 static void
@@ -56,8 +37,12 @@ precheck(const char *game)
 	struct stat st;
 	char magic[4] = { 0 };
 
-	if (resolve_path(game, path, sizeof path) != 0)
-		fatal("%s: not found in PATH", game);
+	char err[PATH_MAX + 64];
+	extern char **environ;
+
+	if (launch_resolve(game, environ, NULL, path, sizeof path, err,
+	    sizeof err) != 0)
+		fatal("%s", err);
 	if (stat(path, &st) != 0)
 		fatal("%s: %s", path, strerror(errno));
 	if (!S_ISREG(st.st_mode) || access(path, X_OK) != 0)
@@ -102,59 +87,16 @@ precheck(const char *game)
 		    path);
 }
 
+/* NAME=VALUE into the next of HOOK's slots, when VALUE is given. */
 static void
-set_env(const char *name, const char *value)
+add_hook(char **hook, char (*buf)[PATH_MAX + 32], int *n, const char *name,
+    const char *value)
 {
-	if (value != NULL && setenv(name, value, 1) != 0)
-		fatal("setenv %s: %s", name, strerror(errno));
-}
-
-static void
-child_exec(struct launch_opts *o, int hs_fd, const char *shim)
-{
-	char buf[PATH_MAX + 4096];
-	const char *pre = getenv("LD_PRELOAD");
-	int wfd = dup(hs_fd);   /* without close-on-exec: the shim gets it */
-
-	if (pre != NULL && pre[0])
-		snprintf(buf, sizeof buf, "%s:%s", shim, pre);
-	else
-		snprintf(buf, sizeof buf, "%s", shim);
-	set_env("LD_PRELOAD", buf);
-	snprintf(buf, sizeof buf, "%d", wfd);
-	set_env("HOOK_HANDSHAKE_FD", buf);
-	unsetenv("GAMEHOOK_OWNER");
-	set_env("HOOK_MODE", o->lockstep ? "lockstep" : NULL);
-	set_env("HOOK_SPEED", o->speed);
-	set_env("HOOK_FRAME", o->frame);
-	set_env("HOOK_KEYBOARD", o->keyboard);
-	set_env("HOOK_SOCKET", o->socket);
-	set_env("HOOK_LOG", o->log);
-	set_env("HOOK_TARGET", o->target);
-	set_env("HOOK_TRACE", o->trace);
-	set_env("HOOK_LAYOUT", o->layout);
-	set_env("HOOK_KEYFRAME", o->keyframe);
-	set_env("HOOK_SEED", o->seed);
-	/* In the background, the game must not hold our standard output
-	 * (SOCK=$(hookctl run -b ...) would wait for it): its output goes to
-	 * --output, or /dev/null, unless that is a terminal. */
-	if (o->output != NULL || (o->background && !isatty(1))) {
-		const char *out = o->output ? o->output : "/dev/null";
-		int fd = open(out, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) {
-			int n = snprintf(buf, sizeof buf, "--output %s: %s\n",
-			    out, strerror(errno));
-			(void)!write(wfd, buf, (size_t)n);
-			_exit(127);
-		}
-		if (fd > 2)
-			close(fd);
-	}
-	execvp(o->argv[0], o->argv);
-	int n = snprintf(buf, sizeof buf, "exec %s: %s\n", o->argv[0],
-	    strerror(errno));
-	(void)!write(wfd, buf, (size_t)n);
-	_exit(127);
+	if (value == NULL)
+		return;
+	snprintf(buf[*n], sizeof buf[*n], "%s=%s", name, value);
+	hook[*n] = buf[*n];
+	(*n)++;
 }
 
 static int
@@ -192,7 +134,20 @@ launch_main(int argc, char **argv)
 		OPT("--keyframe", keyframe)
 		OPT("--seed", seed)
 #undef OPT
-		if (strcmp(a, "--lockstep") == 0) {
+		if (strcmp(a, "--env") == 0 || strcmp(a, "--unset") == 0) {
+			int env = strcmp(a, "--env") == 0;
+			if (v == NULL || (env && (strchr(v, '=') == NULL ||
+			    v[0] == '=')) || (!env && (v[0] == '\0' ||
+			    strchr(v, '=') != NULL)))
+				fatal("run: %s takes %s", a, env ? "NAME=VALUE" :
+				    "a NAME");
+			if ((env ? o.nset : o.nunset) == 63)
+				fatal("run: at most 63 %s", a);
+			if (env)
+				o.set[o.nset++] = argv[++i];
+			else
+				o.unset[o.nunset++] = argv[++i];
+		} else if (strcmp(a, "--lockstep") == 0) {
 			o.lockstep = 1;
 		} else if (strcmp(a, "-b") == 0 || strcmp(a, "--background") == 0) {
 			o.background = 1;
@@ -219,13 +174,38 @@ launch_main(int argc, char **argv)
 	int hs[2];
 	if (pipe2(hs, O_CLOEXEC) != 0)
 		fatal("pipe: %s", strerror(errno));
-	pid_t pid = fork();
-	if (pid < 0)
-		fatal("fork: %s", strerror(errno));
-	if (pid == 0) {
-		close(hs[0]);
-		child_exec(&o, hs[1], shim);
-	}
+	/* The game gets the caller's environment, terminal and directory,
+	 * with the shim and the options' settings (common/launch.h). */
+	char hv[16][PATH_MAX + 32], fdbuf[16];
+	char *hook[17] = { 0 };
+	int nh = 0;
+	snprintf(fdbuf, sizeof fdbuf, "%d", hs[1]);
+	add_hook(hook, hv, &nh, "HOOK_HANDSHAKE_FD", fdbuf);
+	add_hook(hook, hv, &nh, "HOOK_MODE", o.lockstep ? "lockstep" : NULL);
+	add_hook(hook, hv, &nh, "HOOK_SPEED", o.speed);
+	add_hook(hook, hv, &nh, "HOOK_FRAME", o.frame);
+	add_hook(hook, hv, &nh, "HOOK_KEYBOARD", o.keyboard);
+	add_hook(hook, hv, &nh, "HOOK_SOCKET", o.socket);
+	add_hook(hook, hv, &nh, "HOOK_LOG", o.log);
+	add_hook(hook, hv, &nh, "HOOK_TARGET", o.target);
+	add_hook(hook, hv, &nh, "HOOK_TRACE", o.trace);
+	add_hook(hook, hv, &nh, "HOOK_LAYOUT", o.layout);
+	add_hook(hook, hv, &nh, "HOOK_KEYFRAME", o.keyframe);
+	add_hook(hook, hv, &nh, "HOOK_SEED", o.seed);
+	int keep[2] = { hs[1], -1 };
+	struct launch_spec sp = {
+		.argv = o.argv, .hook = hook, .shim = shim, .keep_fds = keep,
+		.stdio = LAUNCH_STDIO_INHERIT, .set = o.set, .unset = o.unset,
+	};
+	/* In the background, the game must not hold our standard output
+	 * (SOCK=$(hookctl run -b ...) would wait for it): its output goes to
+	 * --output, or /dev/null, unless that is a terminal. */
+	if (o.output != NULL || (o.background && !isatty(1)))
+		sp.output = o.output ? o.output : "/dev/null";
+	struct launch_proc lp;
+	if (launch_start(&sp, &lp, err, sizeof err) != 0)
+		fatal("%s", err);
+	pid_t pid = lp.pid;
 	close(hs[1]);
 
 	/* The handshake: one line from the shim, before the game's main(). */

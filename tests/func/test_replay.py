@@ -122,7 +122,7 @@ def test_replay_refuses_what_it_cannot_do():
     r = subprocess.run([DUMPER, "replay", path, "--", "/nonexistent/game"],
                        capture_output=True, text=True, timeout=60)
     check(r.returncode == 2 and "cannot recreate the recorded launch: "
-          "/nonexistent/game: no such file" in r.stderr and r.stdout == "",
+          "/nonexistent/game: No such file or directory" in r.stderr and r.stdout == "",
           r.stdout + r.stderr)
 
 
