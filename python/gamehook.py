@@ -59,6 +59,142 @@ class Observation:
         return "Observation(frame=%d, values=%r)" % (self.frame, self.values)
 
 
+# --- launching games: common/launch.c's rules, one for one ------------------
+
+
+def find_lib():
+    """The shim: installed as lib/gamehook/{libhook.so,python/}; in the
+    tree, build/libhook.so beside python/."""
+    for cand in (os.path.join(os.path.dirname(_here), "libhook.so"),
+                 os.path.join(os.path.dirname(_here), "build", "libhook.so")):
+        if os.path.exists(cand):
+            return os.path.abspath(cand)
+    raise GamehookError("launch", "libhook.so not found; pass lib=")
+
+
+def is_shim_var(name):
+    """Whether NAME is one of the shim's own variables (HOOK_*, GAMEHOOK_*,
+    LD_PRELOAD): never passed from the caller, kept apart in traces."""
+    name = name.split("=", 1)[0]
+    return (name.startswith("HOOK_") or name.startswith("GAMEHOOK_")
+            or name == "LD_PRELOAD")
+
+
+def _pairs(env):
+    if env is None:
+        return []
+    if hasattr(env, "items"):       # a dict, os.environ
+        return list(env.items())
+    return [tuple(e.split("=", 1)) for e in env if "=" in e]
+
+
+def launch_env(base=None, hook=None, shim=None, env=None, unset=(), pty=True):
+    """The environment a launched game gets (README, "What a launched game
+    gets"; common/launch.c): BASE (a dict or NAME=VALUE list; None: this
+    process's environment) less the shim's variables; TERM=xterm on a pty
+    with no TERM; the HOOK settings; LD_PRELOAD the shim first, then the
+    base's other libraries; ENV set and UNSET removed, last. An ordered
+    dict: a variable set again keeps its place."""
+    e = {}
+    preload = None
+    for k, v in _pairs(os.environ if base is None else base):
+        if k == "LD_PRELOAD":
+            preload = v
+        if not is_shim_var(k):
+            e[k] = v
+    if pty and "TERM" not in e:
+        e["TERM"] = "xterm"
+    for k, v in _pairs(hook):
+        e[k] = str(v)
+    if shim is not None:
+        import re
+        libs = [p for p in re.split(r"[: ]", preload or "")
+                if p and os.path.basename(p) != "libhook.so"]
+        e["LD_PRELOAD"] = ":".join([shim] + libs)
+    for k, v in _pairs(env):
+        e[k] = str(v)
+    for k in unset:
+        e.pop(k, None)
+    return e
+
+
+def resolve(prog, env, cwd=None):
+    """PROG's path as the launcher finds it (execvp's way, with ENV's PATH;
+    relative to CWD). Raises GamehookError("launch", why)."""
+    def executable(p):
+        full = p if os.path.isabs(p) or cwd is None else os.path.join(cwd, p)
+        return os.path.isfile(full) and os.access(full, os.X_OK)
+    if not prog:
+        raise GamehookError("launch", "no program to run")
+    if "/" in prog:
+        if executable(prog):
+            return prog
+        full = prog if os.path.isabs(prog) or cwd is None else \
+            os.path.join(cwd, prog)
+        raise GamehookError("launch", "%s: %s" % (full, "not an executable file"
+                            if os.path.exists(full) else
+                            "No such file or directory"))
+    for d in env.get("PATH", "/usr/local/bin:/usr/bin:/bin").split(":"):
+        cand = os.path.join(d, prog) if d else prog
+        if executable(cand):
+            return cand
+    raise GamehookError("launch", "%s: not found in PATH" % prog)
+
+
+def spawn(argv, hook=None, shim=None, env=None, unset=(), cwd=None,
+          size=(80, 24), clean=None, stdio=None, stdin_null=False,
+          pass_fds=()):
+    """Start ARGV by the launcher's rules; returns (Popen, pty master fd or
+    None). SIZE (cols, rows): a pseudo-terminal of its own of that size as
+    its controlling terminal and standard descriptors, in a session of its
+    own; None: /dev/null in a session of its own (stdio="inherit": this
+    process's descriptors). CLEAN: start from exactly that environment (a
+    trace's recorded one) instead of this process's. What keeps the game
+    from starting (a directory, a program, a size) raises GamehookError
+    before anything starts."""
+    import fcntl
+    import termios
+    pty = size is not None and stdio != "inherit"
+    e = launch_env(clean, hook=hook, shim=shim, env=env, unset=unset, pty=pty)
+    if cwd is not None and not os.path.isdir(cwd):
+        raise GamehookError("launch", "directory %s: %s" % (cwd, os.strerror(
+            2 if not os.path.exists(cwd) else 20)))
+    if pty and not all(1 <= int(n) <= 9999 for n in size):
+        raise GamehookError("launch", "terminal size %sx%s: 1 to 9999 each"
+                            % tuple(size))
+    path = resolve(argv[0], e, cwd)
+    if stdio == "inherit":
+        proc = subprocess.Popen(list(argv), executable=path, env=e, cwd=cwd,
+                                pass_fds=pass_fds)
+        return proc, None
+    if not pty:
+        proc = subprocess.Popen(list(argv), executable=path, env=e, cwd=cwd,
+                                stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL,
+                                start_new_session=True, pass_fds=pass_fds)
+        return proc, None
+    master, slave = os.openpty()
+    try:
+        fcntl.ioctl(slave, termios.TIOCSWINSZ,
+                    struct.pack("HHHH", int(size[1]), int(size[0]), 0, 0))
+        ctty = 1 if stdin_null else 0
+
+        def controlling_terminal():
+            fcntl.ioctl(ctty, termios.TIOCSCTTY, 0)
+        proc = subprocess.Popen(
+            list(argv), executable=path, env=e, cwd=cwd,
+            stdin=subprocess.DEVNULL if stdin_null else slave, stdout=slave,
+            stderr=slave, start_new_session=True, pass_fds=pass_fds,
+            preexec_fn=controlling_terminal)
+    except BaseException:
+        os.close(master)
+        raise
+    finally:
+        os.close(slave)
+    return proc, master
+
+
 class Game:
     """One connection to a game's control socket."""
 
@@ -87,54 +223,35 @@ class Game:
 
     @classmethod
     def launch(cls, argv, layout=None, seed=None, lockstep=True, trace=None,
-               speed=None, lib=None, terminal=True, env=None, timeout=60.0):
-        """Start ARGV under the shim and connect. With TERMINAL (the
-        default) the game gets a pseudo-terminal of its own (80x24), kept
-        drained, as curses games need; close() (or leaving a `with`) ends
-        the game."""
-        import fcntl
+               speed=None, lib=None, terminal=True, env=None, unset=(),
+               cwd=None, size=(80, 24), timeout=60.0):
+        """Start ARGV under the shim (by spawn(), the rules of README's
+        "What a launched game gets") and connect. With TERMINAL (the
+        default) the game gets a pseudo-terminal of its own of SIZE
+        (cols, rows), kept drained, as curses games need; ENV sets
+        variables and UNSET removes them, last; close() (or leaving a
+        `with`) ends the game."""
         import shutil
         import tempfile
-        import termios
         import threading
         import time
-        if lib is None:
-            # Installed: lib/gamehook/{libhook.so,python/}; in the tree:
-            # build/libhook.so beside python/.
-            for cand in (os.path.join(os.path.dirname(_here), "libhook.so"),
-                         os.path.join(os.path.dirname(_here), "build",
-                                      "libhook.so")):
-                if os.path.exists(cand):
-                    lib = cand
-                    break
-            else:
-                raise GamehookError("launch", "libhook.so not found; pass lib=")
+        lib = lib or find_lib()
         tmp = tempfile.mkdtemp(prefix="gamehook-py-")
         sock = os.path.join(tmp, "game.sock")
-        e = {k: v for k, v in os.environ.items()
-             if not k.startswith("HOOK_") and k not in ("GAMEHOOK_OWNER",
-                                                         "LD_PRELOAD")}
-        e.update(LD_PRELOAD=os.path.abspath(lib), HOOK_SOCKET=sock,
-                 HOOK_LOG=os.path.join(tmp, "game.log"))
-        e.setdefault("TERM", "xterm")
+        hook = {"HOOK_SOCKET": sock, "HOOK_LOG": os.path.join(tmp, "game.log")}
         for var, val in (("HOOK_MODE", "lockstep" if lockstep else None),
                          ("HOOK_LAYOUT", layout), ("HOOK_SEED", seed),
                          ("HOOK_TRACE", trace), ("HOOK_SPEED", speed)):
             if val is not None:
-                e[var] = str(val)
-        e.update(env or {})
-        master = None
-        if terminal:
-            master, slave = os.openpty()
-            fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-            io = dict(stdin=slave, stdout=slave, stderr=slave)
-        else:
-            io = dict(stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                      stderr=subprocess.DEVNULL)
-        proc = subprocess.Popen(list(argv), env=e, start_new_session=True, **io)
-        if terminal:
-            os.close(slave)
-
+                hook[var] = str(val)
+        try:
+            proc, master = spawn(argv, hook=hook, shim=lib, env=env,
+                                 unset=unset, cwd=cwd,
+                                 size=size if terminal else None)
+        except Exception:
+            shutil.rmtree(tmp, True)
+            raise
+        if master is not None:
             def drain():
                 while True:
                     try:
@@ -155,6 +272,8 @@ class Game:
                 except OSError:
                     pass
                 shutil.rmtree(tmp, True)
+                if master is not None:
+                    os.close(master)
                 raise GamehookError("launch", "%s did not start under the "
                                     "shim (exit status %r) %s" % (
                                         argv[0], proc.returncode, log))

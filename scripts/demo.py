@@ -6,22 +6,21 @@ what the game drew (through the shim's `screen` command), records a trace
 of the game's state (named by demo-game/demo-game.layout.json) under
 HOOK_SEED, shows what it captured, read back with dumper, and replays it
 to show every frame comes out the same."""
-import fcntl
 import json
 import os
 import re
 import select
 import shutil
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
-import termios
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, "build")
+sys.path.insert(0, os.path.join(ROOT, "python"))
+import gamehook  # noqa: E402
 
 
 class Control:
@@ -41,21 +40,21 @@ class Control:
         return reply[3:]
 
 
-def start_game(tmp):
-    """The demo game under the shim, in lockstep, in a pty of 80x24."""
+def start_game(tmp, size):
+    """The demo game under the shim, in lockstep, in a pty of SIZE (cols,
+    rows), started by the Python client's launcher (the rules of README's
+    "What a launched game gets"). Nobody looks at that pty (the screen is
+    read through the shim), so its TERM is xterm whatever yours is: a
+    terminal type the game's host may lack cannot stop the demo."""
     sock = os.path.join(tmp, "demo.sock")
-    env = dict(os.environ, LD_PRELOAD=os.path.join(BUILD, "libhook.so"),
-               HOOK_MODE="lockstep", HOOK_SOCKET=sock,
-               HOOK_LAYOUT=os.path.join(ROOT, "demo-game", "demo-game.layout.json"),
-               HOOK_TRACE=os.path.join(tmp, "demo.trace"), HOOK_SEED="7",
-               HOOK_LOG=os.path.join(tmp, "demo.log"), TERM="xterm")
-    env.pop("GAMEHOOK_OWNER", None)
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    game = subprocess.Popen([os.path.join(BUILD, "demo-game"), "--seed", "7"],
-                            env=env, stdin=slave, stdout=slave, stderr=slave,
-                            start_new_session=True)
-    os.close(slave)
+    hook = {"HOOK_MODE": "lockstep", "HOOK_SOCKET": sock,
+            "HOOK_LAYOUT": os.path.join(ROOT, "demo-game", "demo-game.layout.json"),
+            "HOOK_TRACE": os.path.join(tmp, "demo.trace"), "HOOK_SEED": "7",
+            "HOOK_LOG": os.path.join(tmp, "demo.log")}
+    game, master = gamehook.spawn(
+        [os.path.join(BUILD, "demo-game"), "--seed", "7"], hook=hook,
+        shim=os.path.join(BUILD, "libhook.so"), env={"TERM": "xterm"},
+        size=size)
     for _ in range(500):
         if os.path.exists(sock) or game.poll() is not None:
             break
@@ -127,21 +126,30 @@ def show_trace(path):
 
 
 def replay(path):
-    """Run the game again from the trace alone, under the same seed, with
-    the recorded inputs: every frame's state must come out identical."""
+    """Run the game again from the trace alone, as it was launched (the
+    trace carries its command line, environment, directory and terminal
+    size), under the same seed, with the recorded inputs: every frame's
+    state must come out identical."""
     print("\ndemo: replaying the trace (dumper replay):")
-    r = subprocess.run([os.path.join(BUILD, "dumper"), "replay", path, "--",
-                        os.path.join(BUILD, "demo-game"), "--seed", "7"],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run([os.path.join(BUILD, "dumper"), "replay", path],
+                       capture_output=True, text=True, timeout=300)
     print(r.stdout.rstrip())
     if r.returncode != 0:
         raise SystemExit("demo: the replay differed: " + r.stderr)
 
 
 def main():
+    import argparse
+    ap = argparse.ArgumentParser(description="make demo's controller")
+    ap.add_argument("--size", default="80x24",
+                    help="the game's terminal, COLSxROWS (default 80x24)")
+    a = ap.parse_args()
+    m = re.fullmatch(r"(\d+)[xX](\d+)", a.size)
+    if not m:
+        raise SystemExit("demo: --size takes COLSxROWS, not %r" % a.size)
     tty = sys.stdout.isatty()
     tmp = tempfile.mkdtemp(prefix="gamehook-demo-")
-    game, master, sock = start_game(tmp)
+    game, master, sock = start_game(tmp, (int(m.group(1)), int(m.group(2))))
     try:
         ctl = Control(sock)
         hello = json.loads(ctl("hello"))

@@ -1,7 +1,6 @@
 """Helpers for gamehook's functional tests: run a program under the shim in
 a pseudo-terminal the test creates, talk to its control socket, and wait for
 conditions with deadlines (behaviour, never timings)."""
-import fcntl
 import json
 import os
 import re
@@ -9,14 +8,15 @@ import select
 import shutil
 import signal
 import socket
-import struct
 import subprocess
+import sys
 import tempfile
-import termios
 import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+import gamehook  # noqa: E402  (its launcher starts every test's game)
 BUILD = os.path.join(ROOT, "build")
 LIB = os.path.join(BUILD, "libhook.so")
 HOOKCTL = os.path.join(BUILD, "hookctl")
@@ -84,34 +84,28 @@ class Conn:
 
 
 class Game:
-    """A program under the shim in a pseudo-terminal of 80x24."""
+    """A program under the shim in a pseudo-terminal of COLSxROWS (80x24),
+    started by the Python client's launcher (gamehook.spawn: the rules of
+    README's "What a launched game gets"), with TERM=xterm whatever the
+    caller's, so tests read the same terminal output everywhere."""
 
     def __init__(self, argv, env=None, shim=True, lockstep=False, rows=24,
-                 cols=80, stdin_pty=True):
+                 cols=80, stdin_pty=True, cwd=None, unset=()):
         self.dir = tempfile.mkdtemp(prefix="gh-test-")
         self.sock = os.path.join(self.dir, "game.sock")
         self.log = os.path.join(self.dir, "game.log")
-        e = dict(os.environ)
-        for k in list(e):
-            if k.startswith("HOOK_") or k in ("GAMEHOOK_OWNER", "LD_PRELOAD"):
-                del e[k]
-        e["TERM"] = "xterm"
+        hook = {}
         if shim:
-            e["LD_PRELOAD"] = LIB
-            e["HOOK_SOCKET"] = self.sock
-            e["HOOK_LOG"] = self.log
+            hook = {"HOOK_SOCKET": self.sock, "HOOK_LOG": self.log}
             if lockstep:
-                e["HOOK_MODE"] = "lockstep"
-        if env:
-            e.update(env)
-        self.master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+                hook["HOOK_MODE"] = "lockstep"
+        e = {"TERM": "xterm"}
+        e.update(env or {})
         self.out = bytearray()
         self.lock = threading.Lock()
-        self.proc = subprocess.Popen(
-            argv, env=e, stdin=slave if stdin_pty else subprocess.DEVNULL,
-            stdout=slave, stderr=slave, start_new_session=True, close_fds=True)
-        os.close(slave)
+        self.proc, self.master = gamehook.spawn(
+            argv, hook=hook, shim=LIB if shim else None, env=e, unset=unset,
+            cwd=cwd, size=(cols, rows), stdin_null=not stdin_pty)
         self.reader = threading.Thread(target=self._drain, daemon=True)
         self.reader.start()
         self.conns = []
