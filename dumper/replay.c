@@ -42,7 +42,7 @@ struct recorded {
 	/* The launch context (have_ctx 0: an older trace without one). */
 	int have_ctx;
 	char **argv, **env;     /* env: with the recorded LD_PRELOAD, if any */
-	char *cwd, *term;
+	char *cwd;
 	unsigned cols, rows;
 };
 
@@ -127,7 +127,6 @@ take_context(const struct trace_reader *t, struct recorded *r)
 	r->argv = strv_dup(c.argv, NULL);
 	r->env = strv_dup(c.env, preload);
 	r->cwd = strdup(c.cwd);
-	r->term = c.term ? strdup(c.term) : NULL;
 	r->cols = c.cols;
 	r->rows = c.rows;
 	r->have_ctx = 1;
@@ -398,14 +397,20 @@ say_launch(const struct launch_spec *sp, const struct recorded *r,
 	size_t n = 0;
 	while (r->env[n])
 		n++;
+	/* TERM as the game gets it, overrides and all. */
+	char **env = launch_env(sp);
+	const char *term = NULL;
+	for (char **e = env; e && *e; e++)
+		if (strncmp(*e, "TERM=", 5) == 0)
+			term = *e + 5;
 	printf("replay: launch as recorded: cwd %s, ", sp->cwd);
 	if (sp->stdio == LAUNCH_STDIO_PTY)
 		printf("a %ux%u terminal%s, ", sp->cols, sp->rows, o->cols ?
 		    " (--size)" : "");
 	else
 		printf("no terminal, ");
-	printf("TERM=%s, %zu recorded variables", r->term ? r->term : "(unset)",
-	    n);
+	printf("TERM=%s, %zu recorded variables", term ? term : "(unset)", n);
+	launch_env_free(env);
 	if (o->cwd)
 		printf(", --cwd");
 	if (o->nset || o->nunset)
@@ -693,7 +698,6 @@ cmd_replay(int argc, char **argv)
 	strv_free(r.argv);
 	strv_free(r.env);
 	free(r.cwd);
-	free(r.term);
 	free(o.set);
 	free(o.unset);
 	return st;
