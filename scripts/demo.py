@@ -106,7 +106,9 @@ def show_trace(path):
     print("\ndemo: the trace, %d bytes (dumper info %s):" % (
         os.path.getsize(path), os.path.basename(path)))
     r = subprocess.run([dumper, "info", path], capture_output=True, text=True)
-    print(r.stdout.rstrip())
+    # The launch context's variables, one a line, are many: counted only.
+    print("\n".join(l for l in r.stdout.rstrip().splitlines()
+                    if not (l.startswith("  ") and "=" in l)))
     if r.returncode != 0:
         raise SystemExit("demo: dumper info failed: " + r.stderr)
     r = subprocess.run([dumper, "cat", path], capture_output=True, text=True)
