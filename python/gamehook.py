@@ -251,15 +251,23 @@ class Game:
         except Exception:
             shutil.rmtree(tmp, True)
             raise
+        stop = threading.Event()
+        drainer = None
         if master is not None:
             def drain():
-                while True:
+                # Until close() says stop: it closes the master only after
+                # this thread is gone (a descriptor closed under a reader
+                # is soon another pty's, whose output it would steal).
+                import select
+                while not stop.is_set():
                     try:
-                        if not os.read(master, 1 << 16):
+                        if select.select([master], [], [], 0.2)[0] and \
+                                not os.read(master, 1 << 16):
                             return
                     except OSError:
                         return
-            threading.Thread(target=drain, daemon=True).start()
+            drainer = threading.Thread(target=drain, daemon=True)
+            drainer.start()
         end = time.monotonic() + timeout
         while not os.path.exists(sock):
             if proc.poll() is not None or time.monotonic() > end:
@@ -272,7 +280,9 @@ class Game:
                 except OSError:
                     pass
                 shutil.rmtree(tmp, True)
-                if master is not None:
+                if drainer is not None:
+                    stop.set()
+                    drainer.join()
                     os.close(master)
                 raise GamehookError("launch", "%s did not start under the "
                                     "shim (exit status %r) %s" % (
@@ -282,6 +292,8 @@ class Game:
         g._proc = proc
         g._tmp = tmp
         g._master = master
+        g._stop_drain = stop
+        g._drainer = drainer
         return g
 
     # --- the protocol -----------------------------------------------------
@@ -382,6 +394,8 @@ class Game:
                     pass
                 proc.wait()
                 if getattr(self, "_master", None) is not None:
+                    self._stop_drain.set()
+                    self._drainer.join()
                     os.close(self._master)
                 import shutil
                 shutil.rmtree(self._tmp, True)

@@ -3,13 +3,18 @@ typed into a shell inside tmux the way a person would (a detached session
 of 200x60 and of 80x24, TERM=xterm-256color and screen-256color), plays the
 game, quits it, and its closing `dumper replay` finds every frame identical
 (it diverged at frame 211 when the replay took the caller's TERM); and
-without a terminal, with no TERM or either of those, the same."""
+without a terminal, with no TERM or either of those, the same. And a
+launched game's pty reader (the test helpers', the Python client's) is
+gone before its descriptor is closed: closed under a live reader, the
+number became the next game's pty, whose output the old reader stole
+(worker-clock's lines went missing under load)."""
 import os
 import shutil
 import subprocess
 import tempfile
 
-from gh import ROOT, check
+from gh import LIB, PROGS, ROOT, Game, check
+import gamehook
 
 DEMO_PY = os.path.join(ROOT, "scripts", "demo.py")
 TMUX = shutil.which("tmux", path="/usr/bin:/bin")
@@ -91,3 +96,26 @@ def test_demo_without_a_terminal_whatever_term():
         check(r.returncode == 0, "TERM=%r: %s%s" % (term, r.stdout[-2000:],
                                                     r.stderr[-2000:]))
         check_demo_output(r.stdout, "TERM=%r" % term)
+
+
+def test_pty_readers_are_gone_before_their_descriptor_closes():
+    g = Game([PROGS + "/worker-clock"], lockstep=True)
+    c = g.connect()
+    c.ok("step 3")
+    g.wait_output(r"frame 3 at 30")
+    g.stop()
+    check(not g.reader.is_alive(), "the helper's reader outlived stop()")
+    worker = os.path.join(PROGS, "worker-clock")
+    with gamehook.Game.launch([worker], lib=LIB) as p:
+        p.step(3)
+        drainer = p._drainer
+        check(drainer is not None and drainer.is_alive(), "no pty reader")
+    check(not drainer.is_alive(), "the client's reader outlived close()")
+    # Games one after another see every line they print.
+    for _ in range(10):
+        with Game([worker], lockstep=True) as g:
+            g.connect().ok("step 20")
+            g.wait_output(r"frame 20 at 200")
+            lines = [l for l in g.text().splitlines() if l.startswith("frame")]
+            check(lines == ["frame %d at %d" % (i, 10 * i) for i in range(21)],
+                  "lines went missing: %r" % lines)

@@ -106,12 +106,13 @@ class Game:
         self.proc, self.master = gamehook.spawn(
             argv, hook=hook, shim=LIB if shim else None, env=e, unset=unset,
             cwd=cwd, size=(cols, rows), stdin_null=not stdin_pty)
+        self.stopping = threading.Event()
         self.reader = threading.Thread(target=self._drain, daemon=True)
         self.reader.start()
         self.conns = []
 
     def _drain(self):
-        while True:
+        while not self.stopping.is_set():
             try:
                 r, _, _ = select.select([self.master], [], [], 0.2)
                 if not r:
@@ -166,6 +167,10 @@ class Game:
             except OSError:
                 pass
             self.proc.wait(timeout=10)
+        # The reader goes before its descriptor: closed under it, the
+        # number is soon the next game's pty, whose output it would steal.
+        self.stopping.set()
+        self.reader.join()
         try:
             os.close(self.master)
         except OSError:
