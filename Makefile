@@ -183,8 +183,9 @@ $(B)/bench-state: $(call obj,bench/bench-state.c bench/benchlib.c $(COMMON_SRC))
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) $(call pkg,--libs) -lpthread -lm
 
+# `make demo DEMO_SIZE=120x40`: the demo game's terminal (80x24 by default).
 demo: all
-	$(Q)/usr/bin/python3 scripts/demo.py
+	$(Q)/usr/bin/python3 scripts/demo.py $(if $(DEMO_SIZE),--size $(DEMO_SIZE))
 
 test: all tests
 	$(Q)/usr/bin/python3 tests/run.py
