@@ -156,9 +156,11 @@ def spawn(argv, hook=None, shim=None, env=None, unset=(), cwd=None,
     import termios
     pty = size is not None and stdio != "inherit"
     e = launch_env(clean, hook=hook, shim=shim, env=env, unset=unset, pty=pty)
+    if cwd is not None and not os.path.exists(cwd):
+        raise GamehookError("launch", "directory %s: No such file or "
+                            "directory" % cwd)
     if cwd is not None and not os.path.isdir(cwd):
-        raise GamehookError("launch", "directory %s: %s" % (cwd, os.strerror(
-            2 if not os.path.exists(cwd) else 20)))
+        raise GamehookError("launch", "%s: not a directory" % cwd)
     if pty and not all(1 <= int(n) <= 9999 for n in size):
         raise GamehookError("launch", "terminal size %sx%s: 1 to 9999 each"
                             % tuple(size))

@@ -8,7 +8,8 @@ while its overrides (--env, --unset, --size, --cwd) really reach the game
 (a removed directory, a missing program) is said before anything starts;
 an older trace without a context replays as before and says so; and the
 C launcher (hookctl run) and the Python client's give a game the same
-environment from the same caller."""
+environment from the same caller; and the control token (HOOK_TOKEN) is
+not written into a trace."""
 import importlib.util
 import json
 import os
@@ -236,3 +237,22 @@ def test_hookctl_run_and_the_python_client_give_the_same_environment():
         check("HOOK_SPEED" not in s and "HOOK_TRACE" in s, s)
     check(c["cwd"] == py["cwd"] and c["argv"] == py["argv"] == [worker],
           "%r %r" % (c, py))
+
+
+def test_the_control_token_stays_out_of_the_trace():
+    tok = "s3cret-token-for-the-trace-test"
+    path = os.path.join(TMP, "token.trace")
+    with Game([DEMO, "--seed", "7"], env={"HOOK_LAYOUT": LAYOUT, "HOOK_TRACE": path,
+              "HOOK_LISTEN": "127.0.0.1:0", "HOOK_TOKEN": tok},
+              lockstep=True) as g:
+        c = g.connect()
+        wait_until(lambda: frame_of(c) == 0, what="the first frame")
+        c.ok("step 2")
+        c.ok("trace stop")
+    j = info(path)["launch"]
+    check("HOOK_TOKEN=(not recorded)" in j["shim_env"], j["shim_env"])
+    check("HOOK_LISTEN=127.0.0.1:0" in j["shim_env"], j["shim_env"])
+    hdr = subprocess.run("%s record %s header | zstd -dc" % (DUMPER, path),
+                         shell=True, capture_output=True, timeout=60)
+    check(hdr.returncode == 0 and b"HOOK_LISTEN" in hdr.stdout, hdr.stderr)
+    check(tok.encode() not in hdr.stdout, "the token is in the header")
