@@ -161,3 +161,17 @@ context_release(struct trace_context *c)
 	memset(&held, 0, sizeof held);
 	memset(c, 0, sizeof *c);
 }
+
+size_t
+context_bytes(const struct trace_context *c)
+{
+	char **lists[] = { c->argv, c->env, c->shim_env };
+	size_t n = strlen(c->cwd) + 64;     /* cwd, size, TERM's tags */
+
+	for (size_t k = 0; k < 3; k++)
+		for (char **v = lists[k]; v && *v; v++)
+			n += strlen(*v) + 8;        /* tag and length */
+	if (c->term)
+		n += strlen(c->term);
+	return n;
+}

@@ -16,5 +16,7 @@ void context_capture(void);
  * be read; *C is then empty). context_release gives the memory back. */
 int context_get(struct trace_context *c);
 void context_release(struct trace_context *c);
+/* At most the bytes C takes in a serialized header. */
+size_t context_bytes(const struct trace_context *c);
 
 #endif

@@ -200,17 +200,8 @@ record_open(const char *dest, uint32_t interval, char *err, size_t errlen)
 	 * from the game's heap, which stays laid out as in any other run. */
 	struct trace_context ctx;
 	int have_ctx = context_get(&ctx) == 0;
-	size_t ctx_len = 0;
-	for (char **v = ctx.argv; have_ctx && *v; v++)
-		ctx_len += strlen(*v) + 8;
-	for (char **v = ctx.env; have_ctx && *v; v++)
-		ctx_len += strlen(*v) + 8;
-	for (char **v = ctx.shim_env; have_ctx && *v; v++)
-		ctx_len += strlen(*v) + 8;
-	if (have_ctx)
-		ctx_len += strlen(ctx.cwd) + 64;
 	size_t hcap = rec_bound(strlen(l->json) + 4096 + strlen(shim_cfg.exe) +
-	    ctx_len);
+	    (have_ctx ? context_bytes(&ctx) : 0));
 	rc.hdr = mmap(NULL, hcap, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (rc.hdr == MAP_FAILED)
