@@ -36,7 +36,7 @@ SHIM_SRC := shim/shim.c shim/real.c shim/log.c shim/vclock.c shim/frame.c \
 	shim/hook-curses.c shim/hook-thread.c shim/screen.c shim/ctl.c shim/ctl-cmd.c \
 	shim/ctl-state.c shim/ring.c shim/state.c shim/capture.c shim/record.c \
 	shim/seed.c shim/hook-random.c shim/replay.c shim/snapshot.c shim/ctl-snapshot.c \
-	shim/ctl-binary.c shim/context.c
+	shim/ctl-binary.c shim/context.c shim/vtimer.c shim/hook-timer.c shim/hook-signal.c shim/spin.c
 HOOKCTL_SRC := hookctl/hookctl.c hookctl/launch.c
 DUMPER_SRC := dumper/dumper.c dumper/cat.c dumper/npy.c dumper/replay.c
 DEMO_SRC := $(wildcard demo-game/*.c)
@@ -58,7 +58,9 @@ PROGS := $(SHIP) $(B)/demo-game $(B)/demo-game.stripped
 TEST_PROGS := $(B)/demo-game.debug \
 	$(UNIT_BIN) $(B)/tests/worker-clock $(B)/tests/child-spawn $(B)/tests/ptr-game \
 	$(B)/tests/sig-game $(B)/tests/drift-game $(B)/tests/rand-game \
-	$(B)/tests/stdin-game $(B)/tests/static-game $(B)/tests/libctor.so
+	$(B)/tests/stdin-game $(B)/tests/static-game $(B)/tests/libctor.so \
+	$(B)/tests/itimer-game $(B)/tests/alarm-game $(B)/tests/timerfd-game \
+	$(B)/tests/ptimer-game $(B)/tests/clock-game
 BENCH_PROGS := $(B)/bench-step $(B)/bench-state $(B)/bench-reset
 
 # Keep intermediate objects: tests rebuild only what changed.
@@ -154,6 +156,11 @@ $(B)/tests/test-%: $(call obj,tests/unit/test-%.c) $(GEN_OBJ) $(call obj,$(COMMO
 $(B)/tests/%: $(B)/obj/tests/progs/%.o
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lpthread
+
+# A curses game ticking on alarm().
+$(B)/tests/alarm-game: $(B)/obj/tests/progs/alarm-game.o
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lncursesw -ltinfo
 
 # A stripped game: its layout finds the state by byte signatures.
 $(B)/tests/sig-game: $(B)/obj/tests/progs/sig-game.o

@@ -21,6 +21,7 @@
 #include "state.h"
 #include "shim.h"
 #include "vclock.h"
+#include "vtimer.h"
 
 #define PROTOCOL_VERSION 1
 
@@ -29,7 +30,8 @@ static const char *const rule_names[] = {
 	[FRAME_CLOCK_NANOSLEEP] = "clock_nanosleep", [FRAME_USLEEP] = "usleep",
 	[FRAME_SLEEP] = "sleep", [FRAME_POLL] = "poll",
 	[FRAME_SELECT] = "select", [FRAME_WGETCH] = "wgetch",
-	[FRAME_DOUPDATE] = "doupdate",
+	[FRAME_DOUPDATE] = "doupdate", [FRAME_SIGWAIT] = "pause",
+	[FRAME_EPOLL] = "epoll_wait", [FRAME_SPIN] = "spin",
 };
 
 /* The reply of a frame-thread request, filled on that thread. */
@@ -654,6 +656,7 @@ cmd_exec(struct client *c, char *line)
 		ctl.detaching = 1;
 		frame_detach();
 		vclock_detach();
+		vtimer_detach();
 		input_set_ignore_real(0);
 		break;
 	case CMD_AUTH: do_auth(c, argv[1]); break;

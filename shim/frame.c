@@ -17,6 +17,7 @@
 #include "replay.h"
 #include "snapshot.h"
 #include "vclock.h"
+#include "wait.h"
 
 #define FRAME_PERIOD_NS (NS_PER_SEC / 60)
 
@@ -343,7 +344,7 @@ frame_boundary(int present)
 		vclock_reanchor();
 	}
 	if (present && vclock_now() == fr.frame_start_v)
-		vclock_advance(FRAME_PERIOD_NS);
+		wait_advance(FRAME_PERIOD_NS);   /* timers due go off */
 	fr.frame_start_v = vclock_now();
 	input_frame_begin(f + 1);
 }

@@ -12,6 +12,7 @@
 #include "../common/textproto.h"
 #include "frame.h"
 #include "input.h"
+#include "spin.h"
 #include "real.h"
 #include "shim.h"
 #include "wait.h"
@@ -104,6 +105,8 @@ getkey(WINDOW *w, int (*fn)(WINDOW *, void *), void *arg, int *code,
 	int r = real_read_now(w, fn, arg, delay);
 	if (!input_ignore_real())
 		*real_ret = r;
+	if (delay == 0 && *real_ret == ERR)
+		spin_note(SPIN_INPUT, __builtin_return_address(0));
 	return 0;
 }
 

@@ -4,18 +4,38 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "frame.h"
 #include "input.h"
 #include "seed.h"
+#include "spin.h"
 #include "real.h"
 #include "shim.h"
 #include "vclock.h"
+#include "vtimer.h"
 #include "wait.h"
 
 #define EXPORT __attribute__((visibility("default")))
+
+/* A read of a timerfd or signalfd: on the thread that drives time, a
+ * blocking one waits on the virtual clock until the descriptor is ready
+ * (the timer's expiry, or a timer's signal, makes it so). */
+static ssize_t
+read_timed_fd(int fd, void *buf, size_t n)
+{
+	if (shim_on() && frame_drives_time() && !vclock_detached()) {
+		int fl = fcntl(fd, F_GETFL);
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (fl >= 0 && !(fl & O_NONBLOCK) &&
+		    wait_poll(&p, 1, -1, NULL, FRAME_POLL) < 0)
+			return -1;
+	}
+	return real_read(fd, buf, n);
+}
 
 EXPORT ssize_t
 read(int fd, void *buf, size_t n)
@@ -27,6 +47,9 @@ read(int fd, void *buf, size_t n)
 	/* /dev/urandom opened under HOOK_SEED reads the seeded stream. */
 	if (seed_read_fd(fd, buf, n, &seeded))
 		return seeded;
+	/* A virtual timerfd, or a signalfd: a blocking read is a wait. */
+	if (unlikely(vtimer_fd_kind(fd) != VFD_NONE))
+		return read_timed_fd(fd, buf, n);
 	if (likely(fd != 0) || !shim_on() || n == 0 || !wait_stdin_managed())
 		return real_read(fd, buf, n);
 	if (input_pending())
@@ -35,6 +58,7 @@ read(int fd, void *buf, size_t n)
 	 * blocking one waits (on the virtual clock) for injected keys. */
 	int fl = fcntl(0, F_GETFL);
 	if (fl >= 0 && (fl & O_NONBLOCK)) {
+		spin_note(SPIN_INPUT, __builtin_return_address(0));
 		errno = EAGAIN;
 		return -1;
 	}
@@ -186,4 +210,24 @@ pselect(int nfds, fd_set *r, fd_set *w, fd_set *e, const struct timespec *t,
 		return -1;
 	}
 	return select_core(nfds, r, w, e, t == NULL ? -1 : ts_to_ns(t), sigmask);
+}
+
+EXPORT int
+epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
+{
+	if (!shim_on())
+		return (int)syscall(SYS_epoll_pwait, epfd, ev, max, timeout,
+		    NULL, 8);
+	return wait_epoll(epfd, ev, max, ms_to_ns(timeout), NULL, FRAME_EPOLL);
+}
+
+EXPORT int
+epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout,
+    const sigset_t *sigmask)
+{
+	if (!shim_on())
+		return (int)syscall(SYS_epoll_pwait, epfd, ev, max, timeout,
+		    sigmask, 8);
+	return wait_epoll(epfd, ev, max, ms_to_ns(timeout), sigmask,
+	    FRAME_EPOLL);
 }

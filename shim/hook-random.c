@@ -25,6 +25,7 @@
 
 #include "real.h"
 #include "seed.h"
+#include "vtimer.h"
 #include "shim.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -335,6 +336,7 @@ close(int fd)
 	if (unlikely(real_close == NULL))
 		return (int)syscall(SYS_close, fd);
 	seed_unmark_fd(fd);
+	vtimer_fd_closed(fd);
 	return real_close(fd);
 }
 

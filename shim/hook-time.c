@@ -4,40 +4,19 @@
 #include <errno.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/timeb.h>
+#include <sys/times.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "frame.h"
 #include "real.h"
 #include "shim.h"
+#include "spin.h"
 #include "vclock.h"
 #include "wait.h"
 
 #define EXPORT __attribute__((visibility("default")))
-
-/* Clock reads on the frame thread without time moving, beyond which the
- * game is taken to be spinning on the clock and time creeps forward. */
-#define SPIN_READS 4096
-#define SPIN_STEP_NS 10000
-
-static SHIM_TLS int64_t tls_spin_v = -1;
-static SHIM_TLS unsigned tls_spin_reads;
-
-/* A loop that polls the clock without ever sleeping would wait forever
- * for a clock that only sleeps advance: let time creep on such a loop. */
-static void
-spin_guard(void)
-{
-	if (!frame_drives_time())
-		return;
-	int64_t v = vclock_now();
-	if (v != tls_spin_v) {
-		tls_spin_v = v;
-		tls_spin_reads = 0;
-	} else if (++tls_spin_reads > SPIN_READS) {
-		vclock_advance(SPIN_STEP_NS);
-	}
-}
 
 static int
 valid_ts(const struct timespec *t)
@@ -52,7 +31,7 @@ clock_gettime(clockid_t clk, struct timespec *t)
 		return (int)syscall(SYS_clock_gettime, clk, t);
 	if (!shim_on() || is_null(t) || vclock_read(clk, t) != 0)
 		return real_clock_gettime(clk, t);
-	spin_guard();
+	spin_note(SPIN_CLOCK, __builtin_return_address(0));
 	return 0;
 }
 
@@ -71,7 +50,7 @@ gettimeofday(struct timeval *tv, void *tz)
 		vclock_read(CLOCK_REALTIME, &t);
 		tv->tv_sec = t.tv_sec;
 		tv->tv_usec = t.tv_nsec / 1000;
-		spin_guard();
+		spin_note(SPIN_CLOCK, __builtin_return_address(0));
 	}
 	return 0;
 }
@@ -86,7 +65,7 @@ time(time_t *out)
 	if (!shim_on())
 		return real_time(out);
 	vclock_read(CLOCK_REALTIME, &t);
-	spin_guard();
+	spin_note(SPIN_CLOCK, __builtin_return_address(0));
 	if (out != NULL)
 		*out = t.tv_sec;
 	return t.tv_sec;
@@ -107,7 +86,12 @@ nanosleep(const struct timespec *req, struct timespec *rem)
 		errno = EINVAL;
 		return -1;
 	}
-	wait_sleep(ts_to_ns(req), FRAME_NANOSLEEP);
+	int64_t left = 0;
+	if (wait_sleep(ts_to_ns(req), FRAME_NANOSLEEP, &left) != 0) {
+		if (!is_null(rem))
+			*rem = ns_to_ts(left);
+		return -1;
+	}
 	return 0;
 }
 
@@ -125,10 +109,14 @@ clock_nanosleep(clockid_t clk, int flags, const struct timespec *req,
 	if (!valid_ts(req))
 		return EINVAL;
 	if (flags & TIMER_ABSTIME)
-		wait_sleep_until(ts_to_ns(req) - vclock_clock_at(clk, 0),
-		    FRAME_CLOCK_NANOSLEEP);
-	else
-		wait_sleep(ts_to_ns(req), FRAME_CLOCK_NANOSLEEP);
+		return wait_sleep_until(ts_to_ns(req) - vclock_clock_at(clk, 0),
+		    FRAME_CLOCK_NANOSLEEP) != 0 ? EINTR : 0;
+	int64_t left = 0;
+	if (wait_sleep(ts_to_ns(req), FRAME_CLOCK_NANOSLEEP, &left) != 0) {
+		if (!is_null(rem))
+			*rem = ns_to_ts(left);
+		return EINTR;
+	}
 	return 0;
 }
 
@@ -141,8 +129,7 @@ usleep(useconds_t us)
 	}
 	if (!shim_on())
 		return real_usleep(us);
-	wait_sleep((int64_t)us * 1000, FRAME_USLEEP);
-	return 0;
+	return wait_sleep((int64_t)us * 1000, FRAME_USLEEP, NULL);
 }
 
 EXPORT unsigned int
@@ -155,6 +142,83 @@ sleep(unsigned int s)
 	}
 	if (!shim_on())
 		return real_sleep(s);
-	wait_sleep((int64_t)s * NS_PER_SEC, FRAME_SLEEP);
+	int64_t left = 0;
+	if (wait_sleep((int64_t)s * NS_PER_SEC, FRAME_SLEEP, &left) != 0)
+		return (unsigned)((left + NS_PER_SEC - 1) / NS_PER_SEC);
 	return 0;
+}
+
+/* The virtual clock CLK now, in ns, counting as a clock read. */
+static int64_t
+read_ns(clockid_t clk, const void *caller)
+{
+	struct timespec t;
+	vclock_read(clk, &t);
+	spin_note(SPIN_CLOCK, caller);
+	return ts_to_ns(&t);
+}
+
+EXPORT int
+ftime(struct timeb *tb)
+{
+	if (!shim_on() || unlikely(real_clock_gettime == NULL)) {
+		struct timespec t;
+		syscall(SYS_clock_gettime, CLOCK_REALTIME, &t);
+		tb->time = t.tv_sec;
+		tb->millitm = (unsigned short)(t.tv_nsec / 1000000);
+		tb->timezone = 0;
+		tb->dstflag = 0;
+		return 0;
+	}
+	int64_t ns = read_ns(CLOCK_REALTIME, __builtin_return_address(0));
+	tb->time = (time_t)(ns / NS_PER_SEC);
+	tb->millitm = (unsigned short)(ns % NS_PER_SEC / 1000000);
+	tb->timezone = 0;
+	tb->dstflag = 0;
+	return 0;
+}
+
+EXPORT int
+timespec_get(struct timespec *ts, int base)
+{
+	if (base != TIME_UTC)
+		return 0;
+	if (!shim_on() || unlikely(real_clock_gettime == NULL)) {
+		syscall(SYS_clock_gettime, CLOCK_REALTIME, ts);
+		return base;
+	}
+	*ts = ns_to_ts(read_ns(CLOCK_REALTIME, __builtin_return_address(0)));
+	return base;
+}
+
+EXPORT clock_t
+clock(void)
+{
+	struct timespec t;
+	if (!shim_on() || unlikely(real_clock_gettime == NULL)) {
+		syscall(SYS_clock_gettime, CLOCK_PROCESS_CPUTIME_ID, &t);
+		return (clock_t)(ts_to_ns(&t) / (NS_PER_SEC / CLOCKS_PER_SEC));
+	}
+	return (clock_t)(read_ns(CLOCK_PROCESS_CPUTIME_ID, __builtin_return_address(0)) /
+	    (NS_PER_SEC / CLOCKS_PER_SEC));
+}
+
+EXPORT clock_t
+times(struct tms *buf)
+{
+	if (!shim_on() || unlikely(real_clock_gettime == NULL))
+		return (clock_t)syscall(SYS_times, buf);
+	long hz = sysconf(_SC_CLK_TCK);
+	if (hz <= 0)
+		hz = 100;
+	/* CPU time as virtual time since start, all of it the user's; the
+	 * return value counts from the monotonic clock's virtual reading. */
+	int64_t cpu = read_ns(CLOCK_PROCESS_CPUTIME_ID, __builtin_return_address(0));
+	if (!is_null(buf)) {
+		buf->tms_utime = (clock_t)(cpu / (NS_PER_SEC / hz));
+		buf->tms_stime = buf->tms_cutime = buf->tms_cstime = 0;
+	}
+	struct timespec t;
+	vclock_read(CLOCK_MONOTONIC, &t);
+	return (clock_t)(ts_to_ns(&t) / (NS_PER_SEC / hz));
 }

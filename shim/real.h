@@ -48,7 +48,14 @@
 	X(int, openat64, (int d, const char *p, int f, ...), (d, p, f)) \
 	X(void *, fopen, (const char *p, const char *m), (p, m)) /* FILE * */ \
 	X(void *, fopen64, (const char *p, const char *m), (p, m)) \
-	X(int, close, (int fd), (fd))
+	X(int, close, (int fd), (fd)) \
+	X(int, timer_create, (clockid_t c, struct sigevent *e, timer_t *t), \
+	    (c, e, t)) \
+	X(int, timer_settime, (timer_t t, int f, const struct itimerspec *n, \
+	    struct itimerspec *o), (t, f, n, o)) \
+	X(int, timer_gettime, (timer_t t, struct itimerspec *c), (t, c)) \
+	X(int, timer_getoverrun, (timer_t t), (t)) \
+	X(int, timer_delete, (timer_t t), (t))
 
 /* Curses entry points, present only when the game links ncurses; void *
  * stands for WINDOW *. */

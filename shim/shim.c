@@ -29,6 +29,7 @@
 #include "snapshot.h"
 #include "state.h"
 #include "vclock.h"
+#include "vtimer.h"
 #include "wait.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -52,7 +53,11 @@ static const struct {
 	{ "select", FRAME_SELECT }, { "pselect", FRAME_SELECT },
 	{ "wgetch", FRAME_WGETCH }, { "getch", FRAME_WGETCH },
 	{ "doupdate", FRAME_DOUPDATE }, { "wrefresh", FRAME_DOUPDATE },
-	{ "refresh", FRAME_DOUPDATE },
+	{ "refresh", FRAME_DOUPDATE }, { "pause", FRAME_SIGWAIT },
+	{ "sigsuspend", FRAME_SIGWAIT }, { "sigwait", FRAME_SIGWAIT },
+	{ "sigwaitinfo", FRAME_SIGWAIT }, { "sigtimedwait", FRAME_SIGWAIT },
+	{ "epoll_wait", FRAME_EPOLL }, { "epoll_pwait", FRAME_EPOLL },
+	{ "spin", FRAME_SPIN },
 };
 
 /* Record a configuration error: logged, and reported in the handshake. */
@@ -296,6 +301,7 @@ atfork_child(void)
 	log_close();
 	frame_detach();
 	vclock_detach();
+	vtimer_forget();   /* a child inherits no timers */
 	input_set_ignore_real(0);
 	atomic_store(&started, 1);
 }

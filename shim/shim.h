@@ -25,6 +25,9 @@ enum frame_rule {
 	FRAME_SELECT,          /* select, pselect */
 	FRAME_WGETCH,          /* curses input calls */
 	FRAME_DOUPDATE,        /* curses screen updates: doupdate, wrefresh */
+	FRAME_SIGWAIT,         /* pause, sigsuspend, sigwait, sigwaitinfo, sigtimedwait */
+	FRAME_EPOLL,           /* epoll_wait, epoll_pwait */
+	FRAME_SPIN,            /* a busy loop's spin (see spin.h) */
 };
 
 struct shim_config {

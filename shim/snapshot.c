@@ -26,6 +26,7 @@
 #include "log.h"
 #include "snapshot.h"
 #include "vclock.h"
+#include "vtimer.h"
 
 #define EXCL_MAX 256
 #define REGION_MAX 1024
@@ -58,6 +59,7 @@ struct snap {
 	uint8_t *stack_img;
 	jmp_buf ctx;
 	struct vclock_snap clock;
+	struct vtimer_snap timers;  /* pending timers, timerfds' counts */
 };
 
 static struct snap snaps[SNAPSHOT_MAX];
@@ -417,6 +419,7 @@ snapshot_save(const char *name, int64_t frame, char *err, size_t errlen)
 		off += scan[i].hi - scan[i].lo;
 	}
 	vclock_save(&tmp.clock);
+	vtimer_save(&tmp.timers);
 	tmp.stack_img = tmp.mem + off;
 	if (s == NULL) {
 		for (int i = 0; i < SNAPSHOT_MAX && s == NULL; i++)
@@ -453,6 +456,7 @@ restore(struct snap *s, int depth)
 		off += n;
 	}
 	vclock_restore(&s->clock);
+	vtimer_restore(&s->timers);
 	memcpy((void *)s->stack.lo, s->stack_img, s->stack.hi - s->stack.lo);
 	_longjmp(s->ctx, 1);
 }

@@ -101,6 +101,11 @@ vclock_origin_index(clockid_t clk)
 		return CLOCK_BOOTTIME;
 	case CLOCK_TAI:
 		return CLOCK_TAI;
+	case CLOCK_PROCESS_CPUTIME_ID:
+	case CLOCK_THREAD_CPUTIME_ID:
+		/* Virtual time since start (origin 0): a game pacing itself
+		 * on CPU time runs at virtual speed. */
+		return CLOCK_PROCESS_CPUTIME_ID;
 	default:
 		return -1;
 	}

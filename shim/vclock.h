@@ -41,7 +41,9 @@ ns_to_ts(int64_t ns)
 	return t;
 }
 
-/* Which origin a clock id maps to, or -1 for clocks left real (CPU time). */
+/* Which origin a clock id maps to, or -1 for clocks left real (another
+ * thread's or process's CPU clock). The calling process's and thread's CPU
+ * clocks read virtual time since start. */
 int vclock_origin_index(clockid_t clk);
 
 /* The real instant at which virtual time V_TARGET is due, pacing at SPEED

@@ -1,14 +1,17 @@
 /* Waits on the virtual clock (see wait.h). */
 #include <errno.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "frame.h"
 #include "input.h"
+#include "spin.h"
 #include "real.h"
 #include "vclock.h"
+#include "vtimer.h"
 #include "wait.h"
 
 /* Longest piece of a long wait: each piece checks for input and events. */
@@ -42,12 +45,33 @@ kernel_sleep(int64_t d)
 		;
 }
 
-void
+int
+wait_advance(int64_t d)
+{
+	int64_t target = vclock_now() + (d > 0 ? d : 0);
+
+	for (;;) {
+		int64_t next = vtimer_next();
+		if (next > target)
+			break;
+		int64_t now = vclock_now();
+		if (next > now)
+			vclock_advance(next - now);
+		if (vtimer_fire(next > now ? next : now))
+			return 1;
+	}
+	int64_t now = vclock_now();
+	if (target > now)
+		vclock_advance(target - now);
+	return 0;
+}
+
+int
 wait_sleep_until(int64_t target, enum frame_rule kind)
 {
 	if (vclock_detached()) {
 		kernel_sleep(target - vclock_now());
-		return;
+		return 0;
 	}
 	if (frame_is_boundary(kind))
 		frame_boundary(0);
@@ -55,26 +79,37 @@ wait_sleep_until(int64_t target, enum frame_rule kind)
 		/* The game asked for an instant before the gate held it;
 		 * what is left of the wait is what it asked. */
 		int64_t d = target - vclock_now();
-		if (d > 0)
-			vclock_advance(d);
+		if (d > 0 && wait_advance(d)) {
+			errno = EINTR;
+			return -1;
+		}
 	} else {
 		vclock_wait_until(target);
 	}
+	return 0;
 }
 
-void
-wait_sleep(int64_t d, enum frame_rule kind)
+int
+wait_sleep(int64_t d, enum frame_rule kind, int64_t *left)
 {
 	if (vclock_detached()) {
 		kernel_sleep(d);
-		return;
+		return 0;
 	}
 	if (frame_is_boundary(kind))
 		frame_boundary(0);
-	if (frame_drives_time())
-		vclock_advance(d);
-	else
+	if (frame_drives_time()) {
+		int64_t target = vclock_now() + d;
+		if (wait_advance(d)) {
+			if (left != NULL)
+				*left = target - vclock_now();
+			errno = EINTR;
+			return -1;
+		}
+	} else {
 		vclock_wait_until(vclock_now() + d);
+	}
+	return 0;
 }
 
 /* One real, non-waiting look at the descriptors: a copy of FDS where fd 0
@@ -117,26 +152,43 @@ check_ready(struct pollfd *fds, nfds_t n, const sigset_t *sigmask,
 	return r;
 }
 
-int
-wait_poll(struct pollfd *fds, nfds_t n, int64_t timeout_ns,
-    const sigset_t *sigmask, enum frame_rule kind)
+/* A look at whatever the wait is for: ready count (> 0), 0, or -1. It may
+ * wait up to REAL_MS of real time (-1: until ready). */
+typedef int (*ready_fn)(void *ctx, int real_ms);
+
+/* How far a wait's next virtual step goes: a slice, or for a wait without
+ * end straight to the next timer (one frame a tick), at most a second. */
+static int64_t
+next_step(int64_t target, int forever)
 {
-	int has_real = 0;
+	int64_t now = vclock_now();
+	int64_t s = target - now;
+	if (forever) {
+		int64_t t = vtimer_next();
+		if (t != INT64_MAX && t > now)
+			return t - now < NS_PER_SEC ? t - now : NS_PER_SEC;
+	}
+	return s > SLICE_NS ? SLICE_NS : s;
+}
+
+/* The loop of every readiness wait (see wait_poll): HAS_REAL says real
+ * events may come, which another thread must watch in real time. */
+static int
+wait_ready(ready_fn ready, void *ctx, int has_real, int64_t timeout_ns,
+    enum frame_rule kind, const void *caller)
+{
 	int r;
 
 	if (vclock_detached())
-		return check_ready(fds, n, sigmask,
-		    timeout_ns < 0 ? -1 : (int)(timeout_ns / 1000000));
-	for (nfds_t i = 0; i < n; i++)
-		if (fds[i].fd > 0 || (fds[i].fd == 0 && !wait_stdin_managed()))
-			has_real = 1;
-
-	if ((r = check_ready(fds, n, sigmask, 0)) != 0 || timeout_ns == 0)
+		return ready(ctx, timeout_ns < 0 ? -1 : (int)(timeout_ns / 1000000));
+	if ((r = ready(ctx, 0)) != 0 || timeout_ns == 0) {
+		/* Waited for nothing: again and again, that is a busy loop. */
+		spin_note(SPIN_POLL, caller);
 		return r;
+	}
 
-	int64_t start = vclock_now();
 	int forever = timeout_ns < 0;
-	int64_t target = forever ? INT64_MAX : start + timeout_ns;
+	int64_t target = forever ? INT64_MAX : vclock_now() + timeout_ns;
 	int first = 1;
 
 	for (;;) {
@@ -144,27 +196,123 @@ wait_poll(struct pollfd *fds, nfds_t n, int64_t timeout_ns,
 		if (now >= target)
 			return 0;
 		if (frame_drives_time()) {
-			/* A forever wait ends a frame every slice, so a
+			/* A forever wait ends a frame every step, so a
 			 * turn-based game steps one wait at a time. */
 			if ((first || forever) && frame_is_boundary(kind)) {
 				frame_boundary(0);
-				if ((r = check_ready(fds, n, sigmask, 0)) != 0)
+				if ((r = ready(ctx, 0)) != 0)
 					return r;
 			}
-			int64_t s = target - vclock_now();
-			vclock_advance(s > SLICE_NS ? SLICE_NS : s);
+			if (wait_advance(next_step(target, forever))) {
+				errno = EINTR;
+				return -1;
+			}
 		} else if (!has_real && !wait_stdin_managed()) {
 			vclock_wait_until(target);
 		} else {
 			/* Real events can come at any moment: watch them in
 			 * short real slices, checking the virtual deadline. */
-			if ((r = check_ready(fds, n, sigmask, POLL_SLICE_MS)) != 0)
+			if ((r = ready(ctx, POLL_SLICE_MS)) != 0)
 				return r;
 			first = 0;
 			continue;   /* that look was the check */
 		}
 		first = 0;
-		if ((r = check_ready(fds, n, sigmask, 0)) != 0)
+		if ((r = ready(ctx, 0)) != 0)
 			return r;
+	}
+}
+
+struct poll_ctx {
+	struct pollfd *fds;
+	nfds_t n;
+	const sigset_t *sigmask;
+};
+
+static int
+poll_ready(void *p, int real_ms)
+{
+	struct poll_ctx *c = p;
+	return check_ready(c->fds, c->n, c->sigmask, real_ms);
+}
+
+int
+wait_poll(struct pollfd *fds, nfds_t n, int64_t timeout_ns,
+    const sigset_t *sigmask, enum frame_rule kind)
+{
+	struct poll_ctx c = { fds, n, sigmask };
+	int has_real = 0;
+
+	for (nfds_t i = 0; i < n; i++)
+		if (fds[i].fd > 0 || (fds[i].fd == 0 && !wait_stdin_managed()))
+			has_real = 1;
+	return wait_ready(poll_ready, &c, has_real, timeout_ns, kind,
+	    __builtin_return_address(0));
+}
+
+struct epoll_ctx {
+	int epfd;
+	struct epoll_event *ev;
+	int max;
+	const sigset_t *sigmask;
+};
+
+static int
+epoll_ready(void *p, int real_ms)
+{
+	struct epoll_ctx *c = p;
+	return (int)syscall(SYS_epoll_pwait, c->epfd, c->ev, c->max, real_ms,
+	    c->sigmask, 8);
+}
+
+int
+wait_epoll(int epfd, struct epoll_event *ev, int max, int64_t timeout_ns,
+    const sigset_t *sigmask, enum frame_rule kind)
+{
+	struct epoll_ctx c = { epfd, ev, max, sigmask };
+	/* What an epoll set holds is the kernel's to know: real events may
+	 * always come. */
+	return wait_ready(epoll_ready, &c, 1, timeout_ns, kind,
+	    __builtin_return_address(0));
+}
+
+/* Whether a signal of INTEREST is pending for this thread or the process. */
+static int
+pending_in(const sigset_t *interest)
+{
+	sigset_t p;
+	if (sigpending(&p) != 0)
+		return 0;
+	for (int s = 1; s < NSIG; s++)
+		if (sigismember(&p, s) == 1 && sigismember(interest, s) == 1)
+			return 1;
+	return 0;
+}
+
+int
+wait_signal(const sigset_t *interest, int64_t timeout_ns, enum frame_rule kind)
+{
+	int64_t target = timeout_ns < 0 ? INT64_MAX : vclock_now() + timeout_ns;
+
+	for (;;) {
+		if (pending_in(interest))
+			return 1;
+		int64_t now = vclock_now();
+		if (now >= target)
+			return 0;
+		if (frame_is_boundary(kind)) {
+			frame_boundary(0);
+			if (pending_in(interest))
+				return 1;
+		}
+		/* Straight to the next timer (one frame a tick); with none
+		 * armed, a slice at a time, so a stepped game still steps. */
+		now = vclock_now();
+		int64_t next = vtimer_next();
+		int64_t to = next < target ? next : target;
+		if (next == INT64_MAX && to - now > SLICE_NS)
+			to = now + SLICE_NS;
+		if (wait_advance(to - now))
+			return 2;
 	}
 }

@@ -11,11 +11,19 @@
 
 #include "shim.h"
 
-/* Sleep D virtual ns; a call of kind KIND (may end a frame). */
-void wait_sleep(int64_t d, enum frame_rule kind);
+/* Advance virtual time by D on the thread that drives it, stopping at each
+ * timer deadline on the way to deliver it. Returns 1 when a delivered
+ * signal ran a handler on this thread (its wait ends with EINTR there, time
+ * having advanced only to that instant), else 0. */
+int wait_advance(int64_t d);
 
-/* Sleep until virtual time TARGET (absolute sleeps). */
-void wait_sleep_until(int64_t target, enum frame_rule kind);
+/* Sleep D virtual ns; a call of kind KIND (may end a frame). Returns 0, or
+ * -1 with errno EINTR when a timer's signal ran a handler here, with what
+ * was left of D in *LEFT (may be NULL). */
+int wait_sleep(int64_t d, enum frame_rule kind, int64_t *left);
+
+/* Sleep until virtual time TARGET (absolute sleeps); 0, or -1 and EINTR. */
+int wait_sleep_until(int64_t target, enum frame_rule kind);
 
 /* Whether standard input is the shim's to feed: a terminal whose real keys
  * are ignored, or injected keys are waiting. */
@@ -26,6 +34,18 @@ int wait_stdin_managed(void);
  * terminal's own readiness is hidden. SIGMASK as for ppoll (may be NULL).
  * Returns what poll returns, with errno set on -1. */
 int wait_poll(struct pollfd *fds, nfds_t n, int64_t timeout_ns,
+    const sigset_t *sigmask, enum frame_rule kind);
+
+/* On the thread that drives time: wait on the virtual clock until a signal
+ * in INTEREST is pending (returns 1: the caller collects it), a timer's
+ * signal ran a handler here (2: the wait ends with EINTR), or TIMEOUT_NS
+ * passed (0; < 0 waits forever). Frame boundaries as for other waits. */
+int wait_signal(const sigset_t *interest, int64_t timeout_ns,
+    enum frame_rule kind);
+
+/* epoll_pwait on the virtual clock, as wait_poll. */
+struct epoll_event;
+int wait_epoll(int epfd, struct epoll_event *ev, int max, int64_t timeout_ns,
     const sigset_t *sigmask, enum frame_rule kind);
 
 /* Set up: whether fd 0 is a terminal. */
