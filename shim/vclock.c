@@ -132,6 +132,10 @@ vclock_init(int64_t realtime_origin)
 	if (realtime_origin >= 0) {
 		vc.origin[CLOCK_TAI] += realtime_origin - vc.origin[CLOCK_REALTIME];
 		vc.origin[CLOCK_REALTIME] = realtime_origin;
+		/* A seeded run's monotonic clocks start from a fixed instant
+		 * too: a game keeping their readings in its state repeats. */
+		vc.origin[CLOCK_MONOTONIC] = VCLOCK_SEEDED_MONO_NS;
+		vc.origin[CLOCK_BOOTTIME] = VCLOCK_SEEDED_MONO_NS;
 	}
 }
 

@@ -51,8 +51,13 @@ int vclock_origin_index(clockid_t clk);
 int64_t vclock_pace_deadline(int64_t anchor_real, int64_t anchor_v,
     int64_t v_target, double speed);
 
+/* Where a seeded run's monotonic and boot-time clocks start: a day after
+ * boot. */
+#define VCLOCK_SEEDED_MONO_NS (86400 * NS_PER_SEC)
+
 /* Set the clocks' origins from the real clocks, virtual time 0. Once, at
- * start-up. REALTIME_ORIGIN >= 0 fixes the wall clock's start (ns). */
+ * start-up. REALTIME_ORIGIN >= 0 fixes the wall clock's start (ns), and
+ * then the monotonic clocks' too (VCLOCK_SEEDED_MONO_NS). */
 void vclock_init(int64_t realtime_origin);
 
 /* Virtual nanoseconds since start. */

@@ -570,7 +570,7 @@ int
 vtimer_fire(int64_t now)
 {
 	struct action acts[VTIMER_MAX];
-	int n = 0, here = 0;
+	int n = 0, here = 0, notified = 0;
 
 	if (vtimer_next() > now)
 		return 0;
@@ -655,11 +655,16 @@ vtimer_fire(int64_t now)
 		}
 		case SIGEV_THREAD:
 			start_notify(a->fn, a->value);
+			notified = 1;
 			break;
 		default:   /* SIGEV_NONE */
 			break;
 		}
 	}
+	/* What the notification threads do happens at this instant, before
+	 * the caller looks (as a woken sleeper's does). */
+	if (notified)
+		vclock_settle();
 	return here;
 }
 
