@@ -36,7 +36,7 @@ SHIM_SRC := shim/shim.c shim/real.c shim/log.c shim/vclock.c shim/frame.c \
 	shim/hook-curses.c shim/hook-thread.c shim/screen.c shim/ctl.c shim/ctl-cmd.c \
 	shim/ctl-state.c shim/ring.c shim/state.c shim/capture.c shim/record.c \
 	shim/seed.c shim/hook-random.c shim/replay.c shim/snapshot.c shim/ctl-snapshot.c \
-	shim/ctl-binary.c shim/context.c shim/vtimer.c shim/hook-timer.c shim/hook-signal.c shim/spin.c
+	shim/ctl-binary.c shim/context.c shim/vtimer.c shim/hook-timer.c shim/hook-signal.c shim/spin.c shim/hook-sync.c
 HOOKCTL_SRC := hookctl/hookctl.c hookctl/launch.c
 DUMPER_SRC := dumper/dumper.c dumper/cat.c dumper/npy.c dumper/replay.c
 DEMO_SRC := $(wildcard demo-game/*.c)
@@ -60,7 +60,8 @@ TEST_PROGS := $(B)/demo-game.debug \
 	$(B)/tests/sig-game $(B)/tests/drift-game $(B)/tests/rand-game \
 	$(B)/tests/stdin-game $(B)/tests/static-game $(B)/tests/libctor.so \
 	$(B)/tests/itimer-game $(B)/tests/alarm-game $(B)/tests/timerfd-game \
-	$(B)/tests/ptimer-game $(B)/tests/clock-game
+	$(B)/tests/ptimer-game $(B)/tests/clock-game $(B)/tests/condvar-game \
+	$(B)/tests/halfdelay-game $(B)/tests/select-game
 BENCH_PROGS := $(B)/bench-step $(B)/bench-state $(B)/bench-reset
 
 # Keep intermediate objects: tests rebuild only what changed.
@@ -157,8 +158,8 @@ $(B)/tests/%: $(B)/obj/tests/progs/%.o
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lpthread
 
-# A curses game ticking on alarm().
-$(B)/tests/alarm-game: $(B)/obj/tests/progs/alarm-game.o
+# Curses games ticking on alarm() and on halfdelay.
+$(B)/tests/alarm-game $(B)/tests/halfdelay-game: $(B)/tests/%: $(B)/obj/tests/progs/%.o
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lncursesw -ltinfo
 

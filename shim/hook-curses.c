@@ -46,17 +46,29 @@ take_key(WINDOW *w, int *code)
 	return input_take_code(code);
 }
 
+/* halfdelay(T): getch waits T tenths at most. ncurses keeps this in its
+ * SCREEN, with no accessor before 6.5, so the shim follows the calls that
+ * set and clear it (see halfdelay() below). */
+static _Atomic int halfdelay_tenths;
+
 /* Call the real reader without waiting and without its inner calls being
  * virtualised again. */
 static int
 real_read_now(WINDOW *w, int (*fn)(WINDOW *, void *), void *arg, int delay)
 {
 	int r;
+	int hd = atomic_load_explicit(&halfdelay_tenths, memory_order_relaxed);
 
 	tls_internal++;
 	if (delay != 0 && real_wtimeout != NULL)
 		real_wtimeout(w, 0);
+	/* halfdelay outranks the window's delay in ncurses: leave it for
+	 * the one look, then set it again (the same tty modes). */
+	if (hd > 0 && real_cbreak != NULL)
+		real_cbreak();
 	r = fn(w, arg);
+	if (hd > 0 && real_halfdelay != NULL)
+		real_halfdelay(hd);
 	if (delay != 0 && real_wtimeout != NULL)
 		real_wtimeout(w, delay);
 	tls_internal--;
@@ -84,7 +96,10 @@ static int
 getkey(WINDOW *w, int (*fn)(WINDOW *, void *), void *arg, int *code,
     int *real_ret)
 {
-	int delay = real_wgetdelay != NULL ? real_wgetdelay(w) : 0;
+	int wdelay = real_wgetdelay != NULL ? real_wgetdelay(w) : 0;
+	/* halfdelay leaves the window blocking; getch times out anyway. */
+	int hd = atomic_load_explicit(&halfdelay_tenths, memory_order_relaxed);
+	int delay = wdelay < 0 && hd > 0 ? hd * 100 : wdelay;
 
 	*real_ret = ERR;
 	if (input_pending()) {
@@ -102,7 +117,7 @@ getkey(WINDOW *w, int (*fn)(WINDOW *, void *), void *arg, int *code,
 	}
 	/* Nothing injected: read the real keyboard without waiting. While
 	 * it is ignored, keys typed there are consumed and dropped. */
-	int r = real_read_now(w, fn, arg, delay);
+	int r = real_read_now(w, fn, arg, wdelay);
 	if (!input_ignore_real())
 		*real_ret = r;
 	if (delay == 0 && *real_ret == ERR)
@@ -187,3 +202,31 @@ doupdate(void)
 	after_update();
 	return r;
 }
+
+/* halfdelay(T), and the calls that leave it. */
+EXPORT int
+halfdelay(int t)
+{
+	if (real_halfdelay == NULL)
+		real_resolve_curses();
+	int r = real_halfdelay(t);
+	if (r == OK)
+		atomic_store(&halfdelay_tenths, t);
+	return r;
+}
+
+#define MODE_HOOK(name) \
+	EXPORT int \
+	name(void) \
+	{ \
+		if (real_##name == NULL) \
+			real_resolve_curses(); \
+		int r = real_##name(); \
+		if (r == OK) \
+			atomic_store(&halfdelay_tenths, 0); \
+		return r; \
+	}
+MODE_HOOK(cbreak)
+MODE_HOOK(nocbreak)
+MODE_HOOK(raw)
+MODE_HOOK(noraw)

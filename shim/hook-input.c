@@ -62,10 +62,18 @@ read(int fd, void *buf, size_t n)
 		errno = EAGAIN;
 		return -1;
 	}
+	/* A terminal in non-canonical mode with VMIN 0 waits VTIME tenths
+	 * at most, and then reads nothing. */
+	int64_t tty = wait_tty_timeout(0);
+	if (tty == 0)
+		spin_note(SPIN_INPUT, __builtin_return_address(0));
 	struct pollfd p = { .fd = 0, .events = POLLIN };
 	for (;;) {
-		if (wait_poll(&p, 1, -1, NULL, FRAME_POLL) < 0)
+		int r = wait_poll(&p, 1, tty, NULL, FRAME_POLL);
+		if (r < 0)
 			return -1;
+		if (r == 0 && tty >= 0 && !input_pending())
+			return 0;
 		if (input_pending())
 			return (ssize_t)input_take_bytes(buf, n);
 		if (!wait_stdin_managed())

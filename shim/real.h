@@ -5,6 +5,7 @@
 
 #include <poll.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stddef.h>
 #include <sys/select.h>
@@ -55,7 +56,22 @@
 	    struct itimerspec *o), (t, f, n, o)) \
 	X(int, timer_gettime, (timer_t t, struct itimerspec *c), (t, c)) \
 	X(int, timer_getoverrun, (timer_t t), (t)) \
-	X(int, timer_delete, (timer_t t), (t))
+	X(int, timer_delete, (timer_t t), (t)) \
+	X(int, pthread_cond_timedwait, (pthread_cond_t *c, pthread_mutex_t *m, \
+	    const struct timespec *t), (c, m, t)) \
+	X(int, pthread_cond_clockwait, (pthread_cond_t *c, pthread_mutex_t *m, \
+	    clockid_t k, const struct timespec *t), (c, m, k, t)) \
+	X(int, sem_timedwait, (sem_t *s, const struct timespec *t), (s, t)) \
+	X(int, sem_clockwait, (sem_t *s, clockid_t k, const struct timespec *t), \
+	    (s, k, t)) \
+	X(int, pthread_mutex_timedlock, (pthread_mutex_t *m, \
+	    const struct timespec *t), (m, t)) \
+	X(int, pthread_mutex_clocklock, (pthread_mutex_t *m, clockid_t k, \
+	    const struct timespec *t), (m, k, t)) \
+	X(int, pthread_timedjoin_np, (pthread_t p, void **r, \
+	    const struct timespec *t), (p, r, t)) \
+	X(int, pthread_clockjoin_np, (pthread_t p, void **r, clockid_t k, \
+	    const struct timespec *t), (p, r, k, t))
 
 /* Curses entry points, present only when the game links ncurses; void *
  * stands for WINDOW *. */
@@ -80,7 +96,12 @@
 	X(int, win_wchnstr, (void *w, void *s, int n), (w, s, n)) \
 	X(int, getcchar, (const void *c, wchar_t *wc, void *a, short *p, \
 	    void *o), (c, wc, a, p, o)) \
-	X(int, winchnstr, (void *w, void *s, int n), (w, s, n))
+	X(int, winchnstr, (void *w, void *s, int n), (w, s, n)) \
+	X(int, halfdelay, (int t), (t)) \
+	X(int, cbreak, (void), ()) \
+	X(int, nocbreak, (void), ()) \
+	X(int, raw, (void), ()) \
+	X(int, noraw, (void), ())
 
 #define REAL_DECLARE(ret, name, params, args) \
 	extern ret (*real_##name) params;

@@ -463,6 +463,39 @@ vclock_wait_until(int64_t target)
 	}
 }
 
+void *
+vclock_sleep_begin(int64_t target)
+{
+	struct sleeper *sl = my_slot();
+
+	if (sl != NULL) {
+		atomic_store(&sl->deadline, target);
+		atomic_store(&sl->state, SL_SLEEPING);
+		settle_notify();
+	}
+	return sl;
+}
+
+int
+vclock_sleep_due(void *slot, int64_t target)
+{
+	struct sleeper *sl = slot;
+	if (sl != NULL)
+		target = atomic_load(&sl->deadline);   /* a load may move it */
+	return atomic_load_explicit(&vc.v, memory_order_acquire) >= target ||
+	    atomic_load(&vc.detached);
+}
+
+void
+vclock_sleep_end(void *slot)
+{
+	struct sleeper *sl = slot;
+	if (sl != NULL) {
+		int st = SL_SLEEPING;
+		atomic_compare_exchange_strong(&sl->state, &st, SL_IDLE);
+	}
+}
+
 void
 vclock_init_threads(void)
 {

@@ -85,6 +85,16 @@ void vclock_advance(int64_t d);
  * blocks elsewhere (joining a sleeping thread, say). */
 void vclock_wait_until(int64_t target);
 
+/* A wait that is not a sleep (a condition variable, a semaphore, a lock,
+ * a join, each with a timeout), on a thread that does not drive time: the
+ * thread counts as asleep until virtual time TARGET, so time stops there
+ * for it as for a sleeper, while it watches its object in real time.
+ * vclock_sleep_due says whether the (possibly restored) deadline has come;
+ * vclock_sleep_end ends the wait (the slot, NULL when untracked). */
+void *vclock_sleep_begin(int64_t target);
+int vclock_sleep_due(void *slot, int64_t target);
+void vclock_sleep_end(void *slot);
+
 /* A thread is about to be created: the frame thread will wait (within a
  * bound) for it to reach its first sleep before moving time on, so its
  * start is at the same virtual instant at any speed. Returns a slot for

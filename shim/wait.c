@@ -316,3 +316,44 @@ wait_signal(const sigset_t *interest, int64_t timeout_ns, enum frame_rule kind)
 			return 2;
 	}
 }
+
+int
+wait_sync(sync_try_fn try, void *ctx, int64_t target)
+{
+	int r;
+
+	if (frame_drives_time()) {
+		/* The thread that drives time: look, then let time run to
+		 * the deadline a slice at a time, looking again each slice. */
+		for (;;) {
+			if ((r = try(ctx, 0)) != ETIMEDOUT)
+				return r;
+			int64_t now = vclock_now();
+			if (now >= target)
+				return ETIMEDOUT;
+			int64_t s = target - now;
+			wait_advance(s > SYNC_SLICE_NS ? SYNC_SLICE_NS : s);
+		}
+	}
+	void *slot = vclock_sleep_begin(target);
+	for (;;) {
+		if ((r = try(ctx, SYNC_REAL_SLICE_NS)) != ETIMEDOUT)
+			break;
+		if (vclock_sleep_due(slot, target)) {
+			r = ETIMEDOUT;
+			break;
+		}
+	}
+	vclock_sleep_end(slot);
+	return r;
+}
+
+int64_t
+wait_tty_timeout(int fd)
+{
+	struct termios t;
+
+	if (tcgetattr(fd, &t) != 0 || (t.c_lflag & ICANON) || t.c_cc[VMIN] != 0)
+		return -1;
+	return (int64_t)t.c_cc[VTIME] * (NS_PER_SEC / 10);
+}

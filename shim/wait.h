@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "shim.h"
+#include "vclock.h"
 
 /* Advance virtual time by D on the thread that drives it, stopping at each
  * timer deadline on the way to deliver it. Returns 1 when a delivered
@@ -47,6 +48,21 @@ int wait_signal(const sigset_t *interest, int64_t timeout_ns,
 struct epoll_event;
 int wait_epoll(int epfd, struct epoll_event *ev, int max, int64_t timeout_ns,
     const sigset_t *sigmask, enum frame_rule kind);
+
+/* A timed wait on a synchronization object (condition variable,
+ * semaphore, mutex, join) until virtual time TARGET. TRY(CTX, REAL_NS)
+ * attempts the object waiting at most REAL_NS of real time (0: not at all)
+ * and returns 0, ETIMEDOUT, or another error. Returns what TRY returned,
+ * or ETIMEDOUT at TARGET. Not after `detach` (the callers go to libc). */
+typedef int (*sync_try_fn)(void *ctx, int64_t real_ns);
+#define SYNC_SLICE_NS (NS_PER_SEC / 1000)       /* virtual, frame thread */
+#define SYNC_REAL_SLICE_NS (NS_PER_SEC / 1000)  /* real, other threads */
+int wait_sync(sync_try_fn try, void *ctx, int64_t target);
+
+/* How long a read of terminal FD waits for its first byte, as its
+ * settings say: -1 until one comes (canonical mode, or VMIN > 0), else
+ * VTIME tenths of a second (0: not at all). curses' halfdelay sets these. */
+int64_t wait_tty_timeout(int fd);
 
 /* Set up: whether fd 0 is a terminal. */
 void wait_init(void);

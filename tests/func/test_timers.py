@@ -2,7 +2,9 @@
 game per shape (setitimer + sigsuspend drawing with raw escape codes, alarm
 interrupting a blocking curses getch, a timerfd waited for with poll and
 with epoll, a POSIX timer taken with sigwaitinfo and one notifying a thread
-(SIGEV_THREAD), a loop pacing itself on clock() without ever waiting). For
+(SIGEV_THREAD), a loop pacing itself on clock() without ever waiting, a
+worker thread ticking on pthread_cond_timedwait (monotonic and realtime
+condition clocks), curses halfdelay, select with a timeout). For
 each: lockstep steps return with the world moved, injected keys arrive, a
 paused game stands still, two runs with one seed and the same keys end
 identically and another seed differs, and at speed max its clock runs at
@@ -27,6 +29,10 @@ GAMES = {
     "ptimer-signal": ["ptimer-game"],
     "ptimer-thread": ["ptimer-game", "--thread"],
     "clock": ["clock-game"],
+    "condvar": ["condvar-game"],
+    "condvar-realtime": ["condvar-game", "--realtime"],
+    "halfdelay": ["halfdelay-game"],
+    "select": ["select-game"],
 }
 
 
@@ -229,3 +235,22 @@ def test_a_load_brings_back_the_pending_timer():
         c.ok("step 20")
         b = status(g, c)
         check(a == b, "after the load: %r, before: %r" % (b, a))
+
+
+def test_condvar_worker_ticks_the_same_every_run():
+    # The worker's 10 ms timed waits against the main thread's 1/60 s
+    # frames: the same tick count at every frame, run after run (it used
+    # to tick 27 or 28 times in the same seeded run).
+    runs = set()
+    for _ in range(3):
+        with Game(argv("condvar"), lockstep=True, env={"HOOK_SEED": "1"}) as g:
+            c = g.connect()
+            seen = []
+            for _ in range(4):
+                c.ok("step 15")
+                seen.append(status(g, c)[0])
+            runs.add(tuple(seen))
+    check(len(runs) == 1, "different tick counts: %r" % runs)
+    seen = runs.pop()
+    # 60 frames of 1/60 s hold 100 ticks of 10 ms.
+    check(99 <= seen[-1] <= 101, "ticks after 60 frames: %r" % (seen,))
