@@ -62,7 +62,8 @@ TEST_PROGS := $(B)/demo-game.debug \
 	$(B)/tests/itimer-game $(B)/tests/alarm-game $(B)/tests/timerfd-game \
 	$(B)/tests/ptimer-game $(B)/tests/clock-game $(B)/tests/condvar-game \
 	$(B)/tests/halfdelay-game $(B)/tests/select-game
-BENCH_PROGS := $(B)/bench-step $(B)/bench-state $(B)/bench-reset
+BENCH_PROGS := $(B)/bench-step $(B)/bench-state $(B)/bench-reset \
+	$(B)/bench-timer-game
 
 # Keep intermediate objects: tests rebuild only what changed.
 .SECONDARY:
@@ -187,6 +188,10 @@ $(B)/bench-reset: $(call obj,bench/bench-reset.c bench/benchlib.c)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lpthread -lm
 
+$(B)/bench-timer-game: $(call obj,bench/timer-game.c)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS)
+
 $(B)/bench-state: $(call obj,bench/bench-state.c bench/benchlib.c $(COMMON_SRC)) $(GEN_OBJ)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) $(call pkg,--libs) -lpthread -lm
@@ -202,6 +207,7 @@ bench: all benches
 	$(Q)$(B)/bench-step
 	$(Q)$(B)/bench-state
 	$(Q)$(B)/bench-reset
+	$(Q)/usr/bin/python3 bench/bench-timers.py
 
 # Installs what gamehook ships, building only that.
 install: $(SHIP)

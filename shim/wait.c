@@ -336,9 +336,14 @@ wait_sync(sync_try_fn try, void *ctx, int64_t target)
 		}
 	}
 	void *slot = vclock_sleep_begin(target);
+	/* Real slices short at first (at speed max the deadline comes at
+	 * once), then longer: an idle worker costs little. */
+	int64_t slice = SYNC_REAL_SLICE_MIN_NS;
 	for (;;) {
-		if ((r = try(ctx, SYNC_REAL_SLICE_NS)) != ETIMEDOUT)
+		if ((r = try(ctx, slice)) != ETIMEDOUT)
 			break;
+		if (slice < SYNC_REAL_SLICE_NS)
+			slice *= 2;
 		if (vclock_sleep_due(slot, target)) {
 			r = ETIMEDOUT;
 			break;

@@ -56,7 +56,8 @@ int wait_epoll(int epfd, struct epoll_event *ev, int max, int64_t timeout_ns,
  * or ETIMEDOUT at TARGET. Not after `detach` (the callers go to libc). */
 typedef int (*sync_try_fn)(void *ctx, int64_t real_ns);
 #define SYNC_SLICE_NS (NS_PER_SEC / 1000)       /* virtual, frame thread */
-#define SYNC_REAL_SLICE_NS (NS_PER_SEC / 1000)  /* real, other threads */
+#define SYNC_REAL_SLICE_NS (2 * NS_PER_SEC / 1000)  /* real, other threads: */
+#define SYNC_REAL_SLICE_MIN_NS 20000LL              /* from 20 us, doubling */
 int wait_sync(sync_try_fn try, void *ctx, int64_t target);
 
 /* How long a read of terminal FD waits for its first byte, as its

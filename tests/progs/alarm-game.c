@@ -36,6 +36,7 @@ main(int argc, char **argv)
 	while (n < 0 || tick < n) {
 		mvprintw(0, 0, "tick %ld x %ld score %ld keys %ld clock %ld   ",
 		    tick, x, score, keys, (long)time(NULL) % 100000);
+		clearok(curscr, TRUE);   /* whole lines out: a reader can parse them */
 		refresh();
 		int c = getch();
 		if (c == KEY_RIGHT || c == 'l') {
