@@ -50,6 +50,7 @@ usage(FILE *f)
 	    "                   [--keyframe N] [--seed N]\n"
 	    "                   [--keyboard real|ignore] [--target GLOB] [--output FILE]\n"
 	    "                   [--env NAME=VALUE] [--unset NAME]\n"
+	    "                   [--pty COLSxROWS | --no-pty] [--copy]\n"
 	    "                   [--background] [--timeout SECONDS] -- GAME ARGS...\n"
 	    "       hookctl list\n"
 	    "\n"

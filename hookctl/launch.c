@@ -20,7 +20,8 @@
 #include "hookctl.h"
 
 struct launch_opts {
-	int lockstep, background;
+	int lockstep, background, copy, no_pty;
+	const char *pty;              /* --pty COLSxROWS */
 	const char *speed, *frame, *keyboard, *socket, *log, *target, *output;
 	const char *trace, *layout, *keyframe, *seed;
 	double timeout;
@@ -29,9 +30,10 @@ struct launch_opts {
 	int nset, nunset;
 };
 
-/* Refuse, with the reason, binaries LD_PRELOAD cannot enter. */
+/* Refuse, with the reason, binaries LD_PRELOAD cannot enter. A set-id one
+ * is refused unless COPY: then its path goes to SETID (PATH_MAX). */
 static void
-precheck(const char *game)
+precheck(const char *game, int copy, char *setid)
 {
 	char path[PATH_MAX];
 	struct stat st;
@@ -47,8 +49,14 @@ precheck(const char *game)
 		fatal("%s: %s", path, strerror(errno));
 	if (!S_ISREG(st.st_mode) || access(path, X_OK) != 0)
 		fatal("%s: not an executable file", path);
-	if (st.st_mode & (S_ISUID | S_ISGID))
-		fatal("%s is set-id: the loader ignores LD_PRELOAD for it", path);
+	setid[0] = '\0';
+	if (st.st_mode & (S_ISUID | S_ISGID)) {
+		if (!copy)
+			fatal("%s is set-id: the loader ignores LD_PRELOAD for it "
+			    "(--copy runs a private copy without the set-id bit)",
+			    path);
+		snprintf(setid, PATH_MAX, "%s", path);
+	}
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		fatal("%s: %s", path, strerror(errno));
@@ -99,6 +107,72 @@ add_hook(char **hook, char (*buf)[PATH_MAX + 32], int *n, const char *name,
 	(*n)++;
 }
 
+/* A private copy of the set-id program PATH, without the bit, in the
+ * user's gamehook directory: its path into OUT (PATH_MAX). */
+static void
+private_copy(const char *path, char *out)
+{
+	char dir[PATH_MAX], tmp[PATH_MAX + 16];
+	const char *rt = getenv("XDG_RUNTIME_DIR");
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+
+	if (rt != NULL && rt[0] == '/')
+		snprintf(dir, sizeof dir, "%s/gamehook", rt);
+	else
+		snprintf(dir, sizeof dir, "/tmp/gamehook-%u", (unsigned)getuid());
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		fatal("--copy: %s: %s", dir, strerror(errno));
+	struct stat st;
+	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid())
+		fatal("--copy: %s is not a directory of ours", dir);
+	strncat(dir, "/copies", sizeof dir - strlen(dir) - 1);
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		fatal("--copy: %s: %s", dir, strerror(errno));
+	snprintf(out, PATH_MAX, "%s/%s", dir, base);
+	snprintf(tmp, sizeof tmp, "%s.%d", out, (int)getpid());
+	int in = open(path, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		fatal("--copy: %s: %s (a set-id game may be unreadable to you)",
+		    path, strerror(errno));
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+	if (fd < 0)
+		fatal("--copy: %s: %s", tmp, strerror(errno));
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(in, buf, sizeof buf)) > 0)
+		if (write(fd, buf, (size_t)n) != n)
+			fatal("--copy: writing %s: %s", tmp, strerror(errno));
+	if (n < 0 || close(fd) != 0)
+		fatal("--copy: %s: %s", path, strerror(errno));
+	close(in);
+	if (rename(tmp, out) != 0)
+		fatal("--copy: %s: %s", out, strerror(errno));
+}
+
+/* Copy the game's terminal output from MASTER to OUT until the game closes
+ * it (EIO at the last close of the slave). */
+static void
+relay_output(int master, int out)
+{
+	char buf[16384];
+	for (;;) {
+		ssize_t n = read(master, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(out, buf + off, (size_t)(n - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				break;   /* the output went: keep draining */
+			off += w;
+		}
+	}
+}
+
 static int
 exit_status(int st)
 {
@@ -133,6 +207,7 @@ launch_main(int argc, char **argv)
 		OPT("--layout", layout)
 		OPT("--keyframe", keyframe)
 		OPT("--seed", seed)
+		OPT("--pty", pty)
 #undef OPT
 		if (strcmp(a, "--env") == 0 || strcmp(a, "--unset") == 0) {
 			int env = strcmp(a, "--env") == 0;
@@ -149,6 +224,10 @@ launch_main(int argc, char **argv)
 				o.unset[o.nunset++] = argv[++i];
 		} else if (strcmp(a, "--lockstep") == 0) {
 			o.lockstep = 1;
+		} else if (strcmp(a, "--copy") == 0) {
+			o.copy = 1;
+		} else if (strcmp(a, "--no-pty") == 0) {
+			o.no_pty = 1;
 		} else if (strcmp(a, "-b") == 0 || strcmp(a, "--background") == 0) {
 			o.background = 1;
 		} else if (strcmp(a, "--timeout") == 0 && v != NULL) {
@@ -169,7 +248,24 @@ launch_main(int argc, char **argv)
 	char err[PATH_MAX + 64];
 	if (libpath_find(shim, sizeof shim, err, sizeof err) != 0)
 		fatal("%s", err);
-	precheck(o.argv[0]);
+	char setid[PATH_MAX], copy[PATH_MAX];
+	precheck(o.argv[0], o.copy, setid);
+	if (setid[0] != '\0') {
+		private_copy(setid, copy);
+		fprintf(stderr, "hookctl: %s is set-id: running a private copy "
+		    "without the bit, %s (files its group may write, such as "
+		    "score files, it may not)\n", setid, copy);
+		o.argv[0] = copy;
+	}
+	/* A terminal game needs a terminal: with --pty, or in the background
+	 * with none to give it, a pty of its own. */
+	unsigned cols = 80, rows = 24;
+	int use_pty = o.pty != NULL ||
+	    (o.background && !o.no_pty && !isatty(0) && !isatty(1));
+	if (o.pty != NULL && o.no_pty)
+		fatal("run: --pty and --no-pty together");
+	if (o.pty != NULL && launch_parse_size(o.pty, &cols, &rows) != 0)
+		fatal("run: --pty takes COLSxROWS (1 to 9999 each), not %s", o.pty);
 
 	int hs[2];
 	if (pipe2(hs, O_CLOEXEC) != 0)
@@ -200,8 +296,20 @@ launch_main(int argc, char **argv)
 	/* In the background, the game must not hold our standard output
 	 * (SOCK=$(hookctl run -b ...) would wait for it): its output goes to
 	 * --output, or /dev/null, unless that is a terminal. */
-	if (o.output != NULL || (o.background && !isatty(1)))
+	if (use_pty) {
+		sp.stdio = LAUNCH_STDIO_PTY;
+		sp.cols = cols;
+		sp.rows = rows;
+	} else if (o.output != NULL || (o.background && !isatty(1))) {
 		sp.output = o.output ? o.output : "/dev/null";
+	}
+	int outfd = -1;
+	if (use_pty && (o.background || o.output != NULL)) {
+		const char *to = o.output ? o.output : "/dev/null";
+		outfd = open(to, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (outfd < 0)
+			fatal("--output %s: %s", to, strerror(errno));
+	}
 	struct launch_proc lp;
 	if (launch_start(&sp, &lp, err, sizeof err) != 0)
 		fatal("%s", err);
@@ -265,6 +373,25 @@ launch_main(int argc, char **argv)
 		fprintf(stderr, "hookctl: %s\n", warn);
 	}
 	if (o.background) {
+		if (lp.master >= 0) {
+			/* Someone must drain the game's terminal: a relay of
+			 * ours, in a session of its own, until the game ends. */
+			pid_t r = fork();
+			if (r < 0)
+				fatal("fork: %s", strerror(errno));
+			if (r == 0) {
+				setsid();
+				int nul = open("/dev/null", O_RDWR);
+				if (nul >= 0) {
+					dup2(nul, 0);
+					dup2(nul, 1);
+					dup2(nul, 2);
+				}
+				relay_output(lp.master, outfd);
+				_exit(0);
+			}
+			close(lp.master);
+		}
 		printf("%s\n", sock);
 		return warn ? 3 : 0;
 	}
@@ -273,6 +400,8 @@ launch_main(int argc, char **argv)
 	/* The terminal's signals reach the game itself; we only wait. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
+	if (lp.master >= 0)
+		relay_output(lp.master, outfd >= 0 ? outfd : 1);
 	int st;
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)

@@ -205,7 +205,8 @@ def test_hookctl_run_and_the_python_client_give_the_same_environment():
         trace = os.path.join(TMP, "env-%s.trace" % who)
         sock = os.path.join(TMP, "env-%s.sock" % who)
         if who == "c":
-            cmd = [HOOKCTL, "run", "--background", "--trace", trace, "-s", sock,
+            # --no-pty: the same descriptors as the Python side's.
+            cmd = [HOOKCTL, "run", "--background", "--no-pty", "--trace", trace, "-s", sock,
                    "--env", "GH_SET=1", "--unset", "GH_GONE", "--", worker]
         else:
             cmd = ["/usr/bin/python3", "-c", (
