@@ -36,7 +36,7 @@ SHIM_SRC := shim/shim.c shim/real.c shim/log.c shim/vclock.c shim/frame.c \
 	shim/hook-curses.c shim/hook-thread.c shim/screen.c shim/ctl.c shim/ctl-cmd.c \
 	shim/ctl-state.c shim/ring.c shim/state.c shim/capture.c shim/record.c \
 	shim/seed.c shim/hook-random.c shim/replay.c shim/snapshot.c shim/ctl-snapshot.c \
-	shim/ctl-binary.c shim/context.c shim/vtimer.c shim/hook-timer.c shim/hook-signal.c shim/spin.c shim/hook-sync.c
+	shim/ctl-binary.c shim/context.c shim/vtimer.c shim/hook-timer.c shim/hook-signal.c shim/spin.c shim/hook-sync.c shim/hook-pid.c
 HOOKCTL_SRC := hookctl/hookctl.c hookctl/launch.c
 DUMPER_SRC := dumper/dumper.c dumper/cat.c dumper/npy.c dumper/replay.c
 DEMO_SRC := $(wildcard demo-game/*.c)

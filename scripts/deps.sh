@@ -1,11 +1,15 @@
 #!/bin/sh
-# Installs the Debian packages gamehook builds and tests with, when missing.
+# Installs the Debian packages gamehook builds and tests with, when missing
+# (or the packages named as arguments).
 # Called by every top-level make target; quiet when everything is present.
 set -eu
 
 pkgs="gcc make pkg-config libelf-dev libprotobuf-c-dev protobuf-c-compiler
 protobuf-compiler libzstd-dev zstd libjansson-dev libncurses-dev socat
 netcat-openbsd libfaketime python3 python3-numpy python3-protobuf jq binutils zlib1g-dev libxxhash-dev gdb tmux"
+
+# With arguments, those packages instead (a test's own: Debian's games).
+[ $# -gt 0 ] && pkgs="$*"
 
 missing=""
 for p in $pkgs; do

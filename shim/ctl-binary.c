@@ -107,7 +107,7 @@ hello(struct client *c)
 	h.protocol = BIN_VERSION;
 	h.version = (char *)GAMEHOOK_VERSION;
 	h.has_pid = 1;
-	h.pid = (int)getpid();
+	h.pid = (int)shim_getpid();
 	h.exe = shim_cfg.exe;
 	h.build_id = shim_cfg.build_id;
 	h.layout_json = (char *)state_layout_json();

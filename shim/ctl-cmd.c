@@ -67,7 +67,7 @@ hello_json(char *buf, size_t cap)
 	size_t len = 0;
 	int n = snprintf(buf, cap, "{\"protocol\":%d,\"version\":\"%s\","
 	    "\"pid\":%d,\"exe\":", PROTOCOL_VERSION, GAMEHOOK_VERSION,
-	    (int)getpid());
+	    (int)shim_getpid());
 	len = (size_t)n;
 	tp_json_str(buf, cap, &len, shim_cfg.exe, strlen(shim_cfg.exe));
 	n = snprintf(buf + len, cap - len, ",\"build_id\":\"%s\",\"mode\":\"%s\","

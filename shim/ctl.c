@@ -113,7 +113,7 @@ ctl_listen(char *err, size_t errlen)
 	/* Bind and listen under a temporary name, then rename: the socket
 	 * appears at its path only once it accepts connections. */
 	char tmp[sizeof a.sun_path];
-	if (snprintf(tmp, sizeof tmp, "%s.%d~", path, (int)getpid()) >=
+	if (snprintf(tmp, sizeof tmp, "%s.%d~", path, (int)shim_getpid()) >=
 	    (int)sizeof tmp) {
 		snprintf(err, errlen, "socket path too long: %s", path);
 		return -1;

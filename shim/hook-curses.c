@@ -1,6 +1,7 @@
 /* Hooks for curses games: keyboard input through wgetch and friends (keys
  * arrive as the KEY_* codes curses itself would return), screen updates as
  * frame boundaries (HOOK_FRAME=doupdate), and reading back the screen. */
+#include <errno.h>
 #include <curses.h>
 #undef getch
 #undef get_wch
@@ -109,8 +110,15 @@ getkey(WINDOW *w, int (*fn)(WINDOW *, void *), void *arg, int *code,
 	if (delay != 0) {
 		struct pollfd p = { .fd = 0, .events = POLLIN };
 		refresh_if_touched(w);
-		if (wait_poll(&p, 1, delay < 0 ? -1 : (int64_t)delay * 1000000,
-		    NULL, FRAME_WGETCH) < 0)
+		int r;
+		/* A blocking getch is a read, which the kernel restarts
+		 * after an SA_RESTART handler: so does the shim. */
+		while ((r = wait_poll(&p, 1, delay < 0 ? -1 :
+		    (int64_t)delay * 1000000, NULL, FRAME_WGETCH)) < 0 &&
+		    errno == EINTR && delay < 0 && wait_restartable() &&
+		    !input_pending())
+			;
+		if (r < 0)
 			return 0;
 		if (input_pending())
 			return take_key(w, code);

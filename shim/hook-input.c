@@ -30,9 +30,14 @@ read_timed_fd(int fd, void *buf, size_t n)
 	if (shim_on() && frame_drives_time() && !vclock_detached()) {
 		int fl = fcntl(fd, F_GETFL);
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		if (fl >= 0 && !(fl & O_NONBLOCK) &&
-		    wait_poll(&p, 1, -1, NULL, FRAME_POLL) < 0)
-			return -1;
+		if (fl >= 0 && !(fl & O_NONBLOCK)) {
+			int r;
+			while ((r = wait_poll(&p, 1, -1, NULL, FRAME_POLL)) < 0 &&
+			    errno == EINTR && wait_restartable())
+				;
+			if (r < 0)
+				return -1;
+		}
 	}
 	return real_read(fd, buf, n);
 }
@@ -70,6 +75,8 @@ read(int fd, void *buf, size_t n)
 	struct pollfd p = { .fd = 0, .events = POLLIN };
 	for (;;) {
 		int r = wait_poll(&p, 1, tty, NULL, FRAME_POLL);
+		if (r < 0 && errno == EINTR && tty < 0 && wait_restartable())
+			continue;   /* the kernel restarts the read */
 		if (r < 0)
 			return -1;
 		if (r == 0 && tty >= 0 && !input_pending())

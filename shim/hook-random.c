@@ -8,9 +8,8 @@
  * Not covered: the raw getrandom syscall and RDRAND, a random device
  * opened by a relative path or through a descriptor not of these hooks
  * (dup, dup2, dup3, freopen, fdopen keep reading the device: a dup of a
- * marked descriptor is not marked), readv/pread on one, and
- * the process id, which HOOK_SEED does not virtualise: a game that seeds
- * from getpid() still varies from run to run. */
+ * marked descriptor is not marked), and readv/pread on one. (The process
+ * id a seeded game reads is fixed in hook-pid.c.) */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>

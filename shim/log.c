@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "shim.h"
 
 static int log_fd = -1;
 
@@ -38,7 +39,7 @@ hlog(const char *fmt, ...)
 	/* Real wall time, straight from the kernel: never the game's clock. */
 	syscall(SYS_clock_gettime, CLOCK_REALTIME, &ts);
 	n = snprintf(buf, sizeof buf, "%lld.%03ld gamehook[%d]: ",
-	    (long long)ts.tv_sec, ts.tv_nsec / 1000000, (int)getpid());
+	    (long long)ts.tv_sec, ts.tv_nsec / 1000000, (int)shim_getpid());
 	va_start(ap, fmt);
 	m = vsnprintf(buf + n, sizeof buf - (size_t)n - 1, fmt, ap);
 	va_end(ap);

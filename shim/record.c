@@ -226,7 +226,7 @@ record_open(const char *dest, uint32_t interval, char *err, size_t errlen)
 		.seeded = shim_cfg.seeded, .seed = shim_cfg.seed,
 		.start_frame = frame_current() + 1, .start_vtime_ns = vclock_now(),
 		.start_unix_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec,
-		.pid = (int)getpid(), .ctx = have_ctx ? &ctx : NULL,
+		.pid = (int)shim_getpid(), .ctx = have_ctx ? &ctx : NULL,
 	};
 	rc.hdr_len = trace_pack_header(&rc.pk, &h, rc.hdr, hcap);
 	context_release(&ctx);

@@ -90,7 +90,7 @@ is_target(void)
 		return fnmatch(target, shim_cfg.exe, 0) == 0 ||
 		    fnmatch(target, base, 0) == 0;
 	}
-	if (owner != NULL && atoi(owner) != (int)getpid())
+	if (owner != NULL && atoi(owner) != (int)shim_getpid())
 		return 0;
 	return 1;
 }
@@ -143,7 +143,7 @@ read_config(void)
 	}
 	if ((v = getenv("HOOK_SOCKET")) != NULL && v[0])
 		snprintf(shim_cfg.socket_path, sizeof shim_cfg.socket_path, "%s", v);
-	else if (sockpath_for_pid(getpid(), shim_cfg.socket_path,
+	else if (sockpath_for_pid(shim_getpid(), shim_cfg.socket_path,
 	    sizeof shim_cfg.socket_path) != 0)
 		config_error("socket path too long%s", "");
 	if ((v = getenv("HOOK_LOG")) != NULL && v[0])
@@ -244,10 +244,10 @@ handshake(void)
 	if (startup_error[0])
 		n = snprintf(msg, sizeof msg, "err %s\n", startup_error);
 	else if (start_warning[0])
-		n = snprintf(msg, sizeof msg, "ok %d %s\t%s\n", (int)getpid(),
+		n = snprintf(msg, sizeof msg, "ok %d %s\t%s\n", (int)shim_getpid(),
 		    shim_cfg.socket_path, start_warning);
 	else
-		n = snprintf(msg, sizeof msg, "ok %d %s\n", (int)getpid(),
+		n = snprintf(msg, sizeof msg, "ok %d %s\n", (int)shim_getpid(),
 		    shim_cfg.socket_path);
 	(void)!write(shim_cfg.handshake_fd, msg, (size_t)n);
 	close(shim_cfg.handshake_fd);
@@ -348,7 +348,7 @@ shim_init(int argc, char **argv, char **envp)
 		/* Not ours: every hook passes straight through. */
 		return;
 	}
-	snprintf(pid, sizeof pid, "%d", (int)getpid());
+	snprintf(pid, sizeof pid, "%d", (int)shim_getpid());
 	setenv(OWNER_ENV, pid, 1);
 	read_config();
 	context_capture();

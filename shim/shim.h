@@ -80,6 +80,11 @@ shim_on(void)
 	    !tls_internal;
 }
 
+/* The real process id (the shim's own uses), and the one a seeded game
+ * reads from getpid() (hook-pid.c). */
+pid_t shim_getpid(void);
+pid_t shim_fixed_pid(void);
+
 /* Start the control thread and send the launcher's handshake, once. Called
  * just before the game's main() runs, or at the first frame boundary. */
 void shim_start(void);

@@ -30,7 +30,7 @@ state_init(const char *layout_path)
 {
 	char err[1024] = "";
 
-	st.pid = getpid();
+	st.pid = shim_getpid();
 	if (layout_path != NULL && layout_path[0]) {
 		st.l = layout_load_file(layout_path, err, sizeof err);
 	} else {

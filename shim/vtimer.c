@@ -543,7 +543,8 @@ sig_pending(int sig)
 	return sigpending(&p) == 0 && sigismember(&p, sig) == 1;
 }
 
-/* Whether SIG, sent now, runs a handler on the calling thread. */
+/* Whether SIG, sent now, runs a handler on the calling thread:
+ * VTIMER_HANDLED, with VTIMER_NORESTART when it lacks SA_RESTART. */
 static int
 handled_here(int sig, pid_t tid)
 {
@@ -552,7 +553,7 @@ handled_here(int sig, pid_t tid)
 	struct sigaction sa;
 
 	if (pid == 0)
-		pid = getpid();
+		pid = shim_getpid();
 	if (tid != 0 && tid != (pid_t)syscall(SYS_gettid))
 		return 0;
 	/* A process signal: the kernel tries the main thread first. */
@@ -563,7 +564,9 @@ handled_here(int sig, pid_t tid)
 		return 0;
 	if (sigaction(sig, NULL, &sa) != 0)
 		return 0;
-	return sa.sa_handler != SIG_IGN && sa.sa_handler != SIG_DFL;
+	if (sa.sa_handler == SIG_IGN || sa.sa_handler == SIG_DFL)
+		return 0;
+	return VTIMER_HANDLED | (sa.sa_flags & SA_RESTART ? 0 : VTIMER_NORESTART);
 }
 
 int
@@ -618,7 +621,7 @@ vtimer_fire(int64_t now)
 	renext();
 	unlock();
 
-	pid_t pid = getpid();
+	pid_t pid = shim_getpid();
 	for (int k = 0; k < n; k++) {
 		struct action *a = &acts[k];
 		switch (a->what) {

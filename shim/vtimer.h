@@ -21,9 +21,13 @@
 int64_t vtimer_next(void);
 
 /* Deliver every expiry due at virtual time NOW (called by the thread that
- * drives time, having advanced exactly to NOW). Returns 1 when a signal
- * went to a handler of the calling thread (which ran before this returned),
- * so the caller's wait ends with EINTR as the kernel's would. */
+ * drives time, having advanced exactly to NOW). Returns 0, or
+ * VTIMER_HANDLED when a signal went to a handler of the calling thread
+ * (which ran before this returned), so the caller's wait ends with EINTR
+ * as the kernel's would, plus VTIMER_NORESTART when one such handler was
+ * installed without SA_RESTART (else a restartable call goes on). */
+#define VTIMER_HANDLED 1
+#define VTIMER_NORESTART 2
 int vtimer_fire(int64_t now);
 
 /* alarm() and ITIMER_REAL. */

@@ -45,6 +45,16 @@ kernel_sleep(int64_t d)
 		;
 }
 
+/* Whether the last wait this thread ended with EINTR was interrupted only
+ * by handlers installed with SA_RESTART. */
+static SHIM_TLS int tls_restartable;
+
+int
+wait_restartable(void)
+{
+	return tls_restartable;
+}
+
 int
 wait_advance(int64_t d)
 {
@@ -57,8 +67,11 @@ wait_advance(int64_t d)
 		int64_t now = vclock_now();
 		if (next > now)
 			vclock_advance(next - now);
-		if (vtimer_fire(next > now ? next : now))
+		int f = vtimer_fire(next > now ? next : now);
+		if (f & VTIMER_HANDLED) {
+			tls_restartable = !(f & VTIMER_NORESTART);
 			return 1;
+		}
 	}
 	int64_t now = vclock_now();
 	if (target > now)

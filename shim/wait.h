@@ -18,6 +18,11 @@
  * having advanced only to that instant), else 0. */
 int wait_advance(int64_t d);
 
+/* After a wait ended with EINTR: whether every handler that interrupted it
+ * had SA_RESTART, so a restartable call (a read) goes on waiting as the
+ * kernel would restart it. */
+int wait_restartable(void);
+
 /* Sleep D virtual ns; a call of kind KIND (may end a frame). Returns 0, or
  * -1 with errno EINTR when a timer's signal ran a handler here, with what
  * was left of D in *LEFT (may be NULL). */

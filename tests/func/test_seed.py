@@ -4,7 +4,8 @@ arc4random, and /dev/urandom read through open()+read() or fopen()+fread()
 give byte-identical values in two runs with the same seed and different
 values under another seed; without HOOK_SEED the kernel's sources stay
 real (two runs differ) and libc's generators are exactly glibc's; a seed
-the game gives itself (srand(getpid())) still changes its stream; the
+the game gives itself (srand(getpid())) still changes its stream, and a
+seeded game reads a fixed pid, which its kill() and sigqueue() reach; the
 shim's own start-up (jansson seeding its hash from /dev/urandom) takes none
 of the game's bytes; the game's descriptors on /dev/urandom are opened with
 the flags it asked for and no others stay open; and other files, even on a
@@ -115,18 +116,69 @@ def test_unseeded_stays_real():
 
 
 def test_game_seed_still_mixed():
-    # srand(getpid()): HOOK_SEED does not virtualise the pid, so the game's
-    # own seed differs between the runs, and so does its rand() stream;
-    # the other sources stay the seed's.
+    # srand(getpid()): the game's own seed still mixes in (its stream is
+    # not the one it gets without srand), and since a seeded game reads a
+    # fixed pid, the same HOOK_SEED repeats it and another seed changes it.
     a = run(["--srand-pid"], seed=7)
     b = run(["--srand-pid"], seed=7)
+    other = run(["--srand-pid"], seed=8)
     plain = run(seed=7)
     for s in ("rand", "random"):
-        check(column(a, s) != column(b, s), "srand(getpid()) did not reach %s" % s)
+        check(column(a, s) == column(b, s), "srand(getpid()) varies under one "
+              "seed for %s" % s)
         check(column(a, s) != column(plain, s), "srand's seed was ignored by %s" % s)
+        check(column(a, s) != column(other, s), "another seed, the same pid, "
+              "the same %s" % s)
     for s in ["drand48", "lrand48"] + KERNEL_SOURCES:
         check(column(a, s) == column(b, s), "%s is not the seed's with "
               "--srand-pid" % s)
+
+
+def test_seeded_pid_is_fixed_and_reaches_the_game():
+    # The game's getpid() under HOOK_SEED is the fixed id above the kernel's
+    # largest pid, and kill() of it reaches the game itself (SIGUSR1 to
+    # itself with a handler: the program prints that it arrived).
+    src = r"""
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+static volatile sig_atomic_t got;
+static void on(int s) { (void)s; got = 1; }
+int main(void) {
+    signal(SIGUSR1, on);
+    pid_t p = getpid();
+    int k = kill(p, SIGUSR1);
+    union sigval v = { .sival_int = 5 };
+    int q = sigqueue(p, SIGUSR1, v);
+    printf("pid %d kill %d sigqueue %d got %d real-ish %d\n", (int)p, k, q, (int)got,
+           p == (pid_t)getppid());
+    return 0;
+}
+"""
+    d = tempfile.mkdtemp(prefix="gh-pid-")
+    try:
+        c = os.path.join(d, "pid.c")
+        with open(c, "w") as f:
+            f.write(src)
+        exe = os.path.join(d, "pid")
+        subprocess.run(["cc", "-o", exe, c], check=True)
+        outs = []
+        for seed in (7, 7, 8, None):
+            env = {k: v for k, v in os.environ.items()
+                   if not k.startswith("HOOK_") and k not in ("GAMEHOOK_OWNER", "LD_PRELOAD")}
+            env.update(LD_PRELOAD=LIB, HOOK_SOCKET=os.path.join(d, "s.sock"),
+                       HOOK_LOG=os.path.join(d, "log"))
+            if seed is not None:
+                env["HOOK_SEED"] = str(seed)
+            p = subprocess.run([exe], env=env, capture_output=True, text=True, timeout=30)
+            check(p.returncode == 0, "exit %d %s" % (p.returncode, p.stderr))
+            outs.append(p.stdout)
+        check(outs[0] == outs[1] == "pid %d kill 0 sigqueue 0 got 1 real-ish 0\n"
+              % (4194305 + 7), repr(outs))
+        check(outs[2].startswith("pid %d kill 0" % (4194305 + 8)), repr(outs[2]))
+        check(int(outs[3].split()[1]) < 4194305, "unseeded: %r" % outs[3])
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 MASK = (1 << 64) - 1

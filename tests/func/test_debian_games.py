@@ -1,0 +1,136 @@
+"""Terminal games nobody here wrote, as Debian packages them, driven the way
+the demo is: ninvaders (ticks on setitimer + SIGALRM, curses), worm (ticks
+on alarm(), its moves made inside the SIGALRM handler, seeds from getpid),
+nsnake (curses with nodelay input and napms), moon-buggy (a select loop,
+set-group-id: run as a private copy) and tetris-bsd (draws with termcap
+escape codes, no curses; set-group-id, a copy). For each: lockstep steps
+return and virtual time moves, a stopped game stands still, injected keys
+change what it shows, and two runs with one seed and the same keys end on
+the same screen (the pid a seeded game reads is fixed: worm and tetris-bsd
+seed from it). The packages are installed by the test's own setup
+(scripts/deps.sh, apt-get); a failed install fails the test."""
+import json
+import os
+import shutil
+import stat
+import subprocess
+import tempfile
+import time
+
+from gh import ROOT, Game, check, wait_until
+
+PACKAGES = ["bsdgames", "ninvaders", "nsnake", "moon-buggy"]
+COPIES = tempfile.mkdtemp(prefix="gh-games-")
+
+# name: (path, keys that change the screen, frames before and after them)
+GAMES = {
+    "ninvaders": ("/usr/games/ninvaders", "left left left left", 30, 20),
+    "worm": ("/usr/games/worm", "k", 20, 4),
+    "nsnake": ("/usr/games/nsnake", "enter", 20, 10),
+    "moon-buggy": ("/usr/games/moon-buggy", "enter", 20, 40),
+    "tetris-bsd": ("/usr/games/tetris-bsd", "j j j", 20, 20),
+}
+
+_installed = []
+
+
+def _setup():
+    if _installed:
+        return
+    r = subprocess.run(["sh", os.path.join(ROOT, "scripts", "deps.sh")] + PACKAGES,
+                       capture_output=True, text=True, timeout=900)
+    check(r.returncode == 0, "installing %s failed:\n%s" % (PACKAGES, r.stderr[-2000:]))
+    _installed.append(1)
+
+
+def path_of(name):
+    """The game's path; a set-id one as a private copy without the bit
+    (the loader ignores LD_PRELOAD for set-id programs)."""
+    _setup()
+    p = GAMES[name][0]
+    check(os.path.exists(p), "%s is not installed" % p)
+    if os.stat(p).st_mode & (stat.S_ISUID | stat.S_ISGID):
+        copy = os.path.join(COPIES, name)
+        if not os.path.exists(copy):
+            shutil.copy(p, copy)
+            os.chmod(copy, 0o755)
+        return copy
+    return p
+
+
+def settled(g):
+    last = [None]
+
+    def same():
+        cur = g.output()
+        ok = cur == last[0]
+        last[0] = cur
+        time.sleep(0.3)
+        return ok
+    wait_until(same, 15, "the output to settle")
+    return last[0]
+
+
+def view(g, c):
+    """What the game shows: curses' screen, or for a game drawing with raw
+    escape codes, everything it wrote."""
+    r = c.cmd("screen")
+    if r.startswith("ok "):
+        return json.loads(r[3:])
+    check(r.startswith("err unsupported"), "screen: %r" % r)
+    return settled(g)
+
+
+def play(name, seed=3, keys=True):
+    _, k, before, after = GAMES[name]
+    with Game([path_of(name)], lockstep=True, env={"HOOK_SEED": str(seed)}) as g:
+        c = g.connect(timeout=15)
+        check(c.ok("step %d" % before) == str(before), "step %d" % before)
+        v0 = json.loads(c.ok("info"))["vtime_ns"]
+        check(v0 > 0, "%s: virtual time did not move" % name)
+        a = view(g, c)
+        if keys:
+            c.ok("key " + k)
+        check(c.ok("step %d" % after) == str(before + after), "step %d" % after)
+        check(g.alive(), "%s exited" % name)
+        b = view(g, c)
+        return a, b
+
+
+def _game(name):
+    a, b = play(name)
+    check(a != b, "%s: the keys and frames changed nothing" % name)
+    _, still = play(name, keys=False)
+    check(still != b, "%s: the keys changed nothing" % name)
+    a2, b2 = play(name)
+    check((a, b) == (a2, b2), "%s: one seed, the same keys, another screen" % name)
+
+
+def test_ninvaders_setitimer():
+    _game("ninvaders")
+
+
+def test_worm_alarm_handler():
+    _game("worm")
+
+
+def test_nsnake_nodelay():
+    _game("nsnake")
+
+
+def test_moon_buggy_select():
+    _game("moon-buggy")
+
+
+def test_tetris_bsd_raw_escape_codes():
+    _game("tetris-bsd")
+
+
+def test_a_stopped_game_stands_still():
+    for name in GAMES:
+        with Game([path_of(name)], lockstep=True) as g:
+            c = g.connect(timeout=15)
+            c.ok("step 10")
+            before = settled(g)
+            time.sleep(1.0)
+            check(g.output() == before, "%s drew while stopped" % name)
