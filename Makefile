@@ -119,11 +119,22 @@ $(B)/pic/%.o: %.c | $(DEPS_STAMP) $(GEN_H)
 	$(Q)$(CC) $(ALL_CFLAGS) -D_GNU_SOURCE -fPIC -fvisibility=hidden \
 		-ftls-model=initial-exec -c $< -o $@
 
-$(B)/libhook.so: $(call pic,$(SHIM_SRC) $(COMMON_SRC)) $(GEN_PIC) shim/libhook.map
+SHIM_OBJ = $(call pic,$(SHIM_SRC) $(COMMON_SRC)) $(GEN_PIC)
+
+# The version script is derived from the code: every EXPORT-marked function
+# (shim/shim.h) and nothing else. After linking, the library's dynamic
+# symbols are checked against it, so the build fails if they ever differ.
+$(B)/libhook.map: $(SHIM_OBJ) scripts/exports.sh
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)sh scripts/exports.sh map $(SHIM_OBJ) > $@.tmp && mv $@.tmp $@
+
+$(B)/libhook.so: $(SHIM_OBJ) $(B)/libhook.map
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) -shared -o $@ $(call pic,$(SHIM_SRC) $(COMMON_SRC)) $(GEN_PIC) \
-		-Wl,--version-script=shim/libhook.map -Wl,-z,now -Wl,-z,relro \
+	$(Q)$(CC) -shared -o $@.tmp $(SHIM_OBJ) \
+		-Wl,--version-script=$(B)/libhook.map -Wl,-z,now -Wl,-z,relro \
 		$(SAN_LDFLAGS) $(SHIM_LIBS) -ldl -lpthread -lm
+	$(Q)sh scripts/exports.sh check $@.tmp $(B)/libhook.map
+	$(Q)mv $@.tmp $@
 
 $(B)/hookctl: $(call obj,$(HOOKCTL_SRC) $(COMMON_SRC)) $(GEN_OBJ)
 	@$(if $(Q),echo "  LD      $@")

@@ -18,8 +18,6 @@
 #include "shim.h"
 #include "wait.h"
 
-#define EXPORT __attribute__((visibility("default")))
-
 static SHIM_TLS int tls_in_update;
 
 /* curses redraws a touched window before reading from it; so do we when

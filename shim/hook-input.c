@@ -19,8 +19,6 @@
 #include "vtimer.h"
 #include "wait.h"
 
-#define EXPORT __attribute__((visibility("default")))
-
 /* A read of a timerfd or signalfd: on the thread that drives time, a
  * blocking one waits on the virtual clock until the descriptor is ready
  * (the timer's expiry, or a timer's signal, makes it so). */

@@ -11,8 +11,6 @@
 
 #include "shim.h"
 
-#define EXPORT __attribute__((visibility("default")))
-
 /* Above PID_MAX_LIMIT (4,194,304 on 64-bit kernels). */
 #define FIXED_PID_BASE 4194305
 

@@ -27,8 +27,6 @@
 #include "vtimer.h"
 #include "shim.h"
 
-#define EXPORT __attribute__((visibility("default")))
-
 #ifndef GRND_INSECURE
 #define GRND_INSECURE 0x0004
 #endif

@@ -18,8 +18,6 @@
 #include "vtimer.h"
 #include "wait.h"
 
-#define EXPORT __attribute__((visibility("default")))
-
 /* The kernel's sigset size on Linux. */
 #define KSIGSET 8
 

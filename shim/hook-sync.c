@@ -13,8 +13,6 @@
 #include "vclock.h"
 #include "wait.h"
 
-#define EXPORT __attribute__((visibility("default")))
-
 /* glibc keeps a condition variable's clock in bit 1 of __wrefs
  * (__PTHREAD_COND_CLOCK_MONOTONIC_MASK). */
 #define COND_CLOCK_MONOTONIC_MASK 2

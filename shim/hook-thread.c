@@ -8,8 +8,6 @@
 #include "snapshot.h"
 #include "vclock.h"
 
-#define EXPORT __attribute__((visibility("default")))
-
 /* What the new thread runs, kept in a fixed pool: no allocation here. */
 static struct start {
 	void *(*fn)(void *);

@@ -16,8 +16,6 @@
 #include "vclock.h"
 #include "wait.h"
 
-#define EXPORT __attribute__((visibility("default")))
-
 static int
 valid_ts(const struct timespec *t)
 {

@@ -16,8 +16,6 @@
 #include "vclock.h"
 #include "vtimer.h"
 
-#define EXPORT __attribute__((visibility("default")))
-
 /* Whether the shim runs this process's timers (detach hands them back). */
 static int
 timers_virtual(void)

@@ -32,7 +32,6 @@
 #include "vtimer.h"
 #include "wait.h"
 
-#define EXPORT __attribute__((visibility("default")))
 #define OWNER_ENV "GAMEHOOK_OWNER"
 
 struct shim_config shim_cfg = { .speed = 1.0, .handshake_fd = -1 };

@@ -11,6 +11,12 @@
 
 #define SHIM_TLS __thread __attribute__((tls_model("initial-exec")))
 
+/* Marks a hook: the one thing the shim exports. The objects are built with
+ * -fvisibility=hidden, and the build derives the version script
+ * (build/libhook.map) from the functions this leaves visible, so the code is
+ * the only list of hooks (scripts/exports.sh). */
+#define EXPORT __attribute__((visibility("default")))
+
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 

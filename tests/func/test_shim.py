@@ -6,19 +6,93 @@ import json
 import os
 import re
 import subprocess
+import tempfile
 
-from gh import DEMO, LIB, PROGS, ROOT, Game, check, screen, status, wait_until
+from gh import BUILD, DEMO, LIB, PROGS, ROOT, Game, check, screen, status, wait_until
+
+
+def exported_functions(lib):
+    """The functions a shared object exports (nm -D)."""
+    syms = subprocess.run(["nm", "-D", "--defined-only", lib], capture_output=True,
+                          text=True, check=True).stdout
+    return {l.split()[-1] for l in syms.splitlines() if l.split()[1] in "TW"}
+
+
+def map_globals(path):
+    """The names a version script lists as global."""
+    body = open(path).read().split("global:")[1].split("local:")[0]
+    return set(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", body))
 
 
 def test_exports_exactly_the_hooks():
-    syms = subprocess.run(["nm", "-D", "--defined-only", LIB], capture_output=True,
-                          text=True, check=True).stdout
-    exported = {l.split()[-1] for l in syms.splitlines() if l.split()[1] in "TW"}
-    text = open(os.path.join(ROOT, "shim", "libhook.map")).read()
-    body = text.split("global:")[1].split("local:")[0]
-    wanted = set(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", body))
-    check(exported == wanted, "exported %r, version script %r" % (
-        sorted(exported ^ wanted), sorted(wanted)))
+    # The EXPORT-marked definitions in the shim's sources, the generated
+    # version script and the library's dynamic symbols are one set.
+    # Found in the preprocessed sources, so hooks a macro defines count too
+    # (EXPORT expands to exactly this; system headers spell it otherwise).
+    mark = re.compile(r'__attribute__\(\(visibility\("default"\)\)\)\s+'
+                      r'[^(;{]*?\b(\w+)\s*\(')
+    marked = set()
+    for name in sorted(os.listdir(os.path.join(ROOT, "shim"))):
+        if name.endswith(".c"):
+            text = subprocess.run(
+                ["cc", "-E", "-D_GNU_SOURCE", "-I", BUILD, "-I",
+                 os.path.join(BUILD, "gen"), "-I", os.path.join(ROOT, "common"),
+                 os.path.join(ROOT, "shim", name)],
+                capture_output=True, text=True, check=True).stdout
+            marked |= set(mark.findall(text))
+    check({"nanosleep", "wgetch", "__libc_start_main"} <= marked,
+          "EXPORT-marked hooks not found in shim/: %r" % sorted(marked))
+    wanted = map_globals(os.path.join(BUILD, "libhook.map"))
+    exported = exported_functions(LIB)
+    check(marked == wanted == exported,
+          "marked but not in the map %r, in the map but not marked %r, "
+          "exported but not in the map %r, in the map but not exported %r" % (
+              sorted(marked - wanted), sorted(wanted - marked),
+              sorted(exported - wanted), sorted(wanted - exported)))
+
+
+def test_a_hook_missing_from_the_map_is_caught():
+    # A new EXPORT-marked hook enters the generated version script by itself,
+    # and a library linked from a map that lacks it fails the check the
+    # build runs after linking (scripts/exports.sh, as the Makefile calls it).
+    script = os.path.join(ROOT, "scripts", "exports.sh")
+    with tempfile.TemporaryDirectory() as d:
+        src = os.path.join(d, "probe.c")
+        with open(src, "w") as f:
+            f.write('#include "shim.h"\n'
+                    "int probe_helper(void);\n"
+                    "int probe_helper(void) { return 2; }\n"
+                    "EXPORT int\nprobe_hook(void)\n{\n\treturn probe_helper();\n}\n"
+                    "EXPORT int probe_other(void) { return 3; }\n")
+        obj = os.path.join(d, "probe.o")
+        subprocess.run(["cc", "-c", "-fPIC", "-fvisibility=hidden", "-I",
+                        os.path.join(ROOT, "shim"), "-o", obj, src], check=True)
+        gen = subprocess.run(["sh", script, "map", obj], capture_output=True,
+                             text=True, check=True).stdout
+        mapfile = os.path.join(d, "probe.map")
+        with open(mapfile, "w") as f:
+            f.write(gen)
+        check(map_globals(mapfile) == {"probe_hook", "probe_other"},
+              "generated map lists %r" % sorted(map_globals(mapfile)))
+
+        def link(version_script):
+            so = os.path.join(d, "probe.so")
+            subprocess.run(["cc", "-shared", "-o", so, obj,
+                            "-Wl,--version-script=" + version_script], check=True)
+            return so, subprocess.run(["sh", script, "check", so, mapfile],
+                                      capture_output=True, text=True)
+
+        so, ok = link(mapfile)
+        check(ok.returncode == 0 and exported_functions(so) == {"probe_hook", "probe_other"},
+              "generated map: check %d %s, exported %r" % (
+                  ok.returncode, ok.stderr, sorted(exported_functions(so))))
+        stale = os.path.join(d, "stale.map")
+        with open(stale, "w") as f:
+            f.write("{ global: probe_other; local: *; };\n")
+        so, bad = link(stale)
+        check(bad.returncode != 0 and "listed, not exported: probe_hook" in bad.stderr,
+              "a library missing probe_hook passed the check: %d %r" % (
+                  bad.returncode, bad.stderr))
 
 
 def test_nothing_written_to_the_terminal():
