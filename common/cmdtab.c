@@ -4,57 +4,143 @@
 #include "cmdtab.h"
 
 const struct cmd_entry cmd_table[CMD_COUNT] = {
-	[CMD_HELLO] = { CMD_HELLO, "hello", "", 0, 0, 0,
-		"protocol version, pid, executable, build id, mode, frame (JSON)" },
-	[CMD_INFO] = { CMD_INFO, "info", "", 0, 0, 0,
-		"hello plus speed, clients, virtual time, keyboard, frame rule (JSON)" },
-	[CMD_HELP] = { CMD_HELP, "help", "", 0, 0, 0,
-		"list the commands" },
-	[CMD_PAUSE] = { CMD_PAUSE, "pause", "", 0, 0, 0,
-		"stop at the next frame boundary; replies with the frame once stopped" },
-	[CMD_RESUME] = { CMD_RESUME, "resume", "", 0, 0, 0,
-		"run freely again" },
-	[CMD_STEP] = { CMD_STEP, "step", "[N]", 0, 1, 0,
-		"run N frames (default 1); replies with the frame number when done" },
-	[CMD_SPEED] = { CMD_SPEED, "speed", "X|max", 1, 1, 0,
-		"set the virtual-time rate: a factor (0.5, 8) or max" },
-	[CMD_KEY] = { CMD_KEY, "key", "NAME...", 1, 64, 0,
-		"tap keys, one per frame from the next frame on" },
-	[CMD_KEYDOWN] = { CMD_KEYDOWN, "keydown", "NAME", 1, 1, 0,
-		"hold a key: it is delivered every frame until keyup" },
-	[CMD_KEYUP] = { CMD_KEYUP, "keyup", "NAME", 1, 1, 0,
-		"release a held key" },
-	[CMD_TYPE] = { CMD_TYPE, "type", "TEXT", 1, 1, 1,
-		"deliver TEXT (rest of the line, \\n \\t \\e \\\\ \\xHH escapes) on the next frame" },
-	[CMD_KEYBOARD] = { CMD_KEYBOARD, "keyboard", "real|ignore", 1, 1, 0,
-		"let the real keyboard through, or ignore it (the default in lockstep)" },
-	[CMD_SCREEN] = { CMD_SCREEN, "screen", "", 0, 0, 0,
-		"the terminal screen as the game drew it (JSON array of rows)" },
-	[CMD_QUIT] = { CMD_QUIT, "quit", "", 0, 0, 0,
-		"close this connection" },
-	[CMD_DETACH] = { CMD_DETACH, "detach", "", 0, 0, 0,
-		"go passive: the game runs on untouched at real speed" },
-	[CMD_AUTH] = { CMD_AUTH, "auth", "TOKEN", 1, 1, 0,
-		"authenticate a TCP connection (HOOK_LISTEN) with HOOK_TOKEN" },
-	[CMD_GET] = { CMD_GET, "get", "[FIELD...]", 0, 64, 0,
-		"current values as JSON: the whole state, or the fields named "
-		"(hero.hp, entities[3].x, entities.x)" },
-	[CMD_SET] = { CMD_SET, "set", "FIELD VALUE", 1, 1, 1,
-		"write one value at the frame boundary (a number, true/false, "
-		"text for strings, hex for byte blocks)" },
-	[CMD_WATCH] = { CMD_WATCH, "watch", "[FIELD...]", 0, 64, 0,
-		"stream one JSON line a frame, {\"frame\":N,...}, until the "
-		"connection closes" },
-	[CMD_TRACE] = { CMD_TRACE, "trace", "start PATH|stop", 1, 2, 0,
-		"record a trace from the next frame (a path, a FIFO or fd:N), "
-		"or stop recording" },
-	[CMD_SAVE] = { CMD_SAVE, "save", "NAME", 1, 1, 0,
-		"keep the whole game as it is at this frame boundary, in memory" },
-	[CMD_LOAD] = { CMD_LOAD, "load", "NAME", 1, 1, 0,
-		"bring back the game as it was saved; it stops there" },
-	[CMD_RESET] = { CMD_RESET, "reset", "", 0, 0, 0,
-		"load @start: the first frame boundary (lockstep), or what "
-		"`save @start` kept" },
+	[CMD_HELLO] = {
+		.id = CMD_HELLO, .name = "hello", .args = "",
+		.min_args = 0, .max_args = 0,
+		.help = "protocol version, pid, executable, build id, mode, "
+		    "frame (JSON)",
+	},
+	[CMD_INFO] = {
+		.id = CMD_INFO, .name = "info", .args = "",
+		.min_args = 0, .max_args = 0,
+		.help = "hello plus speed, clients, virtual time, keyboard, "
+		    "frame rule (JSON)",
+	},
+	[CMD_HELP] = {
+		.id = CMD_HELP, .name = "help", .args = "",
+		.min_args = 0, .max_args = 0,
+		.help = "list the commands",
+	},
+	[CMD_PAUSE] = {
+		.id = CMD_PAUSE, .name = "pause", .args = "",
+		.min_args = 0, .max_args = 0,
+		.help = "stop at the next frame boundary; replies with the frame "
+		    "once stopped",
+	},
+	[CMD_RESUME] = {
+		.id = CMD_RESUME, .name = "resume", .args = "",
+		.min_args = 0, .max_args = 0,
+		.help = "run freely again",
+	},
+	[CMD_STEP] = {
+		.id = CMD_STEP, .name = "step", .args = "[N]",
+		.min_args = 0, .max_args = 1,
+		.help = "run N frames (default 1); replies with the frame number "
+		    "when done",
+	},
+	[CMD_SPEED] = {
+		.id = CMD_SPEED, .name = "speed", .args = "X|max",
+		.min_args = 1, .max_args = 1,
+		.help = "set the virtual-time rate: a factor (0.5, 8) or max",
+	},
+	[CMD_KEY] = {
+		.id = CMD_KEY, .name = "key", .args = "NAME...",
+		.min_args = 1, .max_args = 64,
+		.flags = CMD_INPUT,
+		.help = "tap keys, one per frame from the next frame on",
+	},
+	[CMD_KEYDOWN] = {
+		.id = CMD_KEYDOWN, .name = "keydown", .args = "NAME",
+		.min_args = 1, .max_args = 1,
+		.flags = CMD_INPUT,
+		.help = "hold a key: it is delivered every frame until keyup",
+	},
+	[CMD_KEYUP] = {
+		.id = CMD_KEYUP, .name = "keyup", .args = "NAME",
+		.min_args = 1, .max_args = 1,
+		.flags = CMD_INPUT,
+		.help = "release a held key",
+	},
+	[CMD_TYPE] = {
+		.id = CMD_TYPE, .name = "type", .args = "TEXT",
+		.min_args = 1, .max_args = 1,
+		.flags = CMD_REST_OF_LINE | CMD_INPUT,
+		.help = "deliver TEXT (rest of the line, \\n \\t \\e \\\\ \\xHH "
+		    "escapes) on the next frame",
+	},
+	[CMD_KEYBOARD] = {
+		.id = CMD_KEYBOARD, .name = "keyboard", .args = "real|ignore",
+		.min_args = 1, .max_args = 1,
+		.help = "let the real keyboard through, or ignore it (the "
+		    "default in lockstep)",
+	},
+	[CMD_SCREEN] = {
+		.id = CMD_SCREEN, .name = "screen", .args = "",
+		.min_args = 0, .max_args = 0,
+		.help = "the terminal screen as the game drew it (JSON array of "
+		    "rows)",
+	},
+	[CMD_QUIT] = {
+		.id = CMD_QUIT, .name = "quit", .args = "",
+		.min_args = 0, .max_args = 0,
+		.flags = CMD_WHEN_DETACHED,
+		.help = "close this connection",
+	},
+	[CMD_DETACH] = {
+		.id = CMD_DETACH, .name = "detach", .args = "",
+		.min_args = 0, .max_args = 0,
+		.help = "go passive: the game runs on untouched at real speed",
+	},
+	[CMD_AUTH] = {
+		.id = CMD_AUTH, .name = "auth", .args = "TOKEN",
+		.min_args = 1, .max_args = 1,
+		.flags = CMD_NO_AUTH,
+		.help = "authenticate a TCP connection (HOOK_LISTEN) with "
+		    "HOOK_TOKEN",
+	},
+	[CMD_GET] = {
+		.id = CMD_GET, .name = "get", .args = "[FIELD...]",
+		.min_args = 0, .max_args = 64,
+		.help = "current values as JSON: the whole state, or the fields named "
+		    "(hero.hp, entities[3].x, entities.x)",
+	},
+	[CMD_SET] = {
+		.id = CMD_SET, .name = "set", .args = "FIELD VALUE",
+		.min_args = 1, .max_args = 1,
+		.flags = CMD_REST_OF_LINE | CMD_INPUT,
+		.help = "write one value at the frame boundary (a number, true/false, "
+		    "text for strings, hex for byte blocks)",
+	},
+	[CMD_WATCH] = {
+		.id = CMD_WATCH, .name = "watch", .args = "[FIELD...]",
+		.min_args = 0, .max_args = 64,
+		.flags = CMD_TEXT_ONLY,
+		.help = "stream one JSON line a frame, {\"frame\":N,...}, until the "
+		    "connection closes",
+	},
+	[CMD_TRACE] = {
+		.id = CMD_TRACE, .name = "trace", .args = "start PATH|stop",
+		.min_args = 1, .max_args = 2,
+		.help = "record a trace from the next frame (a path, a FIFO or fd:N), "
+		    "or stop recording",
+	},
+	[CMD_SAVE] = {
+		.id = CMD_SAVE, .name = "save", .args = "NAME",
+		.min_args = 1, .max_args = 1,
+		.help = "keep the whole game as it is at this frame boundary, in "
+		    "memory",
+	},
+	[CMD_LOAD] = {
+		.id = CMD_LOAD, .name = "load", .args = "NAME",
+		.min_args = 1, .max_args = 1,
+		.help = "bring back the game as it was saved; it stops there",
+	},
+	[CMD_RESET] = {
+		.id = CMD_RESET, .name = "reset", .args = "",
+		.min_args = 0, .max_args = 0,
+		.help = "load @start: the first frame boundary (lockstep), or what "
+		    "`save @start` kept",
+	},
 };
 
 const struct cmd_entry *

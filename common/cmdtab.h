@@ -30,13 +30,20 @@ enum cmd_id {
 	CMD_COUNT
 };
 
+/* What a verb is allowed, and how its line is read (cmd_entry.flags). */
+#define CMD_REST_OF_LINE  0x01 /* the single argument is the rest of the line */
+#define CMD_INPUT         0x02 /* feeds the game: refused while replaying */
+#define CMD_WHEN_DETACHED 0x04 /* still served after `detach` */
+#define CMD_NO_AUTH       0x08 /* served before a TCP client authenticates */
+#define CMD_TEXT_ONLY     0x10 /* not over the binary protocol */
+
 struct cmd_entry {
 	enum cmd_id id;
 	const char *name;
 	const char *args;   /* synopsis of the arguments, "" when none */
 	int min_args;       /* words after the verb */
 	int max_args;       /* -1: unlimited */
-	int rest_of_line;   /* 1: the single argument is the rest of the line */
+	int flags;          /* CMD_* above */
 	const char *help;
 };
 

@@ -1,7 +1,7 @@
 /* dumper: reads gamehook traces (schema/trace.proto in rec.h envelopes),
- * from files or live pipes. This file has the command line, the reader
- * loop shared by the commands, and the `info`, `verify` and `record`
- * commands; `cat` is in cat.c, `npy` in npy.c. */
+ * from files or live pipes. This file has the reader loop shared by the
+ * commands, and the `info`, `verify` and `record` commands; the command
+ * line is main.c, `cat` is in cat.c, `npy` in npy.c, `replay` in replay.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -148,73 +148,6 @@ dwarn(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-static void
-usage(FILE *f)
-{
-	fputs("usage: dumper COMMAND TRACE [OPTIONS]   (TRACE '-' is standard input)\n"
-	    "\n"
-	    "commands:\n"
-	    "  info TRACE [--json]        the header, the fields and totals\n"
-	    "  cat TRACE [--delta] [--from N] [--to M]\n"
-	    "                             one JSON line per frame: its inputs and\n"
-	    "                             state (--delta: the values that changed)\n"
-	    "  npy TRACE -o DIR           one .npy file per leaf value, frames first,\n"
-	    "                             with frame.npy, vtime_ns.npy, unreadable.npy\n"
-	    "  verify TRACE               read every record; list damage and lost frames\n"
-	    "  record TRACE N|header      frame N's (or the header's) record payload,\n"
-	    "                             one zstd frame, to standard output\n"
-	    "  replay TRACE [--env NAME=VALUE] [--unset NAME] [--cwd DIR]\n"
-	    "         [--size COLSxROWS] [-- GAME ARGS...]\n"
-	    "                             run the game under the shim again, as it\n"
-	    "                             was launched (its command line,\n"
-	    "                             environment, directory, terminal size),\n"
-	    "                             with the trace's seed and inputs; compare\n"
-	    "                             every frame's state (exit 1 at the first\n"
-	    "                             that differs, naming the values)\n"
-	    "\n"
-	    "Exit status: 0 clean (replay: identical), 1 the trace is damaged (or\n"
-	    "is not one, or has no such frame; replay: diverged), 2 usage or I/O\n"
-	    "errors.\n", f);
-}
-
-int
-usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("dumper: ", stderr);
-	if (cmd)
-		fprintf(stderr, "%s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (dumper --help for usage)\n", stderr);
-	return EX_USAGE;
-}
-
-const char *
-opt_value(int argc, char **argv, int *i, const char *cmd)
-{
-	if (*i + 1 >= argc) {
-		usage_error(cmd, "%s needs a value", argv[*i]);
-		return NULL;
-	}
-	return argv[++*i];
-}
-
-int
-parse_int64(const char *s, int64_t *v)
-{
-	char *end;
-
-	errno = 0;
-	long long n = strtoll(s, &end, 10);
-	if (*s == '\0' || *end || errno)
-		return -1;
-	*v = n;
-	return 0;
 }
 
 /* --- the reader loop ----------------------------------------------------- */
@@ -936,36 +869,4 @@ cmd_record(int argc, char **argv)
 	rec_reader_close(rr);
 	in_close(&in);
 	return r;
-}
-
-/* --- main ---------------------------------------------------------------- */
-
-int
-main(int argc, char **argv)
-{
-	static const struct {
-		const char *name;
-		int (*fn)(int, char **);
-	} cmds[] = {
-		{ "info", cmd_info }, { "cat", cmd_cat }, { "npy", cmd_npy },
-		{ "verify", cmd_verify }, { "record", cmd_record },
-		{ "replay", cmd_replay },
-	};
-
-	if (argc < 2) {
-		usage(stderr);
-		return EX_USAGE;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		usage(stdout);
-		return EX_CLEAN;
-	}
-	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-		if (strcmp(argv[1], cmds[i].name) == 0)
-			return cmds[i].fn(argc - 1, argv + 1);
-	if (argv[1][0] == '-')
-		return usage_error(NULL, "unknown option '%s'", argv[1]);
-	return usage_error(NULL, "unknown command '%s' (commands: info, cat, "
-	    "npy, verify, record)", argv[1]);
 }

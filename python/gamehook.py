@@ -40,6 +40,13 @@ class GamehookError(Exception):
         self.message = message
 
 
+# The codes a GamehookError can carry: the names of the shim's error code
+# table (common/errcode.c), in its order; a test holds the two together.
+ERROR_CODES = ("auth", "unknown", "usage", "range", "state", "full", "layout",
+               "field", "set", "trace", "toolong", "binary", "unsupported",
+               "memory", "snapshot")
+
+
 class Observation:
     """What a step returns: the frame it ended at, virtual time, the values
     asked for (a dict path -> value, or the whole state), the raw state

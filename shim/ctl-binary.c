@@ -50,14 +50,14 @@ send_response(struct client *c, PbResponse *r)
 }
 
 void
-bin_reply(struct client *c, int ok, const char *code, const char *text)
+bin_reply(struct client *c, enum err_code code, const char *text)
 {
 	PbResponse r = GAMEHOOK__CONTROL__RESPONSE__INIT;
 	r.has_id = 1;
 	r.id = c->req_id;
 	r.has_ok = 1;
-	r.ok = ok != 0;
-	r.code = ok ? NULL : (char *)code;
+	r.ok = code == ERR_NONE;
+	r.code = r.ok ? NULL : (char *)err_name(code);
 	r.text = (char *)text;
 	send_response(c, &r);
 }
@@ -130,11 +130,11 @@ step(struct client *c, const Gamehook__Control__Step *s)
 	char err[512];
 
 	if (s->frames == 0 || s->frames > (1ULL << 40)) {
-		bin_reply(c, 0, "usage", "step: frames must be 1 or more");
+		bin_reply(c, ERR_USAGE, "step: frames must be 1 or more");
 		return;
 	}
 	if ((s->n_observe || s->all_state || s->raw) && state_layout() == NULL) {
-		bin_reply(c, 0, "layout", state_error());
+		bin_reply(c, ERR_LAYOUT, state_error());
 		return;
 	}
 	size_t len = 0;
@@ -142,13 +142,13 @@ step(struct client *c, const Gamehook__Control__Step *s)
 	for (size_t i = 0; i < s->n_observe; i++) {
 		if (layout_check_path(state_layout(), s->observe[i], err,
 		    sizeof err) != 0) {
-			bin_reply(c, 0, "field", err);
+			bin_reply(c, ERR_FIELD, err);
 			return;
 		}
 		int n = snprintf(line + len, sizeof line - len, "%s%s",
 		    i ? " " : "", s->observe[i]);
 		if (n < 0 || (size_t)n >= sizeof line - len) {
-			bin_reply(c, 0, "toolong", "too many paths to observe");
+			bin_reply(c, ERR_TOOLONG, "too many paths to observe");
 			return;
 		}
 		len += (size_t)n;
@@ -169,7 +169,7 @@ request(struct client *c, const uint8_t *p, size_t n)
 	    gamehook__control__request__unpack(NULL, n, p);
 	if (r == NULL) {
 		c->req_id = 0;
-		bin_reply(c, 0, "binary", "the request does not decode as a "
+		bin_reply(c, ERR_BINARY, "the request does not decode as a "
 		    "gamehook.control.Request");
 		return;
 	}
@@ -181,16 +181,12 @@ request(struct client *c, const uint8_t *p, size_t n)
 		char line[TP_LINE_MAX + 1];
 		char verb[16];
 		snprintf(line, sizeof line, "%s", r->command);
-		if (tp_verb(line, verb, sizeof verb) != NULL &&
-		    strcmp(verb, "watch") == 0)
-			bin_reply(c, 0, "usage", "binary clients observe with each "
-			    "step (Request.step.observe), not with watch");
-		else if (tp_verb(line, verb, sizeof verb) == NULL)
-			bin_reply(c, 0, "usage", "an empty command");
+		if (tp_verb(line, verb, sizeof verb) == NULL)
+			bin_reply(c, ERR_USAGE, "an empty command");
 		else
 			cmd_exec(c, line);
 	} else {
-		bin_reply(c, 0, "usage", "a request needs a command or a step");
+		bin_reply(c, ERR_USAGE, "a request needs a command or a step");
 	}
 	gamehook__control__request__free_unpacked(r, NULL);
 }
@@ -205,7 +201,7 @@ bin_process(struct client *c)
 		if (memcmp(c->in, BIN_MAGIC, 4) != 0) {
 			/* Not our binary protocol: junk, answered as text. */
 			c->binary = 0;
-			ctl_err(c, "binary", "this socket speaks the text protocol "
+			ctl_err(c, ERR_BINARY, "this socket speaks the text protocol "
 			    "(one command a line, try 'help') or the binary one "
 			    "(opening with \\0GHB and a version)");
 			c->closing = 1;
@@ -213,7 +209,7 @@ bin_process(struct client *c)
 		}
 		if (v != BIN_VERSION) {
 			c->req_id = 0;
-			bin_reply(c, 0, "binary", "this shim speaks binary "
+			bin_reply(c, ERR_BINARY, "this shim speaks binary "
 			    "protocol version 1");
 			c->closing = 1;
 			return;
@@ -228,7 +224,7 @@ bin_process(struct client *c)
 		if (n > sizeof c->in - 4) {
 			/* Framing is lost with it: say so and close. */
 			c->req_id = 0;
-			bin_reply(c, 0, "toolong", "a request over 4 KiB");
+			bin_reply(c, ERR_TOOLONG, "a request over 4 KiB");
 			c->closing = 1;
 			return;
 		}

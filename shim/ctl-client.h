@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../common/errcode.h"
 #include "../common/textproto.h"
 
 enum client_wait {
@@ -66,7 +67,7 @@ extern struct ctl_state ctl;
 /* Queue a reply line: "ok PAYLOAD" / "err CODE MESSAGE". */
 void ctl_ok(struct client *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-void ctl_err(struct client *c, const char *code, const char *fmt, ...)
+void ctl_err(struct client *c, enum err_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Queue raw bytes (a prepared reply). */
 void ctl_send(struct client *c, const char *buf, size_t len);
@@ -121,8 +122,9 @@ void state_watch_drain(void);
 /* The binary protocol (ctl-binary.c). */
 /* Take the framed requests in C's buffer. */
 void bin_process(struct client *c);
-/* Answer C's current request: ok with TEXT, or err CODE TEXT. */
-void bin_reply(struct client *c, int ok, const char *code, const char *text);
+/* Answer C's current request: ok with TEXT (CODE is ERR_NONE), or err CODE
+ * TEXT. */
+void bin_reply(struct client *c, enum err_code code, const char *text);
 /* Answer C's current step with an observation. */
 void bin_reply_observation(struct client *c, const char *json,
     const uint8_t *state, size_t size, const uint8_t *unreadable,

@@ -25,15 +25,6 @@
 
 #define PROTOCOL_VERSION 1
 
-static const char *const rule_names[] = {
-	[FRAME_AUTO] = "auto", [FRAME_NANOSLEEP] = "nanosleep",
-	[FRAME_CLOCK_NANOSLEEP] = "clock_nanosleep", [FRAME_USLEEP] = "usleep",
-	[FRAME_SLEEP] = "sleep", [FRAME_POLL] = "poll",
-	[FRAME_SELECT] = "select", [FRAME_WGETCH] = "wgetch",
-	[FRAME_DOUPDATE] = "doupdate", [FRAME_SIGWAIT] = "pause",
-	[FRAME_EPOLL] = "epoll_wait", [FRAME_SPIN] = "spin",
-};
-
 /* The reply of a frame-thread request, filled on that thread. */
 static struct {
 	char buf[65536];
@@ -106,7 +97,7 @@ do_info(struct client *c)
 	    "\"vtime_ns\":%lld,\"keyboard\":\"%s\",\"frame_rule\":\"%s\","
 	    "\"clients\":%d,\"socket\":", sp, (long long)vclock_now(),
 	    input_ignore_real() ? "ignore" : "real",
-	    rule_names[shim_cfg.frame_rule], ctl.nclients);
+	    framerule_name(shim_cfg.frame_rule), ctl.nclients);
 	tp_json_str(buf, sizeof buf, &len, shim_cfg.socket_path,
 	    strlen(shim_cfg.socket_path));
 	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"log\":");
@@ -166,12 +157,12 @@ do_step(struct client *c, int argc, char **argv)
 	unsigned long long n = 1;
 
 	if (argc > 1 && (tp_parse_u64(argv[1], &n) != 0 || n == 0)) {
-		ctl_err(c, "usage", "step: N must be a positive integer, not '%s'",
+		ctl_err(c, ERR_USAGE, "step: N must be a positive integer, not '%s'",
 		    argv[1]);
 		return;
 	}
 	if (n > (unsigned long long)(INT64_MAX / 2)) {
-		ctl_err(c, "range", "step: %llu frames is more than a game will run", n);
+		ctl_err(c, ERR_RANGE, "step: %llu frames is more than a game will run", n);
 		return;
 	}
 	int64_t target = step_base() + (int64_t)n;
@@ -275,7 +266,7 @@ cmd_stop_now(const char *why)
 				o->fast = 0;
 			}
 			o->wait = WAIT_NONE;
-			ctl_err(o, "state", "step interrupted by %s before frame "
+			ctl_err(o, ERR_STATE, "step interrupted by %s before frame "
 			    "%lld", why, (long long)o->target);
 		}
 	}
@@ -299,7 +290,7 @@ do_resume(struct client *c)
 	for (struct client *o = ctl.clients; o != NULL; o = o->next) {
 		if (o->wait == WAIT_PAUSE) {
 			o->wait = WAIT_NONE;
-			ctl_err(o, "state", "resumed before the game stopped");
+			ctl_err(o, ERR_STATE, "resumed before the game stopped");
 		}
 	}
 	ctl_ok(c, "%lld", (long long)frame_current());
@@ -335,7 +326,7 @@ do_speed(struct client *c, char **argv)
 		errno = 0;
 		s = strtod(argv[1], &end);
 		if (errno || *end || !isfinite(s) || s <= 0.0 || s > 1e6) {
-			ctl_err(c, "usage", "speed: expected a factor in "
+			ctl_err(c, ERR_USAGE, "speed: expected a factor in "
 			    "(0, 1e6] or 'max', not '%s'", argv[1]);
 			return;
 		}
@@ -360,7 +351,7 @@ parse_keys(struct client *c, int argc, char **argv, struct key_def *keys)
 {
 	for (int i = 1; i < argc; i++) {
 		if (key_lookup(argv[i], &keys[i - 1]) != 0) {
-			ctl_err(c, "usage", "unknown key '%s' (names: a, A, 1, "
+			ctl_err(c, ERR_USAGE, "unknown key '%s' (names: a, A, 1, "
 			    "left, right, up, down, enter, esc, space, tab, "
 			    "backspace, f1-f12, C-x, ...)", argv[i]);
 			return -1;
@@ -377,7 +368,7 @@ do_key(struct client *c, int argc, char **argv)
 	if (parse_keys(c, argc, argv, keys) != 0)
 		return;
 	if (input_space() < (size_t)(argc - 1)) {
-		ctl_err(c, "full", "input queue full (%d keys waiting)",
+		ctl_err(c, ERR_FULL, "input queue full (%d keys waiting)",
 		    INPUT_RING - (int)input_space());
 		return;
 	}
@@ -398,11 +389,11 @@ do_keydown(struct client *c, char **argv, int down)
 	if (parse_keys(c, 2, argv, &k) != 0)
 		return;
 	if (down && input_hold(&k) != 0) {
-		ctl_err(c, "full", "%d keys are held already", INPUT_HELD_MAX);
+		ctl_err(c, ERR_FULL, "%d keys are held already", INPUT_HELD_MAX);
 		return;
 	}
 	if (!down && input_release(&k) != 0) {
-		ctl_err(c, "state", "key '%s' is not held", argv[1]);
+		ctl_err(c, ERR_STATE, "key '%s' is not held", argv[1]);
 		return;
 	}
 	note_input(down ? TI_KEYDOWN : TI_KEYUP, frame_current() + 1, &k,
@@ -418,12 +409,12 @@ do_type(struct client *c, const char *text)
 	long n = tp_unescape(text, buf, sizeof buf, &bad);
 
 	if (n < 0) {
-		ctl_err(c, "usage", "type: bad escape at offset %zu (use \\n "
+		ctl_err(c, ERR_USAGE, "type: bad escape at offset %zu (use \\n "
 		    "\\t \\r \\e \\\\ \\xHH)", bad);
 		return;
 	}
 	if (input_space() < (size_t)n) {
-		ctl_err(c, "full", "input queue full");
+		ctl_err(c, ERR_FULL, "input queue full");
 		return;
 	}
 	int64_t f = tap_frame();
@@ -447,7 +438,7 @@ do_keyboard(struct client *c, char **argv)
 	else if (strcmp(argv[1], "ignore") == 0)
 		input_set_ignore_real(1);
 	else {
-		ctl_err(c, "usage", "keyboard: expected 'real' or 'ignore'");
+		ctl_err(c, ERR_USAGE, "keyboard: expected 'real' or 'ignore'");
 		return;
 	}
 	ctl_ok(c, "%s", argv[1]);
@@ -465,7 +456,7 @@ static void
 screen_reply(struct client *c)
 {
 	if (post.len < 0)
-		ctl_err(c, "unsupported", "screen: %s", post.buf);
+		ctl_err(c, ERR_UNSUPPORTED, "screen: %s", post.buf);
 	else
 		ctl_ok(c, "%s", post.buf);
 }
@@ -560,7 +551,7 @@ do_auth(struct client *c, const char *token)
 		return;
 	}
 	if (!token_equal(token, shim_cfg.token)) {
-		ctl_err(c, "auth", "wrong token");
+		ctl_err(c, ERR_AUTH, "wrong token");
 		c->closing = 1;
 		return;
 	}
@@ -579,20 +570,20 @@ cmd_exec(struct client *c, char *line)
 	if (rest == NULL)
 		return;                      /* a blank line: no reply */
 	const struct cmd_entry *e = cmd_find(verb);
-	if (c->need_auth && (e == NULL || e->id != CMD_AUTH)) {
-		ctl_err(c, "auth", "authenticate first: auth TOKEN");
+	if (c->need_auth && (e == NULL || !(e->flags & CMD_NO_AUTH))) {
+		ctl_err(c, ERR_AUTH, "authenticate first: auth TOKEN");
 		c->closing = 1;
 		return;
 	}
 	if (tp_has_control(line)) {
-		ctl_err(c, "binary", "control bytes in a command line");
+		ctl_err(c, ERR_BINARY, "control bytes in a command line");
 		return;
 	}
 	if (e == NULL) {
-		ctl_err(c, "unknown", "unknown command '%s' (try 'help')", verb);
+		ctl_err(c, ERR_UNKNOWN, "unknown command '%s' (try 'help')", verb);
 		return;
 	}
-	if (e->rest_of_line) {
+	if (e->flags & CMD_REST_OF_LINE) {
 		/* The argument is the rest of the line, spaces and all. */
 		argv[0] = verb;
 		nargs = *rest ? 1 : 0;
@@ -601,10 +592,10 @@ cmd_exec(struct client *c, char *line)
 		case TP_EMPTY:
 			return;
 		case TP_CONTROL_BYTES:
-			ctl_err(c, "binary", "control bytes in a command line");
+			ctl_err(c, ERR_BINARY, "control bytes in a command line");
 			return;
 		case TP_TOO_MANY_WORDS:
-			ctl_err(c, "usage", "more than %d words", TP_WORDS_MAX);
+			ctl_err(c, ERR_USAGE, "more than %d words", TP_WORDS_MAX);
 			return;
 		case TP_OK:
 			break;
@@ -612,11 +603,21 @@ cmd_exec(struct client *c, char *line)
 		nargs = argc - 1;
 	}
 	if (nargs < e->min_args || (e->max_args >= 0 && nargs > e->max_args)) {
-		ctl_err(c, "usage", "usage: %s %s", e->name, e->args);
+		ctl_err(c, ERR_USAGE, "usage: %s %s", e->name, e->args);
 		return;
 	}
-	if (vclock_detached() && e->id != CMD_QUIT) {
-		ctl_err(c, "state", "detached");
+	if ((e->flags & CMD_TEXT_ONLY) && c->binary) {
+		/* Binary clients observe with each step (Request.step.observe). */
+		ctl_err(c, ERR_USAGE, "'%s' is for text clients: binary clients "
+		    "observe with each step (Request.step.observe)", e->name);
+		return;
+	}
+	if (vclock_detached() && !(e->flags & CMD_WHEN_DETACHED)) {
+		ctl_err(c, ERR_STATE, "detached");
+		return;
+	}
+	if ((e->flags & CMD_INPUT) && replay_active()) {
+		ctl_err(c, ERR_STATE, "replaying: input comes from the trace");
 		return;
 	}
 	switch (e->id) {
@@ -627,24 +628,11 @@ cmd_exec(struct client *c, char *line)
 	case CMD_RESUME: do_resume(c); break;
 	case CMD_STEP: do_step(c, argc, argv); break;
 	case CMD_SPEED: do_speed(c, argv); break;
-	case CMD_KEY:
-	case CMD_KEYDOWN:
-	case CMD_KEYUP:
-	case CMD_TYPE:
-	case CMD_SET:
-		if (replay_active()) {
-			ctl_err(c, "state", "replaying: input comes from the trace");
-			break;
-		}
-		if (e->id == CMD_KEY)
-			do_key(c, argc, argv);
-		else if (e->id == CMD_KEYDOWN || e->id == CMD_KEYUP)
-			do_keydown(c, argv, e->id == CMD_KEYDOWN);
-		else if (e->id == CMD_TYPE)
-			do_type(c, rest);
-		else
-			state_cmd_set(c, rest);
-		break;
+	case CMD_KEY: do_key(c, argc, argv); break;
+	case CMD_KEYDOWN: do_keydown(c, argv, 1); break;
+	case CMD_KEYUP: do_keydown(c, argv, 0); break;
+	case CMD_TYPE: do_type(c, rest); break;
+	case CMD_SET: state_cmd_set(c, rest); break;
 	case CMD_KEYBOARD: do_keyboard(c, argv); break;
 	case CMD_SCREEN: cmd_post_request(c, screen_run, screen_reply); break;
 	case CMD_QUIT:

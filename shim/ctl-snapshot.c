@@ -13,7 +13,7 @@ void
 snap_cmd(struct client *c, int kind, const char *name)
 {
 	if (ctl.snap_busy) {
-		ctl_err(c, "state", "a save or load is in progress");
+		ctl_err(c, ERR_STATE, "a save or load is in progress");
 		return;
 	}
 	if (kind == SNAP_LOAD)
@@ -62,7 +62,7 @@ snap_progress(void)
 		return;
 	c->wait = WAIT_NONE;
 	if (result < 0) {
-		ctl_err(c, "snapshot", "%s", err);
+		ctl_err(c, ERR_SNAPSHOT, "%s", err);
 		return;
 	}
 	size_t bytes = 0;

@@ -33,7 +33,7 @@ need_layout(struct client *c)
 {
 	if (state_layout() != NULL)
 		return 0;
-	ctl_err(c, "layout", "no layout loaded: %s", state_error());
+	ctl_err(c, ERR_LAYOUT, "no layout loaded: %s", state_error());
 	return -1;
 }
 
@@ -43,7 +43,7 @@ check_paths(struct client *c, int argc, char **argv)
 	char err[512];
 	for (int i = 1; i < argc; i++) {
 		if (layout_check_path(state_layout(), argv[i], err, sizeof err) != 0) {
-			ctl_err(c, "field", "%s", err);
+			ctl_err(c, ERR_FIELD, "%s", err);
 			return -1;
 		}
 	}
@@ -204,20 +204,20 @@ get_reply(struct client *c)
 	if (c->binary) {
 		if (render_paths(&at, c->post_args ? c->post_args : "", req.blob,
 		    req.unread, NULL, err, sizeof err) != 0)
-			ctl_err(c, "field", "%s", err);
+			ctl_err(c, ERR_FIELD, "%s", err);
 		else
-			bin_reply(c, 1, NULL, json);
+			bin_reply(c, ERR_NONE, json);
 		return;
 	}
 
 	if (append(&at, "ok ") != 0 ||
 	    render_paths(&at, c->post_args ? c->post_args : "", req.blob,
 	    req.unread, NULL, err, sizeof err) != 0 || append(&at, "\n") != 0) {
-		ctl_err(c, "field", "%s", err);
+		ctl_err(c, ERR_FIELD, "%s", err);
 		return;
 	}
 	if (at > (32u << 20)) {
-		ctl_err(c, "range", "the reply would be %zu bytes: get fewer "
+		ctl_err(c, ERR_RANGE, "the reply would be %zu bytes: get fewer "
 		    "fields, or record a trace", at);
 		return;
 	}
@@ -230,7 +230,7 @@ state_cmd_get(struct client *c, int argc, char **argv)
 	if (need_layout(c) != 0 || check_paths(c, argc, argv) != 0)
 		return;
 	if (get_blob() != 0) {
-		ctl_err(c, "memory", "out of memory");
+		ctl_err(c, ERR_MEMORY, "out of memory");
 		return;
 	}
 	free(c->post_args);
@@ -291,7 +291,7 @@ static void
 set_reply(struct client *c)
 {
 	if (req.rc != 0) {
-		ctl_err(c, "set", "%s", req.err);
+		ctl_err(c, ERR_SET, "%s", req.err);
 		return;
 	}
 	struct trace_input in = { .kind = TI_SET };
@@ -311,18 +311,18 @@ state_cmd_set(struct client *c, const char *rest)
 	if (need_layout(c) != 0)
 		return;
 	if (get_blob() != 0) {
-		ctl_err(c, "memory", "out of memory");
+		ctl_err(c, ERR_MEMORY, "out of memory");
 		return;
 	}
 	if (split_set(rest) != 0) {
-		ctl_err(c, "usage", "usage: set FIELD VALUE");
+		ctl_err(c, ERR_USAGE, "usage: set FIELD VALUE");
 		return;
 	}
 	/* Check what can be checked now; the frame thread checks again. */
 	if (layout_place(state_layout(), req.field, NULL, &p, err,
 	    sizeof err) != 0 || (p.type->size <= sizeof val &&
 	    layout_encode(p.type, req.value, val, err, sizeof err) != 0)) {
-		ctl_err(c, "field", "%s", err);
+		ctl_err(c, ERR_FIELD, "%s", err);
 		return;
 	}
 	free(c->post_args);
@@ -339,7 +339,7 @@ state_cmd_watch(struct client *c, int argc, char **argv)
 		return;
 	char *w = join(argc, argv);
 	if (w == NULL) {
-		ctl_err(c, "memory", "out of memory");
+		ctl_err(c, ERR_MEMORY, "out of memory");
 		return;
 	}
 	if (c->watch == NULL)
@@ -406,7 +406,7 @@ trace_start_reply(struct client *c)
 	if (!record_active())
 		record_close(5000);   /* a trace that ended by itself */
 	if (record_open(path, shim_cfg.keyframe, err, sizeof err) != 0) {
-		ctl_err(c, "trace", "%s", err);
+		ctl_err(c, ERR_TRACE, "%s", err);
 		return;
 	}
 	ctl_ok(c, "recording to %s from frame %lld", path,
@@ -420,7 +420,7 @@ trace_stop_reply(struct client *c)
 	int stuck = record_close(5000) != 0;
 	record_describe(desc, sizeof desc);
 	if (stuck)
-		ctl_err(c, "trace", "the trace's reader stopped reading; "
+		ctl_err(c, ERR_TRACE, "the trace's reader stopped reading; "
 		    "abandoned: %s", desc);
 	else
 		ctl_ok(c, "%s", desc);
@@ -433,7 +433,7 @@ state_cmd_trace(struct client *c, int argc, char **argv)
 		return;
 	if (strcmp(argv[1], "start") == 0 && argc == 3) {
 		if (record_active()) {
-			ctl_err(c, "trace", "already recording (trace stop first)");
+			ctl_err(c, ERR_TRACE, "already recording (trace stop first)");
 			return;
 		}
 		free(c->post_args);
@@ -441,14 +441,14 @@ state_cmd_trace(struct client *c, int argc, char **argv)
 		cmd_post_request(c, trace_fence, trace_start_reply);
 	} else if (strcmp(argv[1], "stop") == 0 && argc == 2) {
 		if (record_idle()) {
-			ctl_err(c, "state", "not recording");
+			ctl_err(c, ERR_STATE, "not recording");
 			return;
 		}
 		free(c->post_args);
 		c->post_args = join(argc, argv);
 		cmd_post_request(c, trace_fence, trace_stop_reply);
 	} else {
-		ctl_err(c, "usage", "usage: trace start PATH | trace stop");
+		ctl_err(c, ERR_USAGE, "usage: trace start PATH | trace stop");
 	}
 }
 
@@ -464,12 +464,12 @@ observe_reply(struct client *c)
 	if (paths[0] == '\0' && !c->obs_all) {
 		/* Only the raw state was asked for. */
 		if (append(&at, "") != 0) {
-			ctl_err(c, "memory", "out of memory");
+			ctl_err(c, ERR_MEMORY, "out of memory");
 			return;
 		}
 	} else if (render_paths(&at, paths, req.blob, req.unread, NULL, err,
 	    sizeof err) != 0) {
-		ctl_err(c, "field", "%s", err);
+		ctl_err(c, ERR_FIELD, "%s", err);
 		return;
 	}
 	bin_reply_observation(c, json, req.blob, l->blob_size, req.unread,
@@ -480,7 +480,7 @@ void
 state_observe(struct client *c)
 {
 	if (get_blob() != 0) {
-		ctl_err(c, "memory", "out of memory");
+		ctl_err(c, ERR_MEMORY, "out of memory");
 		return;
 	}
 	cmd_post_request(c, get_run, observe_reply);

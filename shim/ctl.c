@@ -286,7 +286,7 @@ ctl_ok(struct client *c, const char *fmt, ...)
 	if (c->binary) {
 		char buf[16384];
 		vsnprintf(buf, sizeof buf, fmt, ap);
-		bin_reply(c, 1, NULL, buf);
+		bin_reply(c, ERR_NONE, buf);
 	} else {
 		vreply(c, "ok ", fmt, ap);
 	}
@@ -294,17 +294,17 @@ ctl_ok(struct client *c, const char *fmt, ...)
 }
 
 void
-ctl_err(struct client *c, const char *code, const char *fmt, ...)
+ctl_err(struct client *c, enum err_code code, const char *fmt, ...)
 {
 	char head[64];
 	va_list ap;
 
-	snprintf(head, sizeof head, "err %s ", code);
+	snprintf(head, sizeof head, "err %s ", err_name(code));
 	va_start(ap, fmt);
 	if (c->binary) {
 		char buf[16384];
 		vsnprintf(buf, sizeof buf, fmt, ap);
-		bin_reply(c, 0, code, buf);
+		bin_reply(c, code, buf);
 	} else {
 		vreply(c, head, fmt, ap);
 	}
@@ -337,7 +337,7 @@ process_lines(struct client *c)
 		if (nl == NULL) {
 			if (c->inlen >= TP_LINE_MAX + 1 || c->eof) {
 				if (!c->discarding && !c->eof)
-					ctl_err(c, "toolong", "line longer than "
+					ctl_err(c, ERR_TOOLONG, "line longer than "
 					    "%d bytes", TP_LINE_MAX);
 				c->discarding = !c->eof;
 				c->inlen = 0;
@@ -351,10 +351,10 @@ process_lines(struct client *c)
 		if (c->discarding) {
 			c->discarding = 0;
 		} else if (len > TP_LINE_MAX) {
-			ctl_err(c, "toolong", "line longer than %d bytes",
+			ctl_err(c, ERR_TOOLONG, "line longer than %d bytes",
 			    TP_LINE_MAX);
 		} else if (memchr(c->in, '\0', len) != NULL) {
-			ctl_err(c, "binary", "NUL bytes in a command line");
+			ctl_err(c, ERR_BINARY, "NUL bytes in a command line");
 		} else {
 			cmd_exec(c, c->in);
 		}
@@ -385,7 +385,7 @@ client_read(struct client *c)
 			c->binary = b == 0 && !c->need_auth;
 			if (!c->binary && ((b < 0x20 && b != '\t' && b != '\r' &&
 			    b != '\n') || b >= 0x80)) {
-				ctl_err(c, "binary", "this socket speaks the "
+				ctl_err(c, ERR_BINARY, "this socket speaks the "
 				    "text protocol: one command a line (try "
 				    "'help')");
 				c->closing = 1;

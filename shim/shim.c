@@ -40,24 +40,7 @@ SHIM_TLS int tls_main_thread;
 SHIM_TLS int tls_internal;
 
 static _Atomic int started;
-static char startup_error[256];
-
-static const struct {
-	const char *name;
-	enum frame_rule rule;
-} frame_rules[] = {
-	{ "auto", FRAME_AUTO }, { "nanosleep", FRAME_NANOSLEEP },
-	{ "clock_nanosleep", FRAME_CLOCK_NANOSLEEP }, { "usleep", FRAME_USLEEP },
-	{ "sleep", FRAME_SLEEP }, { "poll", FRAME_POLL }, { "ppoll", FRAME_POLL },
-	{ "select", FRAME_SELECT }, { "pselect", FRAME_SELECT },
-	{ "wgetch", FRAME_WGETCH }, { "getch", FRAME_WGETCH },
-	{ "doupdate", FRAME_DOUPDATE }, { "wrefresh", FRAME_DOUPDATE },
-	{ "refresh", FRAME_DOUPDATE }, { "pause", FRAME_SIGWAIT },
-	{ "sigsuspend", FRAME_SIGWAIT }, { "sigwait", FRAME_SIGWAIT },
-	{ "sigwaitinfo", FRAME_SIGWAIT }, { "sigtimedwait", FRAME_SIGWAIT },
-	{ "epoll_wait", FRAME_EPOLL }, { "epoll_pwait", FRAME_EPOLL },
-	{ "spin", FRAME_SPIN },
-};
+static char startup_error[400];   /* fits the handshake's 512 */
 
 /* Record a configuration error: logged, and reported in the handshake. */
 static void config_error(const char *fmt, ...)
@@ -128,17 +111,11 @@ read_config(void)
 			config_error("HOOK_KEYBOARD: expected real or ignore, not '%s'", v);
 	}
 	shim_cfg.frame_rule = FRAME_AUTO;
-	if ((v = getenv("HOOK_FRAME")) != NULL && v[0]) {
-		size_t i;
-		for (i = 0; i < sizeof frame_rules / sizeof frame_rules[0]; i++)
-			if (strcmp(v, frame_rules[i].name) == 0)
-				break;
-		if (i == sizeof frame_rules / sizeof frame_rules[0])
-			config_error("HOOK_FRAME: unknown frame rule '%s' (auto, "
-			    "nanosleep, clock_nanosleep, usleep, sleep, poll, "
-			    "select, wgetch, doupdate)", v);
-		else
-			shim_cfg.frame_rule = frame_rules[i].rule;
+	if ((v = getenv("HOOK_FRAME")) != NULL && v[0] &&
+	    framerule_parse(v, &shim_cfg.frame_rule) != 0) {
+		char names[256];
+		framerule_list(names, sizeof names);
+		config_error("HOOK_FRAME: unknown frame rule '%s' (%s)", v, names);
 	}
 	if ((v = getenv("HOOK_SOCKET")) != NULL && v[0])
 		snprintf(shim_cfg.socket_path, sizeof shim_cfg.socket_path, "%s", v);
@@ -387,7 +364,7 @@ shim_init(int argc, char **argv, char **envp)
 	hlog("driving %s (build id %s): socket %s, mode %s, frame rule %s",
 	    shim_cfg.exe, shim_cfg.build_id[0] ? shim_cfg.build_id : "none",
 	    shim_cfg.socket_path, shim_cfg.lockstep ? "lockstep" : "run",
-	    getenv("HOOK_FRAME") ? getenv("HOOK_FRAME") : "auto");
+	    framerule_name(shim_cfg.frame_rule));
 	/* Seeded generators from here on: not before a configuration error
 	 * could leave the game untouched. */
 	if (shim_cfg.seeded)

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "framerule.h"
+
 #define GAMEHOOK_VERSION "0.2.0"
 
 #define SHIM_TLS __thread __attribute__((tls_model("initial-exec")))
@@ -19,22 +21,6 @@
 
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
-
-/* Which call ends a frame (HOOK_FRAME). */
-enum frame_rule {
-	FRAME_AUTO,            /* the main thread's sleeps and timed waits */
-	FRAME_NANOSLEEP,
-	FRAME_CLOCK_NANOSLEEP,
-	FRAME_USLEEP,
-	FRAME_SLEEP,
-	FRAME_POLL,            /* poll, ppoll */
-	FRAME_SELECT,          /* select, pselect */
-	FRAME_WGETCH,          /* curses input calls */
-	FRAME_DOUPDATE,        /* curses screen updates: doupdate, wrefresh */
-	FRAME_SIGWAIT,         /* pause, sigsuspend, sigwait, sigwaitinfo, sigtimedwait */
-	FRAME_EPOLL,           /* epoll_wait, epoll_pwait */
-	FRAME_SPIN,            /* a busy loop's spin (see spin.h) */
-};
 
 struct shim_config {
 	int lockstep;               /* HOOK_MODE=lockstep */

@@ -2,11 +2,14 @@
 binary protocol: launch with a layout and a seed, steps that return
 observations (a path, several, the whole state, the raw blob numpy can
 read), keys that change what the game does, reset giving the same
-episode twice, errors raised as GamehookError, and close ending the game."""
+episode twice, errors raised as GamehookError with codes from its mirror
+of the shim's error code table, and close ending the game."""
 import os
+import subprocess
 import sys
+import tempfile
 
-from gh import ROOT, check
+from gh import ROOT, cc, check
 
 sys.path.insert(0, os.path.join(ROOT, "python"))
 import gamehook  # noqa: E402
@@ -65,7 +68,7 @@ def test_errors_raise_and_close_ends_the_game():
             g.load("never-saved")
             check(False, "no error for a missing snapshot")
         except gamehook.GamehookError as e:
-            check(e.code == "snapshot", str(e))
+            check(e.code == "snapshot" and e.code in gamehook.ERROR_CODES, str(e))
         pid = g.pid
     finally:
         g.close()
@@ -76,3 +79,21 @@ def test_errors_raise_and_close_ends_the_game():
         check(False, "launching nothing did not fail")
     except (gamehook.GamehookError, OSError):
         pass
+
+
+def test_error_codes_mirror_the_shims_table():
+    # gamehook.ERROR_CODES is common/errcode.c's name table, in its order
+    # (read by a program built on that file, not by parsing it).
+    with tempfile.TemporaryDirectory() as d:
+        exe = cc(d, "names", '#include <stdio.h>\n#include "errcode.h"\n'
+                 "int main(void) {\n"
+                 "\tfor (int i = ERR_NONE + 1; i < ERR_COUNT; i++)\n"
+                 '\t\tprintf("%s\\n", err_name(i));\n'
+                 "\treturn err_name(ERR_COUNT) != NULL;\n}\n",
+                 "-I", os.path.join(ROOT, "common"),
+                 os.path.join(ROOT, "common", "errcode.c"))
+        names = subprocess.run([exe], capture_output=True, text=True, check=True)
+    c_names = tuple(names.stdout.split())
+    check(len(c_names) > 10 and "field" in c_names, c_names)
+    check(gamehook.ERROR_CODES == c_names, "Python %r, C %r" % (
+        gamehook.ERROR_CODES, c_names))

@@ -1,14 +1,16 @@
-"""The shim itself: it exports exactly its hooks, never writes to the
-game's terminal, leaves a game playing as it would without it, and is safe
-when other libraries' constructors call its hooks before or after its own
-constructor ran."""
+"""The shim itself: it exports exactly its hooks, takes exactly the frame
+rules its README lists, never writes to the game's terminal, leaves a game
+playing as it would without it, and is safe when other libraries'
+constructors call its hooks before or after its own constructor ran."""
 import json
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 
-from gh import BUILD, DEMO, LIB, PROGS, ROOT, Game, check, screen, status, wait_until
+from gh import (BUILD, DEMO, LIB, PROGS, ROOT, Game, cc, check, hookctl, screen, status,
+                wait_until)
 
 
 def exported_functions(lib):
@@ -57,16 +59,13 @@ def test_a_hook_missing_from_the_map_is_caught():
     # build runs after linking (scripts/exports.sh, as the Makefile calls it).
     script = os.path.join(ROOT, "scripts", "exports.sh")
     with tempfile.TemporaryDirectory() as d:
-        src = os.path.join(d, "probe.c")
-        with open(src, "w") as f:
-            f.write('#include "shim.h"\n'
-                    "int probe_helper(void);\n"
-                    "int probe_helper(void) { return 2; }\n"
-                    "EXPORT int\nprobe_hook(void)\n{\n\treturn probe_helper();\n}\n"
-                    "EXPORT int probe_other(void) { return 3; }\n")
-        obj = os.path.join(d, "probe.o")
-        subprocess.run(["cc", "-c", "-fPIC", "-fvisibility=hidden", "-I",
-                        os.path.join(ROOT, "shim"), "-o", obj, src], check=True)
+        obj = cc(d, "probe", '#include "shim.h"\n'
+                 "int probe_helper(void);\n"
+                 "int probe_helper(void) { return 2; }\n"
+                 "EXPORT int\nprobe_hook(void)\n{\n\treturn probe_helper();\n}\n"
+                 "EXPORT int probe_other(void) { return 3; }\n",
+                 "-c", "-fPIC", "-fvisibility=hidden", "-I", os.path.join(ROOT, "shim"),
+                 "-o", os.path.join(d, "probe.o"))
         gen = subprocess.run(["sh", script, "map", obj], capture_output=True,
                              text=True, check=True).stdout
         mapfile = os.path.join(d, "probe.map")
@@ -93,6 +92,36 @@ def test_a_hook_missing_from_the_map_is_caught():
         check(bad.returncode != 0 and "listed, not exported: probe_hook" in bad.stderr,
               "a library missing probe_hook passed the check: %d %r" % (
                   bad.returncode, bad.stderr))
+
+
+def test_frame_rules_are_one_table():
+    # The HOOK_FRAME names the shim accepts, those its error message lists
+    # and those the README's HOOK_FRAME row names are one set; each is taken,
+    # and `info` reports a rule by its first name (an alias by its rule's).
+    d = tempfile.mkdtemp(dir=BUILD)
+    try:
+        r = hookctl("run", "--frame", "bogus", "-s", os.path.join(d, "s.sock"),
+                    "--", PROGS + "/worker-clock")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    m = re.search(r"HOOK_FRAME: unknown frame rule 'bogus' \(([a-z_, ]+)\)", r.stderr)
+    check(r.returncode == 2 and m, r)
+    listed = m.group(1).split(", ")
+    check(len(set(listed)) == len(listed) and "auto" in listed, listed)
+    row = [l for l in open(os.path.join(ROOT, "README.md")).read().splitlines()
+           if l.startswith("| `HOOK_FRAME` |")]
+    check(len(row) == 1, "README has %d HOOK_FRAME rows" % len(row))
+    documented = re.findall(r"`([a-z_]+)`", row[0].split("|")[2])
+    check(sorted(documented) == sorted(listed),
+          "README names %r, the shim takes %r" % (sorted(documented), sorted(listed)))
+    shown = {}
+    for name in listed:
+        with Game([PROGS + "/worker-clock"], env={"HOOK_FRAME": name}) as g:
+            shown[name] = json.loads(g.connect().ok("info"))["frame_rule"]
+    check(all(shown.get(v) == v for v in shown.values()),
+          "info names rules by names it does not report as themselves: %r" % shown)
+    check(shown["ppoll"] == "poll" and shown["refresh"] == "doupdate" and
+          shown["auto"] == "auto", shown)
 
 
 def test_nothing_written_to_the_terminal():

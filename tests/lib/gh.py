@@ -219,3 +219,16 @@ def hookctl(*args, input=None, timeout=30, env=None):
 def frame_of(conn):
     """The frame the game is at, from `hello`."""
     return json.loads(conn.ok("hello"))["frame"]
+
+
+def cc(directory, name, source, *args):
+    """Write SOURCE to DIRECTORY/NAME.c and build it with cc and ARGS (its
+    output path follows -o in ARGS, or DIRECTORY/NAME); return the output."""
+    src = os.path.join(directory, name + ".c")
+    with open(src, "w") as f:
+        f.write(source)
+    args = list(args)
+    if "-o" not in args:
+        args = ["-o", os.path.join(directory, name)] + args
+    subprocess.run(["cc"] + args + [src], check=True)
+    return args[args.index("-o") + 1]

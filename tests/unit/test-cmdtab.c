@@ -1,8 +1,9 @@
 /* Proves the control protocol's command table (common/cmdtab.h) is
  * well-formed: indexed by its enum, one non-empty lowercase name per verb,
- * help and synopsis for each, argument bounds the parser can honour, and
- * cmd_find finds every verb and nothing else. */
+ * help and synopsis for each, argument bounds the parser can honour, the
+ * flags the shim obeys, and cmd_find finds every verb and nothing else. */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cmdtab.h"
@@ -72,7 +73,7 @@ argument_bounds_are_consistent(void)
 		if (!CHECK_LT_INT(e->max_args, TP_WORDS_MAX))
 			FAIL("'%s' allows more arguments than a line holds",
 			    e->name);
-		if (e->rest_of_line && (!CHECK_EQ_INT(e->max_args, 1) ||
+		if ((e->flags & CMD_REST_OF_LINE) && (!CHECK_EQ_INT(e->max_args, 1) ||
 		    !CHECK_LE_INT(e->min_args, 1)))
 			FAIL("'%s' takes the rest of the line: one argument",
 			    e->name);
@@ -111,8 +112,41 @@ ids_name_their_verbs(void)
 		}
 		CHECK_EQ_STR(cmd_table[i].name, want[i]);
 	}
-	CHECK(cmd_table[CMD_TYPE].rest_of_line);
-	CHECK(cmd_table[CMD_SET].rest_of_line);
+}
+
+/* The flags say what the README's command table does: input commands are
+ * refused while replaying, only quit is served after detach, only auth
+ * before a TCP client authenticates, and watch is text-only. */
+static void
+flags_are_the_documented_ones(void)
+{
+	static const struct {
+		int flag;
+		const char *verbs;
+	} want[] = {
+		{ CMD_REST_OF_LINE, " type set " },
+		{ CMD_INPUT, " key keydown keyup type set " },
+		{ CMD_WHEN_DETACHED, " quit " },
+		{ CMD_NO_AUTH, " auth " },
+		{ CMD_TEXT_ONLY, " watch " },
+	};
+	int all = 0;
+
+	for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+		all |= want[k].flag;
+		for (int i = 0; i < CMD_COUNT; i++) {
+			char word[32];
+			snprintf(word, sizeof word, " %s ", cmd_table[i].name);
+			int has = (cmd_table[i].flags & want[k].flag) != 0;
+			int listed = strstr(want[k].verbs, word) != NULL;
+			if (!CHECK_EQ_INT(has, listed))
+				FAIL("'%s': flag 0x%x is %s", cmd_table[i].name,
+				    want[k].flag, has ? "set" : "missing");
+		}
+	}
+	for (int i = 0; i < CMD_COUNT; i++)
+		if (!CHECK_EQ_INT(cmd_table[i].flags & ~all, 0))
+			FAIL("'%s' has an unknown flag", cmd_table[i].name);
 }
 
 static void
@@ -134,6 +168,7 @@ static const struct unit_case cases[] = {
 	UNIT_CASE(argument_bounds_are_consistent),
 	UNIT_CASE(find_finds_every_verb),
 	UNIT_CASE(ids_name_their_verbs),
+	UNIT_CASE(flags_are_the_documented_ones),
 	UNIT_CASE(find_refuses_unknown_and_empty_names),
 };
 
