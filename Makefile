@@ -31,11 +31,11 @@ SHIM_LIBS = $(shell pkg-config --libs libelf libprotobuf-c libzstd jansson zlib 
 COMMON_SRC := common/cmdtab.c common/errcode.c common/keys.c common/textproto.c common/sockpath.c \
 	common/layout.c common/layout-resolve.c common/layout-value.c common/trace.c \
 	common/rec.c common/libpath.c common/launch.c
-SHIM_SRC := shim/shim.c shim/real.c shim/log.c shim/vclock.c shim/frame.c shim/framerule.c \
+SHIM_SRC := shim/shim.c shim/real.c shim/log.c shim/vclock.c shim/frame.c shim/fastpath.c shim/framerule.c \
 	shim/input.c shim/wait.c shim/hook-time.c shim/hook-input.c \
-	shim/hook-curses.c shim/hook-thread.c shim/screen.c shim/ctl.c shim/ctl-cmd.c \
+	shim/hook-curses.c shim/hook-thread.c shim/screen.c shim/ctl.c shim/ctl-cmd.c shim/ctl-input.c \
 	shim/ctl-state.c shim/ring.c shim/state.c shim/capture.c shim/record.c \
-	shim/seed.c shim/hook-random.c shim/replay.c shim/snapshot.c shim/ctl-snapshot.c \
+	shim/seed.c shim/hook-random.c shim/replay.c shim/snapshot.c shim/snapshot-req.c shim/ctl-snapshot.c \
 	shim/ctl-binary.c shim/context.c shim/vtimer.c shim/hook-timer.c shim/hook-signal.c shim/spin.c shim/hook-sync.c shim/hook-pid.c
 HOOKCTL_SRC := hookctl/hookctl.c hookctl/launch.c
 DUMPER_SRC := dumper/main.c dumper/dumper.c dumper/cat.c dumper/npy.c dumper/replay.c

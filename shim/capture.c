@@ -66,6 +66,7 @@ capture_init(void)
 		hlog("capture: out of memory for a %zu-byte state", cap.size);
 		return -1;
 	}
+	snapshot_exclude(cap.watch.buf, cap.watch.cap);
 	cap.ready = 1;
 	return 0;
 }

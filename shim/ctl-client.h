@@ -106,6 +106,17 @@ void cmd_post_next(void);
 void cmd_post_request(struct client *c, void (*fn)(void *),
     void (*reply)(struct client *));
 
+/* The input commands (ctl-input.c). */
+struct key_def;
+void cmd_key(struct client *c, int argc, char **argv);
+void cmd_keydown(struct client *c, char **argv, int down);
+void cmd_type(struct client *c, const char *text);
+void cmd_keyboard(struct client *c, char **argv);
+/* Note an input (enum trace_input_kind KIND) for the trace: applied on
+ * frame F. */
+void cmd_note_input(int kind, int64_t f, const struct key_def *k,
+    const char *name, const char *value);
+
 /* The state commands (ctl-state.c). */
 void state_cmd_get(struct client *c, int argc, char **argv);
 void state_cmd_set(struct client *c, const char *rest);

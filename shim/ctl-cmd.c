@@ -8,10 +8,10 @@
 #include <unistd.h>
 
 #include "../common/cmdtab.h"
-#include "../common/keys.h"
 #include "../common/textproto.h"
 #include "capture.h"
 #include "ctl-client.h"
+#include "fastpath.h"
 #include "frame.h"
 #include "input.h"
 #include "record.h"
@@ -171,9 +171,9 @@ do_step(struct client *c, int argc, char **argv)
 	c->target = target;
 	/* One stepping client at a time gets its reply straight from the
 	 * frame thread, without waking this one. */
-	if (frame_fast_state() == FAST_IDLE && !c->binary) {
+	if (fast_state() == FAST_IDLE && !c->binary) {
 		c->fast = 1;
-		frame_fast_arm(c->fd, target);
+		fast_arm(c->fd, target);
 	}
 	if (frame_paused())
 		frame_run_until(target);
@@ -184,20 +184,20 @@ do_step(struct client *c, int argc, char **argv)
 /* Finish C's step if the frame thread got to its reply: returns 1 when
  * the step is over (the reply sent, or its rest queued here). */
 static int
-fast_finish(struct client *c)
+finish_fast_step(struct client *c)
 {
-	int st = frame_fast_state();
+	int st = fast_state();
 	size_t sent = 0;
 
 	if (st != FAST_SENT && st != FAST_FAILED && st != FAST_RETURNED)
 		return 0;
-	st = frame_fast_disarm(&sent);
+	st = fast_disarm(&sent);
 	c->fast = 0;
 	c->lent = 0;
 	c->wait = WAIT_NONE;
 	if (st == FAST_FAILED) {
 		char buf[32];
-		size_t len = frame_fast_reply(c->target, buf, sizeof buf);
+		size_t len = fast_reply(c->target, buf, sizeof buf);
 		ctl_send(c, buf + sent, len - sent);
 	}
 	return 1;
@@ -210,14 +210,14 @@ cmd_reclaim(void)
 		if (!c->lent)
 			continue;
 		c->lent = 0;
-		int st = frame_fast_reclaim();
+		int st = fast_reclaim();
 		if (st == FAST_LENT) {
 			/* Its last step is done and answered. */
 			c->fast = 0;
 			c->wait = WAIT_NONE;
 		} else if (st == FAST_ARMED) {
 			/* A step the frame thread took itself is under way. */
-			c->target = frame_fast_target();
+			c->target = fast_target();
 			if (c->target > ctl.sched_until)
 				ctl.sched_until = c->target;
 		}
@@ -235,7 +235,7 @@ cmd_maybe_lend(struct client *c)
 	/* Stop reading it ourselves before the frame thread may. */
 	c->lent = 1;
 	ctl_set_events(c);
-	if (!frame_fast_lend()) {
+	if (!fast_lend()) {
 		c->lent = 0;
 		ctl_set_events(c);
 		cmd_progress();
@@ -260,9 +260,9 @@ cmd_stop_now(const char *why)
 {
 	cmd_reclaim();
 	for (struct client *o = ctl.clients; o != NULL; o = o->next) {
-		if (o->wait == WAIT_STEP && !(o->fast && fast_finish(o))) {
+		if (o->wait == WAIT_STEP && !(o->fast && finish_fast_step(o))) {
 			if (o->fast) {
-				frame_fast_disarm(NULL);
+				fast_disarm(NULL);
 				o->fast = 0;
 			}
 			o->wait = WAIT_NONE;
@@ -296,24 +296,6 @@ do_resume(struct client *c)
 	ctl_ok(c, "%lld", (long long)frame_current());
 }
 
-/* Note an input for the trace: applied on frame F. */
-static void
-note_input(int kind, int64_t f, const struct key_def *k, const char *name,
-    const char *value)
-{
-	struct trace_input in = { .kind = kind };
-	if (replay_active())
-		return;   /* the frame thread notes what it replays */
-	if (k != NULL) {
-		in.code = k->code;
-		in.seqlen = k->seqlen;
-		memcpy(in.seq, k->seq, k->seqlen);
-	}
-	snprintf(in.name, sizeof in.name, "%s", name ? name : "");
-	snprintf(in.value, sizeof in.value, "%s", value ? value : "");
-	capture_note_input(f, &in);
-}
-
 static void
 do_speed(struct client *c, char **argv)
 {
@@ -334,114 +316,8 @@ do_speed(struct client *c, char **argv)
 	vclock_set_speed(s);
 	char sp[32];
 	speed_str(sp, sizeof sp);
-	note_input(TI_SPEED, frame_current() + 1, NULL, "speed", argv[1]);
+	cmd_note_input(TI_SPEED, frame_current() + 1, NULL, "speed", argv[1]);
 	ctl_ok(c, "%s", sp[0] == '"' ? "max" : sp);
-}
-
-/* The first frame a newly queued key may be delivered on. */
-static int64_t
-tap_frame(void)
-{
-	int64_t next = frame_current() + 1;
-	return ctl.tap_next > next ? ctl.tap_next : next;
-}
-
-static int
-parse_keys(struct client *c, int argc, char **argv, struct key_def *keys)
-{
-	for (int i = 1; i < argc; i++) {
-		if (key_lookup(argv[i], &keys[i - 1]) != 0) {
-			ctl_err(c, ERR_USAGE, "unknown key '%s' (names: a, A, 1, "
-			    "left, right, up, down, enter, esc, space, tab, "
-			    "backspace, f1-f12, C-x, ...)", argv[i]);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static void
-do_key(struct client *c, int argc, char **argv)
-{
-	struct key_def keys[TP_WORDS_MAX];
-
-	if (parse_keys(c, argc, argv, keys) != 0)
-		return;
-	if (input_space() < (size_t)(argc - 1)) {
-		ctl_err(c, ERR_FULL, "input queue full (%d keys waiting)",
-		    INPUT_RING - (int)input_space());
-		return;
-	}
-	int64_t f = tap_frame();
-	for (int i = 0; i < argc - 1; i++) {
-		input_push(&keys[i], f + i);
-		note_input(TI_KEY, f + i, &keys[i], argv[i + 1], NULL);
-	}
-	ctl.tap_next = f + argc - 1;
-	ctl_ok(c, "%lld", (long long)f);
-}
-
-static void
-do_keydown(struct client *c, char **argv, int down)
-{
-	struct key_def k;
-
-	if (parse_keys(c, 2, argv, &k) != 0)
-		return;
-	if (down && input_hold(&k) != 0) {
-		ctl_err(c, ERR_FULL, "%d keys are held already", INPUT_HELD_MAX);
-		return;
-	}
-	if (!down && input_release(&k) != 0) {
-		ctl_err(c, ERR_STATE, "key '%s' is not held", argv[1]);
-		return;
-	}
-	note_input(down ? TI_KEYDOWN : TI_KEYUP, frame_current() + 1, &k,
-	    argv[1], NULL);
-	ctl_ok(c, "%s", argv[1]);
-}
-
-static void
-do_type(struct client *c, const char *text)
-{
-	unsigned char buf[TP_LINE_MAX];
-	size_t bad = 0;
-	long n = tp_unescape(text, buf, sizeof buf, &bad);
-
-	if (n < 0) {
-		ctl_err(c, ERR_USAGE, "type: bad escape at offset %zu (use \\n "
-		    "\\t \\r \\e \\\\ \\xHH)", bad);
-		return;
-	}
-	if (input_space() < (size_t)n) {
-		ctl_err(c, ERR_FULL, "input queue full");
-		return;
-	}
-	int64_t f = tap_frame();
-	for (long i = 0; i < n; i++) {
-		struct key_def k;
-		char name[32];
-		key_from_byte(buf[i], &k);
-		input_push(&k, f);
-		note_input(TI_KEY, f, &k, key_describe(k.code, name, sizeof name),
-		    NULL);
-	}
-	ctl.tap_next = f + 1;
-	ctl_ok(c, "%lld", (long long)f);
-}
-
-static void
-do_keyboard(struct client *c, char **argv)
-{
-	if (strcmp(argv[1], "real") == 0)
-		input_set_ignore_real(0);
-	else if (strcmp(argv[1], "ignore") == 0)
-		input_set_ignore_real(1);
-	else {
-		ctl_err(c, ERR_USAGE, "keyboard: expected 'real' or 'ignore'");
-		return;
-	}
-	ctl_ok(c, "%s", argv[1]);
 }
 
 /* Runs on the frame thread. */
@@ -506,7 +382,7 @@ cmd_progress(void)
 
 	for (struct client *c = ctl.clients; c != NULL; c = c->next) {
 		if (c->wait == WAIT_STEP && c->fast) {
-			fast_finish(c);
+			finish_fast_step(c);
 		} else if (c->wait == WAIT_STEP && cur >= c->target) {
 			c->wait = WAIT_NONE;
 			if (c->observing)
@@ -628,12 +504,12 @@ cmd_exec(struct client *c, char *line)
 	case CMD_RESUME: do_resume(c); break;
 	case CMD_STEP: do_step(c, argc, argv); break;
 	case CMD_SPEED: do_speed(c, argv); break;
-	case CMD_KEY: do_key(c, argc, argv); break;
-	case CMD_KEYDOWN: do_keydown(c, argv, 1); break;
-	case CMD_KEYUP: do_keydown(c, argv, 0); break;
-	case CMD_TYPE: do_type(c, rest); break;
+	case CMD_KEY: cmd_key(c, argc, argv); break;
+	case CMD_KEYDOWN: cmd_keydown(c, argv, 1); break;
+	case CMD_KEYUP: cmd_keydown(c, argv, 0); break;
+	case CMD_TYPE: cmd_type(c, rest); break;
 	case CMD_SET: state_cmd_set(c, rest); break;
-	case CMD_KEYBOARD: do_keyboard(c, argv); break;
+	case CMD_KEYBOARD: cmd_keyboard(c, argv); break;
 	case CMD_SCREEN: cmd_post_request(c, screen_run, screen_reply); break;
 	case CMD_QUIT:
 		ctl_ok(c, "bye");

@@ -25,7 +25,7 @@ snap_cmd(struct client *c, int kind, const char *name)
 	snprintf(c->snap_name, sizeof c->snap_name, "%s", name);
 	/* The slot may be the frame thread's own a moment longer (it keeps
 	 * the first boundary): then the request goes when it frees. */
-	ctl.snap_posted = frame_snapshot_post(kind, name) == 0;
+	ctl.snap_posted = snapshot_post(kind, name) == 0;
 }
 
 void
@@ -43,11 +43,11 @@ snap_progress(void)
 			ctl.snap_busy = 0;   /* it left before its turn */
 			return;
 		}
-		ctl.snap_posted = frame_snapshot_post(o->snap_kind,
+		ctl.snap_posted = snapshot_post(o->snap_kind,
 		    o->snap_name) == 0;
 		return;
 	}
-	if (!frame_snapshot_done(&result, &frame, err, sizeof err))
+	if (!snapshot_done(&result, &frame, err, sizeof err))
 		return;
 	ctl.snap_busy = 0;
 	ctl.snap_posted = 0;

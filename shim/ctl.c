@@ -21,11 +21,12 @@
 #include "../common/sockpath.h"
 #include "ctl-client.h"
 #include "ctl.h"
-#include "snapshot.h"
+#include "fastpath.h"
 #include "frame.h"
 #include "log.h"
 #include "real.h"
 #include "shim.h"
+#include "snapshot.h"
 
 #define OUT_MAX (64u << 20)  /* a client this far behind is dropped */
 
@@ -207,7 +208,7 @@ client_free(struct client *c)
 	ctl.nclients--;
 	int stepping = c->wait == WAIT_STEP;
 	if (c->fast)
-		frame_fast_disarm(NULL);   /* before the fd can be reused */
+		fast_disarm(NULL);   /* before the fd can be reused */
 	free(c);
 	/* Frames owed only to a client that left are not run. */
 	if (stepping)
@@ -506,7 +507,7 @@ client_settle(struct client *c)
 	if (c->fast && c->wait == WAIT_STEP && (c->inlen > 0 || c->eof)) {
 		/* More to run once the frame thread has replied: have it
 		 * wake us, then look again in case it already did. */
-		frame_fast_want_notify();
+		fast_want_notify();
 		cmd_progress();
 		take_input(c);
 	}

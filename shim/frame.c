@@ -1,17 +1,17 @@
 /* Frame boundaries and the lockstep gate (see frame.h). The hot path, a
- * boundary while running, is a few atomic loads; blocking uses a futex. */
+ * boundary while running, is a few atomic loads; blocking uses a futex.
+ * The fast step reply and client lending are fastpath.c's; save and load
+ * requests are served through snapshot-req.c. */
 #include <limits.h>
 #include <poll.h>
 #include <sys/syscall.h>
-#include <sched.h>
-#include <stdio.h>
-#include <sys/socket.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "capture.h"
+#include "fastpath.h"
 #include "frame.h"
-#include "../common/textproto.h"
+#include "futex.h"
 #include "input.h"
 #include "log.h"
 #include "replay.h"
@@ -43,109 +43,9 @@ static struct {
 	int64_t frame_start_v;        /* frame thread only */
 } fr = { .cur = -1, .notify_at = FRAME_NONE, .efd = -1, .gate_efd = -1 };
 
-static struct {
-	_Atomic int state;
-	int fd;
-	int64_t target;
-	char reply[32];
-	size_t len, sent;
-	_Atomic int want_notify;  /* the control thread has more for it */
-	_Atomic int lend;         /* keep the client after the reply */
-} fast;
-
 static SHIM_TLS int tls_frame_thread;
 
-static void kick(void);
 static void notify(void);
-
-/* The snapshot request slot. */
-static struct {
-	_Atomic int state;           /* REQ_IDLE, REQ_POSTED, REQ_DONE */
-	int kind;
-	char name[64];
-	int result;
-	int64_t frame;
-	char err[512];
-} snapreq;
-
-/* A request was served (R: 0 saved, 1 loaded and back at F, -1 failed):
- * put the boundary in order after a load, and hand the result over. */
-static void
-snap_finish(int64_t f, int r)
-{
-	if (r == 1) {
-		/* Back at frame F as it was saved: stopped, with no input
-		 * pending from the future it left. */
-		atomic_store(&fr.cur, f);
-		atomic_store(&fr.run_until, 0);
-		atomic_store(&fr.paused, 1);
-		fr.frame_start_v = vclock_now();
-		input_reset();
-	}
-	snapreq.result = r;
-	snapreq.frame = f;
-	atomic_store_explicit(&snapreq.state, REQ_DONE, memory_order_release);
-	notify();
-}
-
-/* Serve a snapshot request, if any: a save returns here at once; a load
- * that works comes back through the save it loads (here, or in
- * save_start), with the locals of that boundary, F among them. Returns 1
- * when one was served. */
-static int
-serve_snapshot(int64_t f)
-{
-	if (atomic_load_explicit(&snapreq.state, memory_order_acquire) !=
-	    REQ_POSTED)
-		return 0;
-	int r;
-	snapreq.err[0] = '\0';
-	if (snapreq.kind == SNAP_SAVE)
-		r = snapshot_save(snapreq.name, f, snapreq.err,
-		    sizeof snapreq.err);
-	else
-		r = snapshot_load(snapreq.name, snapreq.err, sizeof snapreq.err);
-	snap_finish(f, r);
-	return 1;
-}
-
-/* In lockstep the first boundary is kept as SNAPSHOT_START, before any
- * request (a `reset` sent early waits for it). A reset comes back here. */
-static void
-save_start(int64_t f)
-{
-	char err[512];
-	int r = snapshot_save(SNAPSHOT_START, f, err, sizeof err);
-	if (r == 1)
-		snap_finish(f, 1);   /* the reset (or load @start) is done */
-	else if (r < 0)
-		hlog("snapshot %s: %s", SNAPSHOT_START, err);
-}
-
-int
-frame_snapshot_post(int kind, const char *name)
-{
-	if (atomic_load(&snapreq.state) != REQ_IDLE)
-		return -1;
-	snapreq.kind = kind;
-	snprintf(snapreq.name, sizeof snapreq.name, "%s", name);
-	atomic_store_explicit(&snapreq.state, REQ_POSTED, memory_order_release);
-	kick();
-	return 0;
-}
-
-int
-frame_snapshot_done(int *result, int64_t *frame, char *err, size_t errlen)
-{
-	if (atomic_load_explicit(&snapreq.state, memory_order_acquire) !=
-	    REQ_DONE)
-		return 0;
-	*result = snapreq.result;
-	*frame = snapreq.frame;
-	snprintf(err, errlen, "%s", snapreq.err);
-	atomic_store(&snapreq.state, REQ_IDLE);
-	return 1;
-}
 
 void
 frame_init(int lockstep, enum frame_rule rule)
@@ -219,40 +119,20 @@ must_stop(int64_t f)
 	    !atomic_load(&fr.detached);
 }
 
-/* Send the armed step reply from this (the frame) thread. */
-static void
-fast_send(void)
-{
-	int st = FAST_ARMED;
-
-	if (!atomic_compare_exchange_strong(&fast.state, &st, FAST_SENDING))
-		return;
-	ssize_t n = send(fast.fd, fast.reply, fast.len,
-	    MSG_NOSIGNAL | MSG_DONTWAIT);
-	fast.sent = n > 0 ? (size_t)n : 0;
-	atomic_store(&fast.state, fast.sent != fast.len ? FAST_FAILED :
-	    atomic_load(&fast.lend) ? FAST_LENT : FAST_SENT);
-	/* The control thread finishes a failed send, and runs what the
-	 * client queued meanwhile. */
-	if (fast.sent != fast.len || atomic_load(&fast.want_notify))
-		notify();
-}
-
-/* Stopped at the gate with the stepping client lent to us: wait for its
- * next command or a kick. A plain `step [N]` is taken here, without the
- * control thread; anything else goes back to it untouched. */
-static void
-serve_lent(int64_t f, uint32_t g)
+/* Stopped at the gate with a client lent (socket FD): wait for its next
+ * bytes or a kick. Returns 1 when the client has something to read. */
+static int
+gate_poll(int fd, uint32_t g)
 {
 	struct pollfd p[2] = {
-		{ .fd = fast.fd, .events = POLLIN },
+		{ .fd = fd, .events = POLLIN },
 		{ .fd = fr.gate_efd, .events = POLLIN },
 	};
 
 	atomic_store(&fr.polling, 1);
 	if (atomic_load(&fr.gate) != g) {
 		atomic_store(&fr.polling, 0);
-		return;
+		return 0;
 	}
 	syscall(SYS_ppoll, p, 2, NULL, NULL, 8);
 	atomic_store(&fr.polling, 0);
@@ -260,26 +140,7 @@ serve_lent(int64_t f, uint32_t g)
 		uint64_t v;
 		(void)!read(fr.gate_efd, &v, sizeof v);
 	}
-	if (p[0].revents == 0)
-		return;
-	int st = FAST_LENT;
-	if (!atomic_compare_exchange_strong(&fast.state, &st, FAST_SERVING))
-		return;   /* taken back meanwhile */
-	char buf[48];
-	unsigned long long n = 0;
-	ssize_t got = recv(fast.fd, buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT);
-	if (got > 0 && tp_simple_step(buf, (size_t)got, &n) == 0 &&
-	    recv(fast.fd, buf, (size_t)got, MSG_DONTWAIT) == got) {
-		int64_t target = f + (int64_t)n;
-		fast.target = target;
-		fast.len = frame_fast_reply(target, fast.reply, sizeof fast.reply);
-		fast.sent = 0;
-		atomic_store(&fr.run_until, target);
-		atomic_store(&fast.state, FAST_ARMED);
-		return;
-	}
-	atomic_store(&fast.state, FAST_RETURNED);
-	notify();
+	return p[0].revents != 0;
 }
 
 void
@@ -302,9 +163,7 @@ frame_boundary(int present)
 		vclock_set_free_running(0);
 	}
 	atomic_store_explicit(&fr.cur, f, memory_order_release);
-	if (atomic_load_explicit(&fast.state, memory_order_acquire) == FAST_ARMED &&
-	    f >= fast.target)
-		fast_send();
+	fast_reached(f);
 	if ((stop && atomic_load(&fr.notify_on_stop)) ||
 	    f >= atomic_load_explicit(&fr.notify_at, memory_order_acquire))
 		notify();
@@ -313,12 +172,12 @@ frame_boundary(int present)
 	/* In lockstep the first boundary is kept, for `reset` (once it is
 	 * announced: a client sees frame 0 at once; its requests wait). */
 	if (f == 0 && shim_cfg.lockstep && !atomic_load(&fr.detached))
-		save_start(f);
+		snapshot_keep_start(f);
 	int blocked = stop;
-	serve_snapshot(f);
+	snapshot_serve(f);
 	while (must_stop(f)) {
 		uint32_t g = atomic_load(&fr.gate);
-		if (run_request() || serve_snapshot(f))
+		if (run_request() || snapshot_serve(f))
 			continue;
 		if (!must_stop(f))
 			break;
@@ -329,15 +188,13 @@ frame_boundary(int present)
 			if (atomic_load(&fr.notify_on_stop))
 				notify();
 		}
-		if (atomic_load(&fast.state) == FAST_LENT)
-			serve_lent(f, g);
-		else
+		int lent = fast_lent_fd();
+		if (lent < 0)
 			futex_wait(&fr.gate, g, NULL);
+		else if (gate_poll(lent, g))
+			fast_serve(f);
 	}
-	/* A lent client is served only while stopped: hand it back. */
-	int lent = FAST_LENT;
-	if (atomic_compare_exchange_strong(&fast.state, &lent, FAST_RETURNED))
-		notify();
+	fast_hand_back();
 	if (blocked) {
 		atomic_store(&fr.stopped, 0);
 		vclock_set_free_running(1);
@@ -373,8 +230,18 @@ frame_paused(void)
 	return atomic_load(&fr.paused);
 }
 
-static void
-kick(void)
+void
+frame_loaded(int64_t f)
+{
+	atomic_store(&fr.cur, f);
+	atomic_store(&fr.run_until, 0);
+	atomic_store(&fr.paused, 1);
+	fr.frame_start_v = vclock_now();
+	input_reset();
+}
+
+void
+frame_kick(void)
 {
 	atomic_fetch_add(&fr.gate, 1);
 	futex_wake(&fr.gate, INT_MAX);
@@ -390,14 +257,14 @@ frame_set_paused(int paused)
 	if (paused)
 		atomic_store(&fr.run_until, 0);   /* stop at the next boundary */
 	atomic_store(&fr.paused, paused);
-	kick();
+	frame_kick();
 }
 
 void
 frame_run_until(int64_t target)
 {
 	atomic_store(&fr.run_until, target);
-	kick();
+	frame_kick();
 }
 
 void
@@ -420,7 +287,7 @@ frame_post(void (*fn)(void *), void *arg)
 	fr.req_fn = fn;
 	fr.req_arg = arg;
 	atomic_store_explicit(&fr.req, REQ_POSTED, memory_order_release);
-	kick();
+	frame_kick();
 	return 0;
 }
 
@@ -436,105 +303,11 @@ frame_detach(void)
 {
 	atomic_store(&fr.detached, 1);
 	atomic_store(&fr.paused, 0);
-	kick();
+	frame_kick();
 }
 
 void
 frame_notify_on_stop(int on)
 {
 	atomic_store(&fr.notify_on_stop, on);
-}
-
-size_t
-frame_fast_reply(int64_t target, char *buf, size_t len)
-{
-	int n = snprintf(buf, len, "ok %lld\n", (long long)target);
-	return n < 0 ? 0 : (size_t)n;
-}
-
-void
-frame_fast_arm(int fd, int64_t target)
-{
-	fast.fd = fd;
-	fast.target = target;
-	fast.len = frame_fast_reply(target, fast.reply, sizeof fast.reply);
-	fast.sent = 0;
-	atomic_store(&fast.want_notify, 0);
-	atomic_store(&fast.lend, 0);
-	atomic_store_explicit(&fast.state, FAST_ARMED, memory_order_release);
-	/* The frame may have been reached already. */
-	if (atomic_load(&fr.cur) >= target) {
-		int st = FAST_ARMED;
-		if (atomic_compare_exchange_strong(&fast.state, &st, FAST_FAILED))
-			fast.sent = 0;
-	}
-}
-
-int
-frame_fast_state(void)
-{
-	return atomic_load_explicit(&fast.state, memory_order_acquire);
-}
-
-/* The slot's state once the frame thread is not in the middle of a send
- * or of reading the lent client. */
-static int
-fast_settled(void)
-{
-	int st;
-
-	while ((st = atomic_load(&fast.state)) == FAST_SENDING ||
-	    st == FAST_SERVING)
-		sched_yield();
-	return st;
-}
-
-int
-frame_fast_disarm(size_t *sent)
-{
-	for (;;) {
-		int st = fast_settled();
-		if (atomic_compare_exchange_strong(&fast.state, &st, FAST_IDLE)) {
-			if (sent != NULL)
-				*sent = fast.sent;
-			if (st == FAST_LENT)
-				kick();   /* the gate stops polling the client */
-			return st;
-		}
-	}
-}
-
-int
-frame_fast_lend(void)
-{
-	atomic_store(&fast.lend, 1);
-	int st = atomic_load(&fast.state);
-	return st == FAST_ARMED || st == FAST_SENDING || st == FAST_LENT;
-}
-
-int
-frame_fast_reclaim(void)
-{
-	atomic_store(&fast.lend, 0);
-	for (;;) {
-		int st = fast_settled();
-		if (st != FAST_LENT)
-			return st;
-		if (atomic_compare_exchange_strong(&fast.state, &st, FAST_IDLE)) {
-			kick();
-			return FAST_LENT;
-		}
-	}
-}
-
-void
-frame_fast_want_notify(void)
-{
-	atomic_store(&fast.want_notify, 1);
-}
-
-int64_t
-frame_fast_target(void)
-{
-	return fast.target;
 }

@@ -16,6 +16,7 @@
 #include "capture.h"
 #include "context.h"
 #include "frame.h"
+#include "futex.h"
 #include "log.h"
 #include "real.h"
 #include "record.h"
@@ -215,6 +216,7 @@ record_open(const char *dest, uint32_t interval, char *err, size_t errlen)
 		    l->blob_size);
 		return -1;
 	}
+	snapshot_exclude(rc.ring.buf, rc.ring.cap);
 	struct timespec now;
 	real_clock_gettime(CLOCK_REALTIME, &now);
 	struct trace_header_info h = {

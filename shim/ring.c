@@ -5,9 +5,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "futex.h"
 #include "ring.h"
-#include "snapshot.h"
-#include "vclock.h"
 
 #define WRAP UINT64_MAX
 #define HDR 8
@@ -29,7 +28,6 @@ ring_init(struct ring *r, size_t cap)
 		return -1;
 	r->buf = p;
 	r->cap = cap;
-	snapshot_exclude(p, cap);
 	return 0;
 }
 

@@ -20,7 +20,8 @@ struct ring {
 	uint64_t reserved_at;       /* producer: where the reservation is */
 };
 
-/* Map a ring of at least CAP bytes. Returns 0 or -1. */
+/* Map a ring of at least CAP bytes (R->buf, R->cap: a shim that keeps
+ * snapshots excludes them). Returns 0 or -1. */
 int ring_init(struct ring *r, size_t cap);
 void ring_free(struct ring *r);
 /* The largest entry the ring takes. */

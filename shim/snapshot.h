@@ -41,6 +41,25 @@ int snapshot_save(const char *name, int64_t frame, char *err, size_t errlen);
  * snapshot_save. */
 int snapshot_load(const char *name, char *err, size_t errlen);
 
+/* The request slot between the control thread and the frame thread
+ * (snapshot-req.c): a save or a load is served at one fixed place of the
+ * boundary, so that a load comes back through the place its save was made. */
+enum { SNAP_SAVE = 1, SNAP_LOAD = 2 };
+/* Control thread: ask; returns -1 when a request is in flight already. */
+int snapshot_post(int kind, const char *name);
+/* Control thread: 1 when the request is done, with its result (0 saved,
+ * 1 loaded, -1 failed with ERR) and the frame the game is at now. */
+int snapshot_done(int *result, int64_t *frame, char *err, size_t errlen);
+/* Frame thread, at the boundary of frame F: serve a posted request, if
+ * any. A save returns here at once; a load that works comes back through
+ * the save it loads (here, or in snapshot_keep_start). Returns 1 when one
+ * was served. */
+int snapshot_serve(int64_t f);
+/* Frame thread, at the first boundary in lockstep: keep it as
+ * SNAPSHOT_START, before any request (a `reset` sent early waits for it).
+ * A reset comes back here. */
+void snapshot_keep_start(int64_t f);
+
 /* The frame NAME was saved at, its size in bytes; -1 when none. */
 int64_t snapshot_frame(const char *name, size_t *bytes);
 /* Names and frames as a JSON array into BUF. */

@@ -1,11 +1,11 @@
 /* The virtual clock (see vclock.h). Lock-free: atomics and futexes only. */
 #include <errno.h>
-#include <linux/futex.h>
 #include <limits.h>
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "futex.h"
 #include "shim.h"
 #include "vclock.h"
 
@@ -63,18 +63,6 @@ static struct {
 	_Atomic int detached;
 	int64_t detach_base;        /* real mono minus virtual, after detach */
 } vc = { .speed = 1.0, .reanchor = 1 };
-
-int
-futex_wait(_Atomic uint32_t *word, uint32_t val, const struct timespec *rel)
-{
-	return (int)syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, val, rel, NULL, 0);
-}
-
-void
-futex_wake(_Atomic uint32_t *word, int n)
-{
-	syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
-}
 
 int64_t
 real_mono_ns(void)

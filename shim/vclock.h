@@ -14,10 +14,6 @@
 #define VCLOCK_NCLOCKS 12
 #define VCLOCK_SLOTS 128   /* threads tracked while they sleep */
 
-/* Thin futex wrappers (private futexes, relative timeout or NULL). */
-int futex_wait(_Atomic uint32_t *word, uint32_t val, const struct timespec *rel);
-void futex_wake(_Atomic uint32_t *word, int n);
-
 /* The real CLOCK_MONOTONIC, straight from the kernel, in ns. */
 int64_t real_mono_ns(void);
 
