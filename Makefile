@@ -28,7 +28,8 @@ pkg = $(shell pkg-config $(1) $(PKGS) 2>/dev/null)
 # The shim takes no curses of its own: it reaches the game's through dlsym.
 SHIM_LIBS = $(shell pkg-config --libs libelf libprotobuf-c libzstd jansson zlib 2>/dev/null)
 
-COMMON_SRC := common/cmdtab.c common/errcode.c common/keys.c common/textproto.c common/sockpath.c \
+COMMON_SRC := common/cmdtab.c common/errcode.c common/keys.c common/textproto.c \
+	common/jstr.c common/sbuf.c common/sockpath.c \
 	common/layout.c common/layout-resolve.c common/layout-value.c common/trace.c \
 	common/rec.c common/libpath.c common/launch.c
 SHIM_SRC := shim/shim.c shim/real.c shim/log.c shim/vclock.c shim/frame.c shim/fastpath.c shim/framerule.c \
@@ -38,7 +39,8 @@ SHIM_SRC := shim/shim.c shim/real.c shim/log.c shim/vclock.c shim/frame.c shim/f
 	shim/seed.c shim/hook-random.c shim/replay.c shim/snapshot.c shim/snapshot-req.c shim/ctl-snapshot.c \
 	shim/ctl-binary.c shim/context.c shim/vtimer.c shim/hook-timer.c shim/hook-signal.c shim/spin.c shim/hook-sync.c shim/hook-pid.c
 HOOKCTL_SRC := hookctl/hookctl.c hookctl/launch.c
-DUMPER_SRC := dumper/main.c dumper/dumper.c dumper/cat.c dumper/npy.c dumper/replay.c
+DUMPER_SRC := dumper/main.c dumper/dumper.c dumper/cat.c dumper/npy.c dumper/verify.c \
+	dumper/replay.c
 DEMO_SRC := $(wildcard demo-game/*.c)
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 

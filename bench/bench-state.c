@@ -13,7 +13,7 @@
  *     recorder pays; "zstd-1 changed", the changed runs' bytes gathered
  *     into one buffer (untimed) and compressed at level 1; and ours,
  *     "capture", what the shim does a frame for a field without pointers:
- *     trace_sync (compare, copy each run, hash), trace_pack_frame_hashed
+ *     trace_sync (compare, copy each run, hash), trace_pack_frame
  *     (whole-state hash, protobuf-c, zstd-1). Ours is also shown in parts,
  *     with the hash alone and a block-wise memcmp that stops at each
  *     block's first difference, for comparison. Keyframes are reported
@@ -174,7 +174,7 @@ gather(uint8_t *buf, const uint8_t *state, const struct trace_run *runs,
 /* Ours: what state_sync and record_frame do for one field without
  * pointers, LIVE into BLOB, packed into OUT: trace_sync (compare, copy
  * each run, hash the synced bytes while in cache), then
- * trace_pack_frame_hashed. Returns the record's size; *MID (if not NULL)
+ * trace_pack_frame with that hash. Returns the record's size; *MID (if not NULL)
  * the time between the sync and the packing. */
 static struct trace_hash_cache hcache;
 
@@ -196,8 +196,12 @@ capture(struct trace_packer *pk, int64_t frame, int key, uint8_t *blob,
 		key = 1;
 	if (mid != NULL)
 		*mid = now_ns();
-	return trace_pack_frame_hashed(pk, frame, frame * 33333333, key, blob,
-	    hash, runs, key ? 0 : n, NULL, 0, NULL, 0, out, cap);
+	struct trace_frame_info fi = {
+		.frame = frame, .vtime_ns = frame * 33333333, .keyframe = key,
+		.state = blob, .has_hash = 1, .hash = hash, .runs = runs,
+		.nruns = key ? 0 : n,
+	};
+	return trace_pack_frame(pk, &fi, out, cap);
 }
 
 /* --- 1. synthetic states ----------------------------------------------------- */
@@ -435,7 +439,7 @@ bench_synthetic(void)
 	    "differs again in 64 B pieces,\n"
 	    "   so every byte is compared); zstd chg = zstd-1 of the changed "
 	    "runs' bytes (gathered untimed);\n"
-	    "   ours = trace_sync (diff, run copies) + trace_hash_update + trace_pack_frame_hashed (delta "
+	    "   ours = trace_sync (diff, run copies) + trace_hash_update + trace_pack_frame (delta "
 	    "frames); times in us, medians over frames\n");
 	fflush(stdout);
 	for (int si = 0; si < 3; si++) {
@@ -883,7 +887,7 @@ bench_demo(struct demo_result *d)
 	    "zstd-1 full %.2f us and %s bytes\n", d->memcmp_us, d->changed_us,
 	    d->base_us, d->full_us, commas(d->full_bytes, a, sizeof a));
 	printf("   ours again, here on the same states (trace_sync + "
-	    "trace_pack_frame_hashed, deltas):\n"
+	    "trace_pack_frame, deltas):\n"
 	    "     %.2f us, %.0f bytes a frame (medians): the shim's figure adds "
 	    "%d process_vm_readv a frame\n"
 	    "     (what pointer chains lead to; %.2f us each here), the ring "

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jstr.h"
 #include "layout.h"
+#include "sbuf.h"
 
 /* An output that counts what it could not hold. */
 struct out {
@@ -92,24 +94,13 @@ lt_as_double(const struct lt_type *t, const uint8_t *p)
 	return (double)v;
 }
 
+/* A string value (jstr.h says how its bytes are written). */
 static void
 json_string(struct out *o, const uint8_t *s, size_t n)
 {
-	put(o, "\"", 1);
-	for (size_t i = 0; i < n; i++) {
-		unsigned c = s[i];
-		if (c == '"' || c == '\\') {
-			char e[2] = { '\\', (char)c };
-			put(o, e, 2);
-		} else if (c < 0x20 || c >= 0x7f) {
-			/* Bytes above ASCII as Latin-1: always valid JSON. */
-			putf(o, "\\u%04x", c);
-		} else {
-			char ch = (char)c;
-			put(o, &ch, 1);
-		}
-	}
-	put(o, "\"", 1);
+	size_t room = o->cap > o->len ? o->cap - o->len : 0;
+	o->len += jstr_quote(room ? o->p + o->len : NULL, room, (const char *)s,
+	    n);
 }
 
 static void
@@ -388,6 +379,28 @@ layout_json(const struct layout *l, const uint8_t *blob,
 	if (cap)
 		outbuf[o.len < cap ? o.len : cap - 1] = '\0';
 	return (long)o.len;
+}
+
+int
+layout_json_sb(struct sbuf *b, const struct layout *l, const uint8_t *blob,
+    const uint8_t *unreadable, const char *path, char *err, size_t errlen)
+{
+	size_t room = b->cap > b->len ? b->cap - b->len : 0;
+	long n = layout_json(l, blob, unreadable, path, room ? b->p + b->len :
+	    NULL, room, err, errlen);
+
+	if (n < 0)
+		return -1;
+	if ((size_t)n >= room) {
+		if (sb_reserve(b, (size_t)n) != 0) {
+			snprintf(err, errlen, "out of memory for %ld bytes", n);
+			return -1;
+		}
+		layout_json(l, blob, unreadable, path, b->p + b->len,
+		    b->cap - b->len, err, errlen);
+	}
+	b->len += (size_t)n;
+	return 0;
 }
 
 int

@@ -21,6 +21,7 @@ enum lt_kind { LT_INT, LT_UINT, LT_FLOAT, LT_BOOL, LT_STR, LT_BYTES,
 	LT_STRUCT };
 
 struct lt_member;
+struct sbuf;
 
 struct lt_type {
 	char *name;            /* a named struct's name; NULL otherwise */
@@ -120,6 +121,11 @@ uint32_t layout_count(const struct layout *l, int f, const uint8_t *blob);
  * the path is bad. */
 long layout_json(const struct layout *l, const uint8_t *blob,
     const uint8_t *unreadable, const char *path, char *out, size_t cap,
+    char *err, size_t errlen);
+/* The same, appended to B. Returns 0, or -1 with ERR set (a bad path, or
+ * out of memory). */
+int layout_json_sb(struct sbuf *b, const struct layout *l,
+    const uint8_t *blob, const uint8_t *unreadable, const char *path,
     char *err, size_t errlen);
 
 /* Check that PATH names something in L (indexes against the maxima).

@@ -117,37 +117,6 @@ tp_unescape(const char *src, unsigned char *dst, size_t cap, size_t *bad)
 }
 
 int
-tp_json_str(char *buf, size_t cap, size_t *len, const char *s, size_t slen)
-{
-	size_t o = *len;
-
-#define PUT(ch) do { if (o + 1 >= cap) goto full; buf[o++] = (ch); } while (0)
-	PUT('"');
-	for (size_t i = 0; i < slen; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\') {
-			PUT('\\');
-			PUT((char)c);
-		} else if (c < 0x20 || c == 0x7f) {
-			char esc[8];
-			snprintf(esc, sizeof esc, "\\u%04x", c);
-			for (int k = 0; esc[k]; k++)
-				PUT(esc[k]);
-		} else {
-			PUT((char)c);
-		}
-	}
-	PUT('"');
-#undef PUT
-	buf[o] = '\0';
-	*len = o;
-	return 0;
-full:
-	buf[*len] = '\0';
-	return -1;
-}
-
-int
 tp_parse_u64(const char *s, unsigned long long *out)
 {
 	char *end;

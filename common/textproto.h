@@ -34,10 +34,6 @@ const char *tp_verb(const char *line, char *verb, size_t cap);
  * offset when an escape is malformed or DST is too small. */
 long tp_unescape(const char *src, unsigned char *dst, size_t cap, size_t *bad);
 
-/* Append S as a quoted JSON string to BUF (capacity CAP, current length
- * *LEN, always NUL-terminated). Returns 0, or -1 when it did not fit. */
-int tp_json_str(char *buf, size_t cap, size_t *len, const char *s, size_t slen);
-
 /* Whether BUF (N bytes) is exactly one line `step` or `step N` (N from 1
  * to 1e9), ending in \n (or \r\n), and nothing more. Returns 0 with *steps
  * set, or -1. The hot path of lockstep control. */

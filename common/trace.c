@@ -300,40 +300,31 @@ trace_pack_header(struct trace_packer *p, const struct trace_header_info *h,
 }
 
 size_t
-trace_pack_frame(struct trace_packer *p, int64_t frame, int64_t vtime,
-    int keyframe, const uint8_t *state, const struct trace_run *runs,
-    long nruns, const uint32_t *unreadable, int nunreadable,
-    const struct trace_input *inputs, int ninputs, void *out, size_t cap)
-{
-	return trace_pack_frame_hashed(p, frame, vtime, keyframe, state,
-	    trace_hash(state, p->state_size), runs, nruns, unreadable,
-	    nunreadable, inputs, ninputs, out, cap);
-}
-
-size_t
-trace_pack_frame_hashed(struct trace_packer *p, int64_t frame, int64_t vtime,
-    int keyframe, const uint8_t *state, uint64_t hash,
-    const struct trace_run *runs, long nruns, const uint32_t *unreadable,
-    int nunreadable, const struct trace_input *inputs, int ninputs, void *out,
-    size_t cap)
+trace_pack_frame(struct trace_packer *p, const struct trace_frame_info *fi,
+    void *out, size_t cap)
 {
 	struct frame_msgs *m = p->msgs;
 	PbFrame *f = &m->f;
 
-	if (nruns > p->max_runs || ninputs > TRACE_INPUTS_MAX)
+	const struct trace_run *runs = fi->runs;
+	long nruns = fi->nruns;
+
+	if (nruns > p->max_runs || fi->ninputs > TRACE_INPUTS_MAX ||
+	    fi->ninputs < 0 || fi->nunreadable < 0)
 		return 0;
 	gamehook__trace__frame__init(f);
 	f->has_frame = 1;
-	f->frame = frame;
+	f->frame = fi->frame;
 	f->has_vtime_ns = 1;
-	f->vtime_ns = vtime;
+	f->vtime_ns = fi->vtime_ns;
 	f->has_keyframe = 1;
-	f->keyframe = keyframe != 0;
+	f->keyframe = fi->keyframe != 0;
 	f->has_state_hash = 1;
-	f->state_hash = hash;
-	if (keyframe) {
+	f->state_hash = fi->has_hash ? fi->hash :
+	    trace_hash(fi->state, p->state_size);
+	if (fi->keyframe) {
 		f->has_full = 1;
-		f->full.data = (uint8_t *)state;
+		f->full.data = (uint8_t *)fi->state;
 		f->full.len = p->state_size;
 	} else {
 		size_t end = 0, n = 0;
@@ -343,7 +334,7 @@ trace_pack_frame_hashed(struct trace_packer *p, int64_t frame, int64_t vtime,
 				return 0;
 			p->gaps[i] = (uint32_t)(runs[i].off - end);
 			p->lens[i] = runs[i].len;
-			memcpy(p->data + n, state + runs[i].off, runs[i].len);
+			memcpy(p->data + n, fi->state + runs[i].off, runs[i].len);
 			n += runs[i].len;
 			end = runs[i].off + (size_t)runs[i].len;
 		}
@@ -354,11 +345,11 @@ trace_pack_frame_hashed(struct trace_packer *p, int64_t frame, int64_t vtime,
 		f->delta_data.data = p->data;
 		f->delta_data.len = n;
 	}
-	f->n_unreadable = (size_t)nunreadable;
-	f->unreadable = (uint32_t *)unreadable;
-	for (int i = 0; i < ninputs; i++) {
+	f->n_unreadable = (size_t)fi->nunreadable;
+	f->unreadable = (uint32_t *)fi->unreadable;
+	for (int i = 0; i < fi->ninputs; i++) {
 		PbInput *in = &m->in[i];
-		const struct trace_input *s = &inputs[i];
+		const struct trace_input *s = &fi->inputs[i];
 		gamehook__trace__input__init(in);
 		in->has_kind = 1;
 		in->kind = (Gamehook__Trace__Input__Kind)s->kind;
@@ -370,14 +361,14 @@ trace_pack_frame_hashed(struct trace_packer *p, int64_t frame, int64_t vtime,
 		in->seq.data = (uint8_t *)s->seq;
 		in->seq.len = s->seqlen;
 	}
-	f->n_inputs = (size_t)ninputs;
+	f->n_inputs = (size_t)fi->ninputs;
 	f->inputs = m->inp;
 	size_t len = gamehook__trace__frame__get_packed_size(f);
 	if (len > p->proto_cap)
 		return 0;
 	gamehook__trace__frame__pack(f, p->proto);
-	return rec_pack(&p->rec, REC_FRAME, keyframe ? REC_KEYFRAME : 0, frame,
-	    p->proto, len, out, cap);
+	return rec_pack(&p->rec, REC_FRAME, fi->keyframe ? REC_KEYFRAME : 0,
+	    fi->frame, p->proto, len, out, cap);
 }
 
 /* --- reader -------------------------------------------------------------- */

@@ -116,18 +116,27 @@ size_t trace_record_bound(const struct trace_packer *p);
 size_t trace_pack_header(struct trace_packer *p,
     const struct trace_header_info *h, void *out, size_t cap);
 
-/* A frame record: the full STATE when KEYFRAME, else NRUNS RUNS of it
- * (sorted, not overlapping). trace_pack_frame_hashed takes the state's
- * hash as computed already (by trace_hash_update). */
-size_t trace_pack_frame(struct trace_packer *p, int64_t frame, int64_t vtime,
-    int keyframe, const uint8_t *state, const struct trace_run *runs,
-    long nruns, const uint32_t *unreadable, int nunreadable,
-    const struct trace_input *inputs, int ninputs, void *out, size_t cap);
-size_t trace_pack_frame_hashed(struct trace_packer *p, int64_t frame,
-    int64_t vtime, int keyframe, const uint8_t *state, uint64_t hash,
-    const struct trace_run *runs, long nruns, const uint32_t *unreadable,
-    int nunreadable, const struct trace_input *inputs, int ninputs, void *out,
-    size_t cap);
+/* One frame to pack. */
+struct trace_frame_info {
+	int64_t frame, vtime_ns;
+	int keyframe;                   /* the full state, not runs of it */
+	const uint8_t *state;           /* the whole state (state_size bytes) */
+	int has_hash;                   /* HASH is the state's already */
+	uint64_t hash;                  /* (by trace_hash_update, say) */
+	const struct trace_run *runs;   /* a delta: sorted, not overlapping */
+	long nruns;
+	const uint32_t *unreadable;     /* the fields unreadable this frame */
+	int nunreadable;
+	const struct trace_input *inputs;  /* at most TRACE_INPUTS_MAX */
+	int ninputs;
+};
+
+/* A frame record into OUT (CAP bytes): the full state when F->keyframe,
+ * else F's runs of it; the state's hash is computed unless F->has_hash.
+ * Returns its size, 0 when F is out of bounds or OUT too small. No
+ * allocation. */
+size_t trace_pack_frame(struct trace_packer *p,
+    const struct trace_frame_info *f, void *out, size_t cap);
 
 /* --- reader --- */
 

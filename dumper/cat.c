@@ -62,7 +62,9 @@ static void
 value_json(struct sbuf *b, const struct layout *l, const uint8_t *cur,
     const uint8_t *cun, const char *path)
 {
-	if (sb_layout_json(b, l, cur, cun, path) != 0)
+	char err[256];
+
+	if (layout_json_sb(b, l, cur, cun, path, err, sizeof err) != 0)
 		sb_puts(b, "null");
 }
 
@@ -240,9 +242,12 @@ cmd_cat(int argc, char **argv)
 			changed_json(&b, l, prev, t->state, prev_un, t->unreadable);
 		} else {
 			sb_puts(&b, ",\"state\":");
-			sb_layout_json(&b, l, t->state, t->unreadable, NULL);
+			char err[256];
+			layout_json_sb(&b, l, t->state, t->unreadable, NULL, err,
+			    sizeof err);
 		}
 		sb_puts(&b, "}\n");
+		need_text(&b);
 		if (fwrite(b.p, 1, b.len, stdout) != b.len || fflush(stdout) != 0)
 			break;
 		if (delta) {

@@ -1,7 +1,8 @@
 /* dumper: reads gamehook traces (schema/trace.proto in rec.h envelopes),
  * from files or live pipes. This file has the reader loop shared by the
- * commands, and the `info`, `verify` and `record` commands; the command
- * line is main.c, `cat` is in cat.c, `npy` in npy.c, `replay` in replay.c. */
+ * commands, and the `info` command; the command line is main.c, `cat` is
+ * in cat.c, `npy` in npy.c, `verify` and `record` in verify.c, `replay` in
+ * replay.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -18,121 +19,15 @@
 
 typedef Gamehook__Trace__Header PbHeader;
 
-/* --- text buffers -------------------------------------------------------- */
+/* --- text ------------------------------------------------------------------ */
 
-static void
-sb_grow(struct sbuf *b, size_t need)
+void
+need_text(const struct sbuf *b)
 {
-	if (b->len + need + 1 <= b->cap)
-		return;
-	size_t cap = b->cap ? b->cap : 256;
-	while (cap < b->len + need + 1)
-		cap *= 2;
-	char *p = realloc(b->p, cap);
-	if (p == NULL) {
+	if (b->failed) {
 		dwarn("out of memory");
 		exit(EX_USAGE);
 	}
-	b->p = p;
-	b->cap = cap;
-}
-
-void
-sb_reset(struct sbuf *b)
-{
-	b->len = 0;
-	if (b->p)
-		b->p[0] = '\0';
-}
-
-void
-sb_free(struct sbuf *b)
-{
-	free(b->p);
-	memset(b, 0, sizeof *b);
-}
-
-void
-sb_put(struct sbuf *b, const char *s, size_t n)
-{
-	sb_grow(b, n);
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-void
-sb_puts(struct sbuf *b, const char *s)
-{
-	sb_put(b, s, strlen(s));
-}
-
-void
-sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n <= 0)
-		return;
-	sb_grow(b, (size_t)n);
-	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
-
-void
-sb_json_str(struct sbuf *b, const char *s)
-{
-	sb_put(b, "\"", 1);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\') {
-			char e[2] = { '\\', (char)c };
-			sb_put(b, e, 2);
-		} else if (c < 0x20 || c == 0x7f) {
-			sb_printf(b, "\\u%04x", c);
-		} else {
-			sb_put(b, (const char *)&c, 1);
-		}
-	}
-	sb_put(b, "\"", 1);
-}
-
-void
-sb_hex(struct sbuf *b, const uint8_t *p, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	sb_grow(b, 2 * n);
-	for (size_t i = 0; i < n; i++) {
-		b->p[b->len++] = digits[p[i] >> 4];
-		b->p[b->len++] = digits[p[i] & 15];
-	}
-	b->p[b->len] = '\0';
-}
-
-int
-sb_layout_json(struct sbuf *b, const struct layout *l, const uint8_t *blob,
-    const uint8_t *unreadable, const char *path)
-{
-	char err[256];
-	size_t room = b->cap > b->len ? b->cap - b->len : 0;
-	long n = layout_json(l, blob, unreadable, path, room ? b->p + b->len :
-	    NULL, room, err, sizeof err);
-
-	if (n < 0)
-		return -1;
-	if ((size_t)n >= room) {
-		sb_grow(b, (size_t)n);
-		n = layout_json(l, blob, unreadable, path, b->p + b->len,
-		    b->cap - b->len, err, sizeof err);
-	}
-	b->len += (size_t)n;
-	return 0;
 }
 
 /* --- messages and options ------------------------------------------------ */
@@ -163,8 +58,8 @@ in_problem(struct input *in, uint64_t off, const char *why)
 	}
 }
 
-static int
-open_fd(struct input *in, const char *path)
+int
+in_open_fd(struct input *in, const char *path)
 {
 	struct stat st;
 
@@ -212,7 +107,7 @@ open_trace(struct input *in)
 	return 0;
 }
 
-static void
+void
 in_init(struct input *in, int verify_style)
 {
 	memset(in, 0, sizeof *in);
@@ -225,7 +120,7 @@ int
 in_open(struct input *in, const char *path, int verify_style)
 {
 	in_init(in, verify_style);
-	int r = open_fd(in, path);
+	int r = in_open_fd(in, path);
 	return r ? r : open_trace(in);
 }
 
@@ -233,7 +128,7 @@ int
 in_open_at(struct input *in, const char *path, uint64_t hdr, uint64_t at)
 {
 	in_init(in, 0);
-	int r = open_fd(in, path);
+	int r = in_open_fd(in, path);
 	if (r)
 		return r;
 	if (lseek(in->fd, (off_t)hdr, SEEK_SET) < 0) {
@@ -755,118 +650,13 @@ cmd_info(int argc, char **argv)
 		KV("bytes per frame"); sb_printf(&hb, "%.1f\n", mean);
 #undef KV
 	}
+	need_text(&hb);
 	fwrite(hb.p, 1, hb.len, stdout);
 	fflush(stdout);
 	r = ev == TEV_ERROR ? EX_USAGE : in.damage_seen ? EX_DAMAGED : EX_CLEAN;
 	sb_free(&hb);
 	layout_free(l);
 	gamehook__trace__header__free_unpacked(h, NULL);
-	in_close(&in);
-	return r;
-}
-
-/* --- verify -------------------------------------------------------------- */
-
-int
-cmd_verify(int argc, char **argv)
-{
-	const char *path = NULL;
-
-	for (int i = 1; i < argc; i++) {
-		if (argv[i][0] == '-' && argv[i][1] != '\0')
-			return usage_error("verify", "unknown option '%s'", argv[i]);
-		else if (path == NULL)
-			path = argv[i];
-		else
-			return usage_error("verify", "one trace at a time");
-	}
-	if (path == NULL)
-		return usage_error("verify", "which trace? (- for standard input)");
-
-	struct input in;
-	int r = in_open(&in, path, 1);
-	if (r) {
-		in_close(&in);
-		return r;
-	}
-	enum trace_ev ev;
-	while ((ev = in_next(&in)) != TEV_END && ev != TEV_ERROR)
-		;
-	const struct trace_reader *t = in.t;
-	printf("%" PRIu64 " records, %" PRIu64 " frames, %" PRIu64 " keyframes, %"
-	    PRIu64 " damaged, %" PRIu64 " frames lost\n", in.headers + t->frames,
-	    t->frames, t->keyframes, t->damaged, in_lost(&in));
-	fflush(stdout);
-	r = ev == TEV_ERROR ? EX_USAGE : in.damage_seen ? EX_DAMAGED : EX_CLEAN;
-	in_close(&in);
-	return r;
-}
-
-/* --- record -------------------------------------------------------------- */
-
-int
-cmd_record(int argc, char **argv)
-{
-	const char *path = NULL, *which = NULL;
-	int64_t frame = 0;
-
-	for (int i = 1; i < argc; i++) {
-		if (argv[i][0] == '-' && argv[i][1] != '\0' && path == NULL)
-			return usage_error("record", "unknown option '%s'", argv[i]);
-		else if (path == NULL)
-			path = argv[i];
-		else if (which == NULL)
-			which = argv[i];
-		else
-			return usage_error("record", "too many arguments");
-	}
-	if (path == NULL || which == NULL)
-		return usage_error("record", "usage: dumper record TRACE N|header");
-	int header = strcmp(which, "header") == 0;
-	if (!header && parse_int64(which, &frame) != 0)
-		return usage_error("record", "'%s' is neither a frame number nor "
-		    "'header'", which);
-
-	struct input in;
-	in_init(&in, 0);
-	int r = open_fd(&in, path);
-	if (r)
-		return r;
-	struct rec_reader *rr = rec_reader_open(in.fd);
-	if (rr == NULL) {
-		dwarn("out of memory");
-		return EX_USAGE;
-	}
-	struct rec rec;
-	enum rec_status s;
-	r = EX_DAMAGED;
-	while ((s = rec_next(rr, &rec)) != REC_END) {
-		if (s == REC_IOERR) {
-			dwarn("%s: offset %" PRIu64 ": %s", path, rec.offset, rec.why);
-			r = EX_USAGE;
-			break;
-		}
-		if (s != REC_OK)
-			continue;
-		if (header ? rec.kind == REC_HEADER : rec.kind == REC_FRAME &&
-		    rec.frame == frame) {
-			if (fwrite(rec.payload, 1, rec.payload_len, stdout) !=
-			    rec.payload_len || fflush(stdout) != 0) {
-				dwarn("standard output: %s", strerror(errno));
-				r = EX_USAGE;
-			} else {
-				r = EX_CLEAN;
-			}
-			break;
-		}
-	}
-	if (r == EX_DAMAGED) {
-		if (header)
-			dwarn("%s: no header record", path);
-		else
-			dwarn("%s: no frame %" PRId64, path, frame);
-	}
-	rec_reader_close(rr);
 	in_close(&in);
 	return r;
 }

@@ -1,6 +1,6 @@
 /* dumper: reading gamehook traces offline or from a live pipe. What the
- * command files (dumper.c, cat.c, npy.c) share: the input, a reader loop
- * that counts and reports damage, and a growable text buffer. */
+ * command files (dumper.c, cat.c, npy.c, replay.c) share: the input, a
+ * reader loop that counts and reports damage, option parsing. */
 #ifndef GH_DUMPER_H
 #define GH_DUMPER_H
 
@@ -8,29 +8,16 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sbuf.h"
 #include "trace.h"
 
 /* Exit statuses: 0 clean, 1 the trace is damaged (or is none), 2 usage or
  * I/O errors. */
 enum { EX_CLEAN = 0, EX_DAMAGED = 1, EX_USAGE = 2 };
 
-/* A growable NUL-terminated string. */
-struct sbuf {
-	char *p;
-	size_t len, cap;
-};
-void sb_reset(struct sbuf *b);
-void sb_free(struct sbuf *b);
-void sb_put(struct sbuf *b, const char *s, size_t n);
-void sb_puts(struct sbuf *b, const char *s);
-void sb_printf(struct sbuf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-/* S as a JSON string, quotes included. */
-void sb_json_str(struct sbuf *b, const char *s);
-void sb_hex(struct sbuf *b, const uint8_t *p, size_t n);
-/* layout_json(L, BLOB, UNREADABLE, PATH) appended; -1 when PATH is bad. */
-int sb_layout_json(struct sbuf *b, const struct layout *l,
-    const uint8_t *blob, const uint8_t *unreadable, const char *path);
+/* Text is made in common/sbuf.h's buffers. Before B's text is used: out
+ * of memory while making it is fatal (one line, exit status 2). */
+void need_text(const struct sbuf *b);
 
 /* A trace being read, with what the reader loop learnt of it. */
 struct input {
@@ -52,6 +39,12 @@ struct input {
 	uint64_t end_offset;    /* stream offset where input ended */
 };
 
+/* Set IN up for reading: nothing open yet. VERIFY_STYLE: problems go to
+ * standard output as "offset O: WHY". */
+void in_init(struct input *in, int verify_style);
+/* Open PATH ("-": standard input) as IN's descriptor, not reading it yet:
+ * 0, or prints why and returns EX_USAGE. */
+int in_open_fd(struct input *in, const char *path);
 /* Open PATH ("-": standard input): 0, or prints why and returns EX_USAGE
  * (cannot open) or EX_DAMAGED (no trace header). */
 int in_open(struct input *in, const char *path, int verify_style);

@@ -62,6 +62,7 @@ npy_open(struct npy *n, const char *dir, const char *name, struct sbuf *b)
 	n->header_len = 0;
 	npy_header(n, UINT64_MAX, b);
 	n->header_len = b->len;
+	need_text(b);
 	return fwrite(b->p, 1, b->len, n->f) == b->len ? 0 : -1;
 }
 
@@ -73,6 +74,7 @@ npy_finish(struct npy *n, uint64_t frames, struct sbuf *b)
 	if (n->f == NULL)
 		return 0;
 	npy_header(n, frames, b);
+	need_text(b);
 	if (b->len != n->header_len || fseek(n->f, 0, SEEK_SET) != 0 ||
 	    fwrite(b->p, 1, b->len, n->f) != b->len)
 		r = -1;

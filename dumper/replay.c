@@ -256,7 +256,7 @@ explain(const char *path, const struct trace_reader *rt, int64_t f)
 		free(ounread);
 		return;
 	}
-	char prev[256] = "", name[256];
+	char prev[256] = "", name[256], err[256];
 	int shown = 0, total = 0;
 	struct sbuf a = { 0 }, b = { 0 };
 	for (int i = 0; i < l->nfields; i++) {
@@ -282,12 +282,17 @@ explain(const char *path, const struct trace_reader *rt, int64_t f)
 		sb_reset(&a);
 		sb_reset(&b);
 		if (clean_path(name) &&
-		    sb_layout_json(&a, l, orig, ounread, name) == 0 &&
-		    sb_layout_json(&b, l, rt->state, rt->unreadable, name) == 0) {
+		    layout_json_sb(&a, l, orig, ounread, name, err, sizeof err) == 0 &&
+		    layout_json_sb(&b, l, rt->state, rt->unreadable, name, err,
+		    sizeof err) == 0) {
+			need_text(&a);
+			need_text(&b);
 			printf("  %s: recorded %s, replayed %s\n", name, a.p, b.p);
 		} else {
 			sb_hex(&a, orig + off, 1);
 			sb_hex(&b, rt->state + off, 1);
+			need_text(&a);
+			need_text(&b);
 			printf("  %s (byte %zu of the state): recorded %s, replayed "
 			    "%s\n", name, off, a.p, b.p);
 		}

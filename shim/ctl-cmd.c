@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "../common/cmdtab.h"
+#include "../common/jstr.h"
 #include "../common/textproto.h"
 #include "capture.h"
 #include "ctl-client.h"
@@ -60,16 +61,16 @@ hello_json(char *buf, size_t cap)
 	    "\"pid\":%d,\"exe\":", PROTOCOL_VERSION, GAMEHOOK_VERSION,
 	    (int)shim_getpid());
 	len = (size_t)n;
-	tp_json_str(buf, cap, &len, shim_cfg.exe, strlen(shim_cfg.exe));
+	jstr_append(buf, cap, &len, shim_cfg.exe, strlen(shim_cfg.exe));
 	n = snprintf(buf + len, cap - len, ",\"build_id\":\"%s\",\"mode\":\"%s\","
 	    "\"state\":\"%s\",\"frame\":%lld,\"layout\":", shim_cfg.build_id,
 	    shim_cfg.lockstep ? "lockstep" : "run", state_name(),
 	    (long long)frame_current());
 	len += (size_t)n;
 	const char *src = state_layout_source();
-	tp_json_str(buf, cap, &len, src, strlen(src));
+	jstr_append(buf, cap, &len, src, strlen(src));
 	len += (size_t)snprintf(buf + len, cap - len, ",\"layout_error\":");
-	tp_json_str(buf, cap, &len, state_error(), strlen(state_error()));
+	jstr_append(buf, cap, &len, state_error(), strlen(state_error()));
 	if (shim_cfg.seeded)
 		len += (size_t)snprintf(buf + len, cap - len, ",\"seed\":%llu",
 		    (unsigned long long)shim_cfg.seed);
@@ -98,13 +99,13 @@ do_info(struct client *c)
 	    "\"clients\":%d,\"socket\":", sp, (long long)vclock_now(),
 	    input_ignore_real() ? "ignore" : "real",
 	    framerule_name(shim_cfg.frame_rule), ctl.nclients);
-	tp_json_str(buf, sizeof buf, &len, shim_cfg.socket_path,
+	jstr_append(buf, sizeof buf, &len, shim_cfg.socket_path,
 	    strlen(shim_cfg.socket_path));
 	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"log\":");
-	tp_json_str(buf, sizeof buf, &len, shim_cfg.log_path,
+	jstr_append(buf, sizeof buf, &len, shim_cfg.log_path,
 	    strlen(shim_cfg.log_path));
 	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"listen\":");
-	tp_json_str(buf, sizeof buf, &len, shim_cfg.listen_bound,
+	jstr_append(buf, sizeof buf, &len, shim_cfg.listen_bound,
 	    strlen(shim_cfg.listen_bound));
 	const struct layout *l = state_layout();
 	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"state_bytes\":%zu,"
@@ -130,9 +131,9 @@ do_help(struct client *c)
 		const struct cmd_entry *e = &cmd_table[i];
 		len += (size_t)snprintf(buf + len, sizeof buf - len,
 		    "%s{\"name\":\"%s\",\"args\":", i ? "," : "", e->name);
-		tp_json_str(buf, sizeof buf, &len, e->args, strlen(e->args));
+		jstr_append(buf, sizeof buf, &len, e->args, strlen(e->args));
 		len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"help\":");
-		tp_json_str(buf, sizeof buf, &len, e->help, strlen(e->help));
+		jstr_append(buf, sizeof buf, &len, e->help, strlen(e->help));
 		buf[len++] = '}';
 	}
 	buf[len++] = ']';

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../common/layout.h"
+#include "../common/sbuf.h"
 #include "capture.h"
 #include "ctl-client.h"
 #include "frame.h"
@@ -25,8 +26,8 @@ static struct {
 	char value[TP_LINE_MAX];
 } req;
 
-static char *json;
-static size_t json_cap;
+/* The replies' JSON, made on this (the control) thread. */
+static struct sbuf json;
 
 static int
 need_layout(struct client *c)
@@ -80,73 +81,36 @@ get_blob(void)
 	return req.blob != NULL && req.unread != NULL ? 0 : -1;
 }
 
-/* Room for NEED bytes in the buffer `json`. Returns 0 or -1. */
-static int
-reserve(size_t need)
-{
-	if (json != NULL && need < json_cap)
-		return 0;
-	size_t cap = json_cap ? json_cap : 65536;
-	while (cap <= need)
-		cap *= 2;
-	char *p = realloc(json, cap);
-	if (p == NULL)
-		return -1;
-	json = p;
-	json_cap = cap;
-	return 0;
-}
-
-/* Render into the growing buffer `json`, from offset AT. Returns the end,
+/* Append the JSON of PATH (NULL: the whole state) to `json`. Returns 0,
  * or -1 with ERR set. */
-static long
-render(size_t at, const uint8_t *blob, const uint8_t *unread,
-    const char *path, char *err, size_t errlen)
+static int
+render(const uint8_t *blob, const uint8_t *unread, const char *path,
+    char *err, size_t errlen)
 {
-	for (;;) {
-		long n = layout_json(state_layout(), blob, unread, path,
-		    json ? json + at : NULL, json ? json_cap - at : 0, err, errlen);
-		if (n < 0)
-			return -1;
-		if (json != NULL && at + (size_t)n < json_cap)
-			return (long)(at + (size_t)n);
-		if (reserve(at + (size_t)n + 64) != 0) {
-			snprintf(err, errlen, "out of memory for %ld bytes", n);
-			return -1;
-		}
-	}
+	return layout_json_sb(&json, state_layout(), blob, unread, path, err,
+	    errlen);
 }
 
-/* Append S to the buffer at *AT. */
+/* Append S to `json`. Returns 0, or -1 out of memory. */
 static int
-append(size_t *at, const char *s)
+append(const char *s)
 {
-	size_t n = strlen(s);
-	if (reserve(*at + n + 1) != 0)
-		return -1;
-	memcpy(json + *at, s, n + 1);
-	*at += n;
-	return 0;
+	sb_puts(&json, s);
+	return json.failed ? -1 : 0;
 }
 
 /* The values of the space-separated PATHS ("" for the whole state) as
- * one JSON text at json[*AT...]: the state object, one value, or an object
- * of path -> value. PREFIX opens an object ("{\"frame\":1,") when given. */
+ * one JSON text appended to `json`: the state object, one value, or an
+ * object of path -> value. PREFIX opens an object ("{\"frame\":1,") when
+ * given. */
 static int
-render_paths(size_t *at, const char *paths, const uint8_t *blob,
-    const uint8_t *unread, const char *prefix, char *err, size_t errlen)
+render_paths(const char *paths, const uint8_t *blob, const uint8_t *unread,
+    const char *prefix, char *err, size_t errlen)
 {
-	long n;
-	if (paths[0] == '\0') {
-		/* The whole state (the caller adds any frame number). */
-		n = render(*at, blob, unread, NULL, err, errlen);
-		if (n < 0)
-			return -1;
-		*at = (size_t)n;
-		return 0;
-	}
+	if (paths[0] == '\0')   /* the caller adds any frame number */
+		return render(blob, unread, NULL, err, errlen);
 	int many = strchr(paths, ' ') != NULL || prefix != NULL;
-	if (many && append(at, prefix ? prefix : "{") != 0)
+	if (many && append(prefix ? prefix : "{") != 0)
 		return -1;
 	const char *p = paths;
 	int first = 1;
@@ -156,29 +120,22 @@ render_paths(size_t *at, const char *paths, const uint8_t *blob,
 		snprintf(one, sizeof one, "%.*s", (int)k, p);
 		p += k + (p[k] == ' ');
 		if (many) {
-			size_t o = 0;
-			char key[TP_LINE_MAX + 8];
 			if (!first)
-				key[o++] = ',';
-			tp_json_str(key, sizeof key, &o, one, strlen(one));
-			key[o++] = ':';
-			key[o] = '\0';
-			if (append(at, key) != 0)
+				append(",");
+			sb_json_str(&json, one);
+			if (append(":") != 0)
 				return -1;
 		}
 		first = 0;
-		n = render(*at, blob, unread, one, err, errlen);
-		if (n < 0) {
+		if (render(blob, unread, one, err, errlen) != 0) {
 			/* An index past this frame's count: say so, go on. */
-			if (!many)
+			if (!many || json.failed)
 				return -1;
-			if (append(at, "null") != 0)
+			if (append("null") != 0)
 				return -1;
-			continue;
 		}
-		*at = (size_t)n;
 	}
-	if (many && append(at, "}") != 0)
+	if (many && append("}") != 0)
 		return -1;
 	return 0;
 }
@@ -199,29 +156,29 @@ static void
 get_reply(struct client *c)
 {
 	char err[512];
-	size_t at = 0;
 
+	sb_reset(&json);
 	if (c->binary) {
-		if (render_paths(&at, c->post_args ? c->post_args : "", req.blob,
+		if (render_paths(c->post_args ? c->post_args : "", req.blob,
 		    req.unread, NULL, err, sizeof err) != 0)
 			ctl_err(c, ERR_FIELD, "%s", err);
 		else
-			bin_reply(c, ERR_NONE, json);
+			bin_reply(c, ERR_NONE, json.p);
 		return;
 	}
 
-	if (append(&at, "ok ") != 0 ||
-	    render_paths(&at, c->post_args ? c->post_args : "", req.blob,
-	    req.unread, NULL, err, sizeof err) != 0 || append(&at, "\n") != 0) {
-		ctl_err(c, ERR_FIELD, "%s", err);
+	if (append("ok ") != 0 ||
+	    render_paths(c->post_args ? c->post_args : "", req.blob,
+	    req.unread, NULL, err, sizeof err) != 0 || append("\n") != 0) {
+		ctl_err(c, ERR_FIELD, "%s", json.failed ? "out of memory" : err);
 		return;
 	}
-	if (at > (32u << 20)) {
+	if (json.len > (32u << 20)) {
 		ctl_err(c, ERR_RANGE, "the reply would be %zu bytes: get fewer "
-		    "fields, or record a trace", at);
+		    "fields, or record a trace", json.len);
 		return;
 	}
-	ctl_send(c, json, at);
+	ctl_send(c, json.p, json.len);
 }
 
 void
@@ -357,25 +314,26 @@ watch_one(int64_t f, int64_t vtime, const uint8_t *blob,
 		if (c->watch == NULL || c->closing)
 			continue;
 		char prefix[80], err[512];
-		size_t at = 0;
 		snprintf(prefix, sizeof prefix, "{\"frame\":%lld,\"vtime_ns\":%lld,",
 		    (long long)f, (long long)vtime);
+		sb_reset(&json);
 		if (c->watch[0] == '\0') {
 			/* The whole state, its members beside the frame's. */
-			if (append(&at, prefix) != 0)
+			if (append(prefix) != 0)
 				continue;
-			long n = render(at, blob, unread, NULL, err, sizeof err);
-			if (n < 0)
+			size_t at = json.len;
+			if (render(blob, unread, NULL, err, sizeof err) != 0)
 				continue;
-			memmove(json + at, json + at + 1, (size_t)n - at);
-			at = (size_t)n - 1;
-		} else if (render_paths(&at, c->watch, blob, unread, prefix, err,
+			/* Its opening brace is the prefix's. */
+			memmove(json.p + at, json.p + at + 1, json.len - at);
+			json.len--;
+		} else if (render_paths(c->watch, blob, unread, prefix, err,
 		    sizeof err) != 0) {
 			continue;
 		}
-		if (append(&at, "\n") != 0)
+		if (append("\n") != 0)
 			continue;
-		ctl_send(c, json, at);
+		ctl_send(c, json.p, json.len);
 		ctl_set_events(c);
 	}
 }
@@ -457,22 +415,22 @@ observe_reply(struct client *c)
 {
 	const struct layout *l = state_layout();
 	char err[512];
-	size_t at = 0;
 	const char *paths = c->obs_all ? "" : c->post_args ? c->post_args : "";
 
 	c->observing = 0;
+	sb_reset(&json);
 	if (paths[0] == '\0' && !c->obs_all) {
 		/* Only the raw state was asked for. */
-		if (append(&at, "") != 0) {
+		if (append("") != 0) {
 			ctl_err(c, ERR_MEMORY, "out of memory");
 			return;
 		}
-	} else if (render_paths(&at, paths, req.blob, req.unread, NULL, err,
+	} else if (render_paths(paths, req.blob, req.unread, NULL, err,
 	    sizeof err) != 0) {
 		ctl_err(c, ERR_FIELD, "%s", err);
 		return;
 	}
-	bin_reply_observation(c, json, req.blob, l->blob_size, req.unread,
+	bin_reply_observation(c, json.p, req.blob, l->blob_size, req.unread,
 	    l->nfields, req.frame, req.vtime);
 }
 

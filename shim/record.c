@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/jstr.h"
 #include "../common/textproto.h"
 #include "capture.h"
 #include "context.h"
@@ -313,9 +314,13 @@ record_frame(int64_t f, int64_t vtime, const uint8_t *blob, uint64_t hash,
 	uint8_t *out = ring_reserve(&rc.ring, rc.bound);
 	if (out == NULL)
 		goto ended;
-	size_t n = trace_pack_frame_hashed(&rc.pk, f, vtime, key, blob, hash,
-	    runs, key ? 0 : nruns, rc.unread_list, nun, rc.inputs, nin, out,
-	    rc.bound);
+	struct trace_frame_info fi = {
+		.frame = f, .vtime_ns = vtime, .keyframe = key, .state = blob,
+		.has_hash = 1, .hash = hash, .runs = runs,
+		.nruns = key ? 0 : nruns, .unreadable = rc.unread_list,
+		.nunreadable = nun, .inputs = rc.inputs, .ninputs = nin,
+	};
+	size_t n = trace_pack_frame(&rc.pk, &fi, out, rc.bound);
 	if (n == 0) {
 		hlog("trace: frame %lld could not be packed; recording stopped",
 		    (long long)f);
@@ -402,7 +407,7 @@ record_describe(char *buf, size_t len)
 	size_t o = (size_t)snprintf(buf, len, "{\"state\":\"%s\",\"path\":",
 	    names[ph]);
 	/* After a stop: the last recording's destination and figures. */
-	tp_json_str(buf, len, &o, rc.dest, strlen(rc.dest));
+	jstr_append(buf, len, &o, rc.dest, strlen(rc.dest));
 	o += (size_t)snprintf(buf + o, len - o, ",\"frames\":%llu,"
 	    "\"keyframes\":%llu,\"bytes\":%llu,\"capture_ns\":%llu,"
 	    "\"error\":",
@@ -411,7 +416,7 @@ record_describe(char *buf, size_t len)
 	    (unsigned long long)atomic_load(&rc.bytes_written),
 	    (unsigned long long)atomic_load(&rc.capture_ns));
 	const char *we = rc.werr;
-	tp_json_str(buf, len, &o, we, strlen(we));
+	jstr_append(buf, len, &o, we, strlen(we));
 	snprintf(buf + o, len - o, "}");
 }
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../common/jstr.h"
 #include "../common/textproto.h"
 #include "real.h"
 #include "screen.h"
@@ -129,7 +130,7 @@ screen_capture(char *buf, size_t cap)
 			row[--n] = '\0';
 		if (y > 0 && len + 1 < cap)
 			buf[len++] = ',';
-		if (tp_json_str(buf, cap, &len, row, (size_t)n) != 0) {
+		if (jstr_append(buf, cap, &len, row, (size_t)n) != 0) {
 			real_wmove(scr, cy, cx);
 			snprintf(buf, cap, "screen larger than the reply buffer");
 			return -1;

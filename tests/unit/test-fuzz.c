@@ -1131,8 +1131,12 @@ build_trace(struct trace_src *s)
 			memset(in[k].seq, 'q', in[k].seqlen);
 		}
 		uint32_t unr[2] = { (uint32_t)rn(5), (uint32_t)rn(9) };
-		n = trace_pack_frame(&p, TR_START + i, i * 1000, key, st, runs, nr,
-		    unr, (int)rn(3), in, ni, rec, cap);
+		struct trace_frame_info fi = {
+			.frame = TR_START + i, .vtime_ns = i * 1000, .keyframe = key,
+			.state = st, .runs = runs, .nruns = nr, .unreadable = unr,
+			.nunreadable = (int)rn(3), .inputs = in, .ninputs = ni,
+		};
+		n = trace_pack_frame(&p, &fi, rec, cap);
 		if (!CHECK_GT_INT(n, 0))
 			abort();
 		b_set(&s->rec[1 + i], rec, n);
@@ -2010,12 +2014,15 @@ read_int64_min_delta(void)
 	size_t n = trace_pack_header(&p, &h, rec, cap);
 	b_append(&b, rec, n);
 	/* A keyframe, so that the reader holds a state... */
-	n = trace_pack_frame(&p, INT64_MAX, 0, 1, st, NULL, 0, NULL, 0, NULL, 0,
-	    rec, cap);
+	struct trace_frame_info fi = {
+		.frame = INT64_MAX, .keyframe = 1, .state = st,
+	};
+	n = trace_pack_frame(&p, &fi, rec, cap);
 	b_append(&b, rec, n);
 	/* ...and a delta numbered INT64_MIN: apply() computes frame - 1. */
-	n = trace_pack_frame(&p, INT64_MIN, 0, 0, st, NULL, 0, NULL, 0, NULL, 0,
-	    rec, cap);
+	fi.frame = INT64_MIN;
+	fi.keyframe = 0;
+	n = trace_pack_frame(&p, &fi, rec, cap);
 	b_append(&b, rec, n);
 	int fd = stream_fd(&b, 0);
 	struct trace_reader *t = fd < 0 ? NULL : trace_open(fd, err, sizeof err);

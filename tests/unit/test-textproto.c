@@ -2,8 +2,7 @@
  * cuts a line into words, refusing blank lines, control bytes and too many
  * words; tp_verb finds the verb and leaves the rest of the line after it
  * intact, blanks and all; tp_unescape decodes every escape and pinpoints a
- * bad one; tp_json_str quotes any bytes as valid JSON and never overruns or
- * half-writes its buffer; tp_parse_u64 takes plain decimal numbers up to
+ * bad one; tp_parse_u64 takes plain decimal numbers up to
  * LLONG_MAX only. */
 #include <limits.h>
 #include <stdio.h>
@@ -347,112 +346,6 @@ unescape_refuses_overflow_at_first_byte_beyond(void)
 	CHECK_EQ_INT(bad, 0);
 }
 
-/* ---- tp_json_str ---- */
-
-static void
-json_str_quotes_plain_text(void)
-{
-	char buf[32];
-	size_t len = 0;
-
-	CHECK_EQ_INT(tp_json_str(buf, sizeof buf, &len, "abc", 3), 0);
-	CHECK_EQ_STR(buf, "\"abc\"");
-	CHECK_EQ_INT(len, 5);
-}
-
-static void
-json_str_appends_after_existing_text(void)
-{
-	char buf[32] = "[";
-	size_t len = 1;
-
-	CHECK_EQ_INT(tp_json_str(buf, sizeof buf, &len, "a", 1), 0);
-	CHECK_EQ_INT(tp_json_str(buf, sizeof buf, &len, "", 0), 0);
-	CHECK_EQ_STR(buf, "[\"a\"\"\"");
-	CHECK_EQ_INT(len, strlen(buf));
-}
-
-static void
-json_str_escapes_quote_and_backslash(void)
-{
-	char buf[32];
-	size_t len = 0;
-
-	CHECK_EQ_INT(tp_json_str(buf, sizeof buf, &len, "a\"b\\c", 5), 0);
-	CHECK_EQ_STR(buf, "\"a\\\"b\\\\c\"");
-	CHECK_EQ_INT(len, strlen(buf));
-}
-
-static void
-json_str_escapes_control_bytes_as_u00xx(void)
-{
-	char buf[64];
-	size_t len = 0;
-
-	CHECK_EQ_INT(tp_json_str(buf, sizeof buf, &len, "\x01\n\x1b\x7f\x1f", 5),
-	    0);
-	CHECK_EQ_STR(buf, "\"\\u0001\\u000a\\u001b\\u007f\\u001f\"");
-	CHECK_EQ_INT(len, strlen(buf));
-}
-
-static void
-json_str_escapes_embedded_nul(void)
-{
-	char buf[32];
-	size_t len = 0;
-
-	CHECK_EQ_INT(tp_json_str(buf, sizeof buf, &len, "a\0b", 3), 0);
-	CHECK_EQ_STR(buf, "\"a\\u0000b\"");
-}
-
-static void
-json_str_passes_utf8_through(void)
-{
-	char buf[32];
-	size_t len = 0;
-
-	CHECK_EQ_INT(tp_json_str(buf, sizeof buf, &len, "\xe2\x94\x80", 3), 0);
-	CHECK_EQ_STR(buf, "\"\xe2\x94\x80\"");
-}
-
-static void
-json_str_fits_exactly(void)
-{
-	char buf[6];
-	size_t len = 0;
-
-	/* "abc" quoted is 5 bytes plus the NUL. */
-	CHECK_EQ_INT(tp_json_str(buf, sizeof buf, &len, "abc", 3), 0);
-	CHECK_EQ_STR(buf, "\"abc\"");
-	CHECK_EQ_INT(len, 5);
-}
-
-static void
-json_str_overflow_restores_old_length(void)
-{
-	char buf[16];
-	size_t len;
-
-	memset(buf, 'Z', sizeof buf);
-	memcpy(buf, "xy", 3);
-	len = 2;
-	CHECK_EQ_INT(tp_json_str(buf, 7, &len, "abc", 3), -1);
-	CHECK_EQ_INT(len, 2);
-	CHECK_EQ_STR(buf, "xy");
-	CHECK_EQ_INT(buf[7], 'Z');   /* nothing written past CAP */
-
-	/* An escape that does not fit is not half-written either. */
-	len = 2;
-	CHECK_EQ_INT(tp_json_str(buf, 8, &len, "\x01", 1), -1);
-	CHECK_EQ_INT(len, 2);
-	CHECK_EQ_STR(buf, "xy");
-
-	len = 0;
-	CHECK_EQ_INT(tp_json_str(buf, 1, &len, "", 0), -1);
-	CHECK_EQ_INT(len, 0);
-	CHECK_EQ_STR(buf, "");
-}
-
 /* ---- tp_parse_u64 ---- */
 
 static void
@@ -572,14 +465,6 @@ static const struct unit_case cases[] = {
 	UNIT_CASE(unescape_refuses_trailing_backslash),
 	UNIT_CASE(unescape_fills_exactly_to_capacity),
 	UNIT_CASE(unescape_refuses_overflow_at_first_byte_beyond),
-	UNIT_CASE(json_str_quotes_plain_text),
-	UNIT_CASE(json_str_appends_after_existing_text),
-	UNIT_CASE(json_str_escapes_quote_and_backslash),
-	UNIT_CASE(json_str_escapes_control_bytes_as_u00xx),
-	UNIT_CASE(json_str_escapes_embedded_nul),
-	UNIT_CASE(json_str_passes_utf8_through),
-	UNIT_CASE(json_str_fits_exactly),
-	UNIT_CASE(json_str_overflow_restores_old_length),
 	UNIT_CASE(parse_u64_accepts_decimal),
 	UNIT_CASE(parse_u64_accepts_llong_max),
 	UNIT_CASE(parse_u64_refuses_empty_and_signs),

@@ -312,8 +312,13 @@ build(struct xtrace *x, char *json, int nframes, uint32_t kf, long maxruns,
 		}
 		x->nkey += f->keyframe;
 		x->ndelta += !f->keyframe;
-		n = trace_pack_frame(&p, f->frame, f->vtime, f->keyframe, cur, runs,
-		    f->keyframe ? 0 : nr, ulist, nu, f->in, f->ninputs, rec, cap);
+		struct trace_frame_info fi = {
+			.frame = f->frame, .vtime_ns = f->vtime,
+			.keyframe = f->keyframe, .state = cur, .runs = runs,
+			.nruns = f->keyframe ? 0 : nr, .unreadable = ulist,
+			.nunreadable = nu, .inputs = f->in, .ninputs = f->ninputs,
+		};
+		n = trace_pack_frame(&p, &fi, rec, cap);
 		if (!CHECK_GT_INT(n, 0))
 			goto out;
 		f->rec_off = x->len;
