@@ -12,12 +12,11 @@
 #include "../common/trace.h"
 
 /* Control thread (or start-up): open DEST and get ready; recording starts
- * with a header and a keyframe at the next capture (or at record_begin).
- * Returns 0, or -1 with ERR set. */
+ * with a header and a keyframe at the next capture. Returns 0, or -1 with
+ * ERR set. */
 int record_open(const char *dest, uint32_t keyframe_interval, char *err,
     size_t errlen);
-/* Frame thread: begin now, at frame F (header and keyframe at the next
- * record_frame). */
+/* True from record_open until the recording ends: frames are wanted. */
 int record_active(void);
 /* Frame thread: record frame F whose state BLOB (hashing to HASH) was
  * just brought up to date, NRUNS changes in RUNS (-1: too many, a

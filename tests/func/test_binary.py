@@ -3,10 +3,12 @@
 the opening and its hello, pipelined requests answered in order with their
 ids, steps returning observations (chosen paths, the whole state, the raw
 state blob), text commands, errors as err Responses, and a bad opening or
-an oversized request closing only that connection."""
+an oversized request closing only that connection, at exactly the size
+limit schema/control.proto states."""
 import importlib
 import json
 import os
+import re
 import shutil
 import socket
 import struct
@@ -146,3 +148,38 @@ def test_bad_opening_or_oversized_request_closes_only_that_connection():
         check(r is not None and r.code == "toolong", str(r))
         check(b.read() is None, "still open after an oversized request")
         check(c.ok("step 2") == "2" and g.alive(), "the game suffered")
+
+
+def test_request_size_limit_is_the_one_the_schema_states():
+    # control.proto says how long a request may be: one of exactly that
+    # length is answered, a length one byte more gets err toolong and a
+    # close.
+    text = open(os.path.join(ROOT, "schema", "control.proto")).read()
+    m = re.search(r"A request is\s*//\s*at most ([0-9,]+) bytes", text)
+    check(m, "control.proto states no request limit")
+    limit = int(m.group(1).replace(",", ""))
+    P = pb()
+
+    def request(size):
+        pad = size - 16
+        while True:
+            data = P.Request(id=9, command="hello" + " " * pad).SerializeToString()
+            if len(data) >= size:
+                check(len(data) == size, "cannot make a %d-byte request" % size)
+                return data
+            pad += 1
+
+    with demo() as g:
+        g.connect()
+        b = Bin(g.sock)
+        b.open()
+        data = request(limit)
+        b.s.sendall(struct.pack("<I", len(data)) + data)
+        r = b.read()
+        check(r is not None and r.ok and r.id == 9 and
+              json.loads(r.text)["pid"] == g.proc.pid, str(r))
+        # (the length alone decides: the bytes would never be read)
+        b.s.sendall(struct.pack("<I", limit + 1))
+        r = b.read()
+        check(r is not None and r.code == "toolong", str(r))
+        check(b.read() is None, "still open after a request over the limit")
