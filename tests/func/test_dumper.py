@@ -357,7 +357,8 @@ def test_live_pipe_prints_frames_while_the_game_runs():
                             start_new_session=True)
     os.close(slave)
     os.close(wfd)
-    threading.Thread(target=_drain, args=(master,), daemon=True).start()
+    drain = threading.Thread(target=_drain, args=(master,), daemon=True)
+    drain.start()
     lines = queue.Queue()
 
     def reader():
@@ -406,7 +407,9 @@ def test_live_pipe_prints_frames_while_the_game_runs():
         if cat.poll() is None:
             cat.kill()
             cat.wait()
-        os.close(master)
+        drain.join(timeout=10)   # before its descriptor's number is reused
+        if not drain.is_alive():
+            os.close(master)
         shutil.rmtree(d, ignore_errors=True)
 
 

@@ -171,10 +171,12 @@ class Game:
         # number is soon the next game's pty, whose output it would steal.
         self.stopping.set()
         self.reader.join()
-        try:
-            os.close(self.master)
-        except OSError:
-            pass
+        if self.master is not None:
+            try:
+                os.close(self.master)
+            except OSError:
+                pass
+            self.master = None   # a second stop must not close a reused number
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self):
