@@ -114,7 +114,7 @@ const struct cmd_entry cmd_table[CMD_COUNT] = {
 	[CMD_WATCH] = {
 		.id = CMD_WATCH, .name = "watch", .args = "[FIELD...]",
 		.min_args = 0, .max_args = 64,
-		.flags = CMD_TEXT_ONLY,
+		.flags = CMD_TEXT_ONLY | CMD_STREAMS,
 		.help = "stream one JSON line a frame, {\"frame\":N,...}, until the "
 		    "connection closes",
 	},

@@ -36,6 +36,7 @@ enum cmd_id {
 #define CMD_WHEN_DETACHED 0x04 /* still served after `detach` */
 #define CMD_NO_AUTH       0x08 /* served before a TCP client authenticates */
 #define CMD_TEXT_ONLY     0x10 /* not over the binary protocol */
+#define CMD_STREAMS       0x20 /* after its reply, more lines until the end */
 
 struct cmd_entry {
 	enum cmd_id id;

@@ -344,8 +344,9 @@ main(int argc, char **argv)
 				fatal("command longer than %d bytes", TP_LINE_MAX);
 			len += (size_t)n;
 		}
-		int status = strcmp(argv[i], "watch") == 0 ? run_watch(&c, cmd)
-		    : run_command(&c, cmd);
+		const struct cmd_entry *e = cmd_find(argv[i]);
+		int status = e != NULL && (e->flags & CMD_STREAMS) ?
+		    run_watch(&c, cmd) : run_command(&c, cmd);
 		conn_close(&c);
 		return status;
 	}

@@ -129,6 +129,7 @@ flags_are_the_documented_ones(void)
 		{ CMD_WHEN_DETACHED, " quit " },
 		{ CMD_NO_AUTH, " auth " },
 		{ CMD_TEXT_ONLY, " watch " },
+		{ CMD_STREAMS, " watch " },
 	};
 	int all = 0;
 
