@@ -60,6 +60,7 @@ static struct {
 	_Atomic int reanchor;
 	int64_t anchor_real, anchor_v;  /* owned by the driving thread */
 	_Atomic int free_running;   /* the frame thread is not held at the gate */
+	_Atomic int untimed;        /* sleepers waiting with no timeout */
 	_Atomic int detached;
 	int64_t detach_base;        /* real mono minus virtual, after detach */
 } vc = { .speed = 1.0, .reanchor = 1 };
@@ -425,7 +426,13 @@ vclock_wait_until(int64_t target)
 			break;
 		double speed = atomic_load(&vc.speed);
 		struct timespec rel, *relp = NULL;
+		/* Counted before free_running is read, against
+		 * vclock_set_free_running's store then read: a wait begun
+		 * while the gate holds the frame thread has no timeout, and is
+		 * woken to take one when the gate lets go. */
+		atomic_fetch_add(&vc.untimed, 1);
 		if (atomic_load(&vc.free_running)) {
+			atomic_fetch_sub(&vc.untimed, 1);
 			int64_t wait = speed > 0.0 ?
 			    (int64_t)((double)(target - v) / speed) : 0;
 			rel = ns_to_ts(wait + SELF_ADVANCE_GRACE_NS);
@@ -436,6 +443,8 @@ vclock_wait_until(int64_t target)
 		int r = futex_wait(word, s, relp);
 		if (sl == NULL)
 			atomic_fetch_sub(&vc.waiters, 1);
+		if (relp == NULL)
+			atomic_fetch_sub(&vc.untimed, 1);
 		if (r != 0 && errno == ETIMEDOUT && atomic_load(&vc.v) == v &&
 		    atomic_load(&vc.free_running)) {
 			/* Nobody drove the clock for the whole wait. */
@@ -511,16 +520,23 @@ vclock_reanchor(void)
 	atomic_store(&vc.reanchor, 1);
 }
 
-void
-vclock_detach(void)
+/* Wake every waiting thread, due or not, to look at the clock again. */
+static void
+wake_all(void)
 {
-	vc.detach_base = real_mono_ns() - atomic_load(&vc.v);
-	atomic_store_explicit(&vc.detached, 1, memory_order_release);
 	atomic_fetch_add(&vc.seq, 1);
 	futex_wake(&vc.seq, INT_MAX);
 	int n = atomic_load(&vc.nslots);
 	for (int i = 0; i < n; i++)
 		wake_slot(&vc.slots[i]);
+}
+
+void
+vclock_detach(void)
+{
+	vc.detach_base = real_mono_ns() - atomic_load(&vc.v);
+	atomic_store_explicit(&vc.detached, 1, memory_order_release);
+	wake_all();
 }
 
 int
@@ -533,6 +549,12 @@ void
 vclock_set_free_running(int on)
 {
 	atomic_store(&vc.free_running, on);
+	/* Threads that went to sleep while the frame thread was held wait
+	 * with no timeout: if it now blocks outside any wait (joining one
+	 * of them, say), only a timeout lets time flow. Wake them to take
+	 * one. */
+	if (on && atomic_load(&vc.untimed) > 0)
+		wake_all();
 }
 
 int
