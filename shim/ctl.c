@@ -635,8 +635,8 @@ ctl_start(void)
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (snapshot_shim_stack(&attr, 256 * 1024) != 0)
-		pthread_attr_setstacksize(&attr, 256 * 1024);
+	if (snapshot_shim_stack(&attr, SHIM_STACK_SIZE) != 0)
+		pthread_attr_setstacksize(&attr, SHIM_STACK_SIZE);
 	/* The real one: our own thread is not the game's. */
 	int r = real_pthread_create(&t, &attr, ctl_main, NULL);
 	pthread_attr_destroy(&attr);

@@ -11,10 +11,15 @@
 #include "fastpath.h"
 #include "frame.h"
 
+/* The step reply slot. Its state says who owns the rest: the control
+ * thread while IDLE (it arms it), the frame thread while SENDING or
+ * SERVING. fd and target are atomics: the frame thread looks at them
+ * before it owns the slot, and may look at an arming newer than the one
+ * it saw. */
 static struct {
 	_Atomic int state;
-	int fd;
-	int64_t target;
+	_Atomic int fd;
+	_Atomic int64_t target;
 	char reply[32];
 	size_t len, sent;
 	_Atomic int want_notify;  /* the control thread has more for it */
@@ -28,22 +33,31 @@ fast_reply(int64_t target, char *buf, size_t len)
 	return n < 0 ? 0 : (size_t)n;
 }
 
-/* Send the armed step reply from this (the frame) thread. */
+/* Send the armed step reply from this (the frame) thread, at frame F. */
 static void
-fast_send(void)
+fast_send(int64_t f)
 {
 	int st = FAST_ARMED;
 
 	if (!atomic_compare_exchange_strong(&fast.state, &st, FAST_SENDING))
 		return;
-	ssize_t n = send(fast.fd, fast.reply, fast.len,
+	/* Taken back and armed again since we looked: for a later frame. */
+	if (f < atomic_load(&fast.target)) {
+		atomic_store(&fast.state, FAST_ARMED);
+		return;
+	}
+	ssize_t n = send(atomic_load(&fast.fd), fast.reply, fast.len,
 	    MSG_NOSIGNAL | MSG_DONTWAIT);
 	fast.sent = n > 0 ? (size_t)n : 0;
-	atomic_store(&fast.state, fast.sent != fast.len ? FAST_FAILED :
+	int failed = fast.sent != fast.len;
+	int want = atomic_load(&fast.want_notify);
+	/* From here on the slot is the control thread's again: it may arm
+	 * it anew at once, so nothing of it is read after this store. */
+	atomic_store(&fast.state, failed ? FAST_FAILED :
 	    atomic_load(&fast.lend) ? FAST_LENT : FAST_SENT);
 	/* The control thread finishes a failed send, and runs what the
 	 * client queued meanwhile. */
-	if (fast.sent != fast.len || atomic_load(&fast.want_notify))
+	if (failed || want)
 		frame_wake_ctl();
 }
 
@@ -51,14 +65,14 @@ void
 fast_reached(int64_t f)
 {
 	if (atomic_load_explicit(&fast.state, memory_order_acquire) == FAST_ARMED &&
-	    f >= fast.target)
-		fast_send();
+	    f >= atomic_load_explicit(&fast.target, memory_order_relaxed))
+		fast_send(f);
 }
 
 int
 fast_lent_fd(void)
 {
-	return atomic_load(&fast.state) == FAST_LENT ? fast.fd : -1;
+	return atomic_load(&fast.state) == FAST_LENT ? atomic_load(&fast.fd) : -1;
 }
 
 void
@@ -69,11 +83,12 @@ fast_serve(int64_t f)
 		return;   /* taken back meanwhile */
 	char buf[48];
 	unsigned long long n = 0;
-	ssize_t got = recv(fast.fd, buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT);
+	int fd = atomic_load(&fast.fd);
+	ssize_t got = recv(fd, buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT);
 	if (got > 0 && tp_simple_step(buf, (size_t)got, &n) == 0 &&
-	    recv(fast.fd, buf, (size_t)got, MSG_DONTWAIT) == got) {
+	    recv(fd, buf, (size_t)got, MSG_DONTWAIT) == got) {
 		int64_t target = f + (int64_t)n;
-		fast.target = target;
+		atomic_store(&fast.target, target);
 		fast.len = fast_reply(target, fast.reply, sizeof fast.reply);
 		fast.sent = 0;
 		frame_run_until(target);
@@ -95,8 +110,8 @@ fast_hand_back(void)
 void
 fast_arm(int fd, int64_t target)
 {
-	fast.fd = fd;
-	fast.target = target;
+	atomic_store_explicit(&fast.fd, fd, memory_order_relaxed);
+	atomic_store_explicit(&fast.target, target, memory_order_relaxed);
 	fast.len = fast_reply(target, fast.reply, sizeof fast.reply);
 	fast.sent = 0;
 	atomic_store(&fast.want_notify, 0);
@@ -176,5 +191,5 @@ fast_want_notify(void)
 int64_t
 fast_target(void)
 {
-	return fast.target;
+	return atomic_load(&fast.target);
 }

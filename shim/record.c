@@ -29,8 +29,6 @@
 
 enum { R_IDLE, R_OPEN, R_ON, R_ENDED };
 
-#define WRITER_STACK (256 * 1024)
-
 static struct {
 	_Atomic int phase;
 	int fd;
@@ -258,14 +256,14 @@ record_open(const char *dest, uint32_t interval, char *err, size_t errlen)
 	if (rc.stack == NULL) {
 		pthread_attr_t once;
 		pthread_attr_init(&once);
-		if (snapshot_shim_stack(&once, WRITER_STACK) == 0)
+		if (snapshot_shim_stack(&once, SHIM_STACK_SIZE) == 0)
 			pthread_attr_getstack(&once, &rc.stack, &(size_t){ 0 });
 		pthread_attr_destroy(&once);
 	}
 	if (rc.stack != NULL)
-		pthread_attr_setstack(&attr, rc.stack, WRITER_STACK);
+		pthread_attr_setstack(&attr, rc.stack, SHIM_STACK_SIZE);
 	else
-		pthread_attr_setstacksize(&attr, WRITER_STACK);
+		pthread_attr_setstacksize(&attr, SHIM_STACK_SIZE);
 	int r = real_pthread_create(&rc.th, &attr, writer_main, NULL);
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

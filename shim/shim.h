@@ -77,6 +77,15 @@ shim_on(void)
 pid_t shim_getpid(void);
 pid_t shim_fixed_pid(void);
 
+/* The stack of each of the shim's own threads. glibc puts the static TLS
+ * of every loaded object at its top: ThreadSanitizer's runtime alone has
+ * 768 KiB of it. */
+#if defined(__SANITIZE_THREAD__)
+#define SHIM_STACK_SIZE ((size_t)4 << 20)
+#else
+#define SHIM_STACK_SIZE ((size_t)256 << 10)
+#endif
+
 /* Start the control thread and send the launcher's handshake, once. Called
  * just before the game's main() runs, or at the first frame boundary. */
 void shim_start(void);
