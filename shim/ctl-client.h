@@ -46,6 +46,8 @@ struct client {
 	int obs_all, obs_raw;
 	int snap_kind;
 	unsigned events;         /* what epoll watches for it now */
+	int gone;                /* closed; freed once the epoll batch is done */
+	struct client *dead_next; /* in the list of those */
 };
 
 /* Server state the commands read and change. */

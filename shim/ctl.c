@@ -186,6 +186,11 @@ ctl_set_events(struct client *c)
 	}
 }
 
+/* Clients closed during the current epoll batch: a later event of the
+ * same batch may still name one, so their memory waits for the batch's end. */
+static struct client *dead;
+
+/* Close C and take it out of every list; its memory goes at reap_dead(). */
 static void
 client_free(struct client *c)
 {
@@ -197,9 +202,16 @@ client_free(struct client *c)
 			break;
 		}
 	}
+	/* The frame thread lets go of the descriptor (a step reply it would
+	 * send, a lent client it would read) before it can be reused. */
+	if (c->fast)
+		fast_disarm(NULL);
 	epoll_ctl(epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
+	c->fd = -1;
 	free(c->out);
+	c->out = NULL;
+	c->outlen = c->outcap = 0;
 	cmd_client_gone(c);
 	/* A request in flight is the frame thread's until it completes; its
 	 * reply then goes nowhere. */
@@ -207,13 +219,26 @@ client_free(struct client *c)
 		ctl.post_owner = NULL;
 	ctl.nclients--;
 	int stepping = c->wait == WAIT_STEP;
-	if (c->fast)
-		fast_disarm(NULL);   /* before the fd can be reused */
-	free(c);
+	c->wait = WAIT_NONE;
+	c->fast = c->lent = 0;
+	c->gone = 1;
+	c->dead_next = dead;
+	dead = c;
 	/* Frames owed only to a client that left are not run. */
 	if (stepping)
 		cmd_reschedule();
 	ctl_update_notify();
+}
+
+/* Free the clients closed during the batch just handled. */
+static void
+reap_dead(void)
+{
+	while (dead != NULL) {
+		struct client *c = dead;
+		dead = c->dead_next;
+		free(c);
+	}
 }
 
 /* Send what is buffered; returns -1 when the client is gone. */
@@ -586,6 +611,10 @@ ctl_main(void *arg)
 				settle_all();
 			} else {
 				struct client *c = p;
+				/* Closed by an earlier event of this batch (settling
+				 * every client after the frame thread's signal). */
+				if (c->gone)
+					continue;
 				if ((evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) &&
 				    !c->closing && client_read(c) != 0)
 					c->closing = 2;
@@ -598,10 +627,11 @@ ctl_main(void *arg)
 				client_settle(c);
 			}
 		}
-		if (ctl.detaching) {
+		if (ctl.detaching)
 			detach_all();
+		reap_dead();
+		if (ctl.detaching)
 			return NULL;
-		}
 	}
 }
 
