@@ -7,8 +7,8 @@ reset or a plain close while frames stream to it, a client gone in the
 middle of its step, several clients at once); every game must still answer
 `hello` afterwards and end as it does without the shim (on its quit key and
 on SIGTERM), never by SIGABRT or SIGSEGV. A smaller round runs the same
-under AddressSanitizer and under ThreadSanitizer builds of the shim, and
-any report of theirs fails the test. (Issue 8: a client freed while the
+under AddressSanitizer (with UBSan) and under ThreadSanitizer builds of the
+shim, and any report of theirs fails the test. (Issue 8: a client freed while the
 control thread settled every client was used again by a later event of
 the same epoll batch: "double free or corruption (out)".)"""
 import glob
@@ -219,42 +219,46 @@ def test_fresh_games_survive_clients_leaving_abruptly_under_load():
     run_round(48, 6)
 
 
-def sanitized_shim(kind):
-    """The shim built with a sanitizer, in its own build directory."""
-    b = os.path.join("build", kind + "-shim")
-    r = subprocess.run(["make", "-s", "B=" + b, "SANITIZE=" + kind,
+def sanitized_shim(b, sanitize):
+    """The shim built with SANITIZE into build directory B (build/san is
+    the one tests/run.py builds everything into: then nothing is left)."""
+    r = subprocess.run(["make", "-s", "B=" + b, "SANITIZE=" + sanitize,
                         b + "/libhook.so"], cwd=ROOT, capture_output=True, text=True)
     check(r.returncode == 0, "make %s: %s%s" % (b, r.stdout[-2000:], r.stderr[-2000:]))
     return os.path.join(ROOT, b, "libhook.so")
 
 
-def sanitizer_round(kind, options_var, extra_options, sigterm=True):
-    lib = sanitized_shim(kind)
-    runtime = subprocess.run(["gcc", "-print-file-name=lib%ssan.so" % kind[0]],
+def sanitizer_round(b, sanitize, runtime_name, options, sigterm=True):
+    lib = sanitized_shim(b, sanitize)
+    runtime = subprocess.run(["gcc", "-print-file-name=" + runtime_name],
                              capture_output=True, text=True).stdout.strip()
-    check(os.path.isabs(runtime), "no runtime for %s" % kind)
-    logs = tempfile.mkdtemp(prefix="gh-%s-" % kind)
+    check(os.path.isabs(runtime), "no %s" % runtime_name)
+    logs = tempfile.mkdtemp(prefix="gh-stress-san-")
     # ASan's runtime must come first. TSan's comes after the shim: the
     # game's calls reach the shim first, and the shim's own calls, the
     # threads it starts among them, go through TSan's interceptors.
-    preload = [runtime, lib] if kind == "address" else [lib, runtime]
-    env = {"LD_PRELOAD": " ".join(preload),
-           options_var: "log_path=%s/report:%s" % (logs, extra_options)}
+    preload = [lib, runtime] if "thread" in sanitize else [runtime, lib]
+    env = {"LD_PRELOAD": " ".join(preload)}
+    for var, extra in options.items():
+        env[var] = "log_path=%s/%s:%s" % (logs, var.split("_")[0].lower(), extra)
     games = None
     try:
         run_round(12, 4, env, sigterm)
     except TestFailure as e:
         games = str(e)
-    reports = sorted(glob.glob(os.path.join(logs, "report*")))
+    reports = sorted(glob.glob(os.path.join(logs, "*")))
     text = "".join(open(p, errors="replace").read() for p in reports)
     shutil.rmtree(logs, ignore_errors=True)
-    check(not reports, "%s reported:\n%s" % (kind, text[:6000]))
+    check(not reports, "%s reported:\n%s" % (sanitize, text[:6000]))
     check(games is None, games)
 
 
 def test_sanitizers_see_nothing_wrong():
-    sanitizer_round("address", "ASAN_OPTIONS", "detect_leaks=0")
+    sanitizer_round(os.path.join("build", "san"), "address,undefined", "libasan.so",
+                    {"ASAN_OPTIONS": "detect_leaks=0",
+                     "UBSAN_OPTIONS": "print_stacktrace=1"})
     # TSan runs a signal's handler at the thread's next call it
     # intercepts; a game held at the gate waits in a raw futex, so there
     # its games end by their quit key only.
-    sanitizer_round("thread", "TSAN_OPTIONS", "halt_on_error=0", sigterm=False)
+    sanitizer_round(os.path.join("build", "tsan"), "thread", "libtsan.so",
+                    {"TSAN_OPTIONS": "halt_on_error=0"}, sigterm=False)
