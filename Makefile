@@ -37,7 +37,7 @@ SHIM_SRC := shim/shim.c shim/real.c shim/log.c shim/vclock.c shim/frame.c shim/f
 	shim/hook-curses.c shim/hook-thread.c shim/screen.c shim/ctl.c shim/ctl-cmd.c shim/ctl-input.c \
 	shim/ctl-state.c shim/ring.c shim/state.c shim/capture.c shim/record.c \
 	shim/seed.c shim/hook-random.c shim/replay.c shim/snapshot.c shim/snapshot-req.c shim/ctl-snapshot.c \
-	shim/ctl-binary.c shim/context.c shim/vtimer.c shim/hook-timer.c shim/hook-signal.c shim/spin.c shim/hook-sync.c shim/hook-pid.c
+	shim/ctl-binary.c shim/context.c shim/vtimer.c shim/hook-timer.c shim/hook-signal.c shim/spin.c shim/hook-sync.c shim/hook-pid.c shim/tty.c shim/hook-stdio.c
 HOOKCTL_SRC := hookctl/hookctl.c hookctl/launch.c
 DUMPER_SRC := dumper/main.c dumper/dumper.c dumper/cat.c dumper/npy.c dumper/verify.c \
 	dumper/replay.c
@@ -63,7 +63,7 @@ TEST_PROGS := $(B)/demo-game.debug \
 	$(B)/tests/stdin-game $(B)/tests/static-game $(B)/tests/libctor.so \
 	$(B)/tests/itimer-game $(B)/tests/alarm-game $(B)/tests/timerfd-game \
 	$(B)/tests/ptimer-game $(B)/tests/clock-game $(B)/tests/condvar-game \
-	$(B)/tests/halfdelay-game $(B)/tests/select-game
+	$(B)/tests/halfdelay-game $(B)/tests/select-game $(B)/tests/stdio-game
 BENCH_PROGS := $(B)/bench-step $(B)/bench-state $(B)/bench-reset \
 	$(B)/bench-timer-game
 

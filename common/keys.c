@@ -30,8 +30,9 @@ static const struct key_name specials[] = {
 	{ "delete", KEY_DC, "\033[3~" },
 	{ "del", KEY_DC, "\033[3~" },
 	{ "backspace", KEY_BACKSPACE, "\177" },
-	{ "enter", '\n', "\n" },
-	{ "return", '\n', "\n" },
+	/* A terminal's Enter sends CR; the tty makes it NL under ICRNL. */
+	{ "enter", '\r', "\r" },
+	{ "return", '\r', "\r" },
 	{ "tab", '\t', "\t" },
 	{ "esc", 27, "\033" },
 	{ "escape", 27, "\033" },

@@ -13,6 +13,7 @@
 #include "frame.h"
 #include "futex.h"
 #include "input.h"
+#include "tty.h"
 #include "log.h"
 #include "replay.h"
 #include "snapshot.h"
@@ -238,6 +239,7 @@ frame_loaded(int64_t f)
 	atomic_store(&fr.paused, 1);
 	fr.frame_start_v = vclock_now();
 	input_reset();
+	tty_reset();
 }
 
 void

@@ -13,6 +13,7 @@
 #include "../common/textproto.h"
 #include "frame.h"
 #include "input.h"
+#include "tty.h"
 #include "spin.h"
 #include "real.h"
 #include "shim.h"
@@ -37,12 +38,12 @@ take_key(WINDOW *w, int *code)
 {
 	if (real_is_keypad != NULL && !real_is_keypad(w)) {
 		unsigned char b;
-		if (input_take_bytes(&b, 1) != 1)
+		if (!tty_readable() || tty_read(&b, 1) != 1)
 			return 0;
 		*code = b;
 		return 1;
 	}
-	return input_take_code(code);
+	return tty_take_code(code);
 }
 
 /* halfdelay(T): getch waits T tenths at most. ncurses keeps this in its
@@ -101,7 +102,7 @@ getkey(WINDOW *w, int (*fn)(WINDOW *, void *), void *arg, int *code,
 	int delay = wdelay < 0 && hd > 0 ? hd * 100 : wdelay;
 
 	*real_ret = ERR;
-	if (input_pending()) {
+	if (input_pending() || tty_holding()) {
 		refresh_if_touched(w);
 		return take_key(w, code);
 	}
@@ -114,11 +115,11 @@ getkey(WINDOW *w, int (*fn)(WINDOW *, void *), void *arg, int *code,
 		while ((r = wait_poll(&p, 1, delay < 0 ? -1 :
 		    (int64_t)delay * 1000000, NULL, FRAME_WGETCH)) < 0 &&
 		    errno == EINTR && delay < 0 && wait_restartable() &&
-		    !input_pending())
+		    !input_pending() && !tty_holding())
 			;
 		if (r < 0)
 			return 0;
-		if (input_pending())
+		if (input_pending() || tty_holding())
 			return take_key(w, code);
 	}
 	/* Nothing injected: read the real keyboard without waiting. While

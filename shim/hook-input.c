@@ -13,6 +13,7 @@
 #include "input.h"
 #include "seed.h"
 #include "spin.h"
+#include "tty.h"
 #include "real.h"
 #include "shim.h"
 #include "vclock.h"
@@ -55,13 +56,19 @@ read(int fd, void *buf, size_t n)
 		return read_timed_fd(fd, buf, n);
 	if (likely(fd != 0) || !shim_on() || n == 0 || !wait_stdin_managed())
 		return real_read(fd, buf, n);
-	if (input_pending())
-		return (ssize_t)input_take_bytes(buf, n);
+	return stdin_read(buf, n, __builtin_return_address(0));
+}
+
+ssize_t
+stdin_read(void *buf, size_t n, const void *caller)
+{
+	if (tty_readable())
+		return (ssize_t)tty_read(buf, n);
 	/* The real keyboard is ignored: a non-blocking read finds nothing, a
 	 * blocking one waits (on the virtual clock) for injected keys. */
 	int fl = fcntl(0, F_GETFL);
 	if (fl >= 0 && (fl & O_NONBLOCK)) {
-		spin_note(SPIN_INPUT, __builtin_return_address(0));
+		spin_note(SPIN_INPUT, caller);
 		errno = EAGAIN;
 		return -1;
 	}
@@ -69,7 +76,7 @@ read(int fd, void *buf, size_t n)
 	 * at most, and then reads nothing. */
 	int64_t tty = wait_tty_timeout(0);
 	if (tty == 0)
-		spin_note(SPIN_INPUT, __builtin_return_address(0));
+		spin_note(SPIN_INPUT, caller);
 	struct pollfd p = { .fd = 0, .events = POLLIN };
 	for (;;) {
 		int r = wait_poll(&p, 1, tty, NULL, FRAME_POLL);
@@ -77,12 +84,12 @@ read(int fd, void *buf, size_t n)
 			continue;   /* the kernel restarts the read */
 		if (r < 0)
 			return -1;
-		if (r == 0 && tty >= 0 && !input_pending())
+		if (tty_readable())
+			return (ssize_t)tty_read(buf, n);
+		if (r == 0 && tty >= 0)
 			return 0;
-		if (input_pending())
-			return (ssize_t)input_take_bytes(buf, n);
 		if (!wait_stdin_managed())
-			return real_read(fd, buf, n);
+			return real_read(0, buf, n);
 	}
 }
 

@@ -7,7 +7,9 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/select.h>
 #include <sys/time.h>
 #include <sys/types.h>
@@ -71,7 +73,23 @@
 	X(int, pthread_timedjoin_np, (pthread_t p, void **r, \
 	    const struct timespec *t), (p, r, t)) \
 	X(int, pthread_clockjoin_np, (pthread_t p, void **r, clockid_t k, \
-	    const struct timespec *t), (p, r, k, t))
+	    const struct timespec *t), (p, r, k, t)) \
+	X(int, getchar, (void), ()) \
+	X(int, getchar_unlocked, (void), ()) \
+	X(int, getc, (FILE *f), (f)) \
+	X(int, getc_unlocked, (FILE *f), (f)) \
+	X(int, fgetc, (FILE *f), (f)) \
+	X(int, fgetc_unlocked, (FILE *f), (f)) \
+	X(int, _IO_getc, (FILE *f), (f)) \
+	X(char *, fgets, (char *s, int n, FILE *f), (s, n, f)) \
+	X(char *, fgets_unlocked, (char *s, int n, FILE *f), (s, n, f)) \
+	X(size_t, fread, (void *p, size_t s, size_t n, FILE *f), (p, s, n, f)) \
+	X(size_t, fread_unlocked, (void *p, size_t s, size_t n, FILE *f), \
+	    (p, s, n, f)) \
+	X(ssize_t, getdelim, (char **l, size_t *c, int d, FILE *f), \
+	    (l, c, d, f)) \
+	X(int, vfscanf, (FILE *f, const char *m, va_list a), (f, m, a)) \
+	X(int, __isoc99_vfscanf, (FILE *f, const char *m, va_list a), (f, m, a))
 
 /* Curses entry points, present only when the game links ncurses; void *
  * stands for WINDOW *. */

@@ -9,6 +9,7 @@
 #include "frame.h"
 #include "input.h"
 #include "spin.h"
+#include "tty.h"
 #include "real.h"
 #include "vclock.h"
 #include "vtimer.h"
@@ -31,7 +32,8 @@ wait_init(void)
 int
 wait_stdin_managed(void)
 {
-	return (stdin_tty && input_ignore_real()) || input_pending();
+	return (stdin_tty && input_ignore_real()) || input_pending() ||
+	    tty_holding();
 }
 
 /* Really sleep D ns (after detach, time is real again). */
@@ -133,7 +135,7 @@ check_ready(struct pollfd *fds, nfds_t n, const sigset_t *sigmask,
     int real_ms)
 {
 	int managed = wait_stdin_managed();
-	int pending = input_pending();
+	int pending = tty_readable();
 	unsigned char hid[n ? n : 1];
 	int r;
 
