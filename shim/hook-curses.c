@@ -31,6 +31,10 @@ refresh_if_touched(WINDOW *w)
 		real_wrefresh(w);
 }
 
+/* nl() mode, curses' default: a CR read is returned as NL (nl(), nonl()
+ * below follow it). */
+static _Atomic int curses_nl = 1;
+
 /* The next injected key as wgetch would return it for window W: the KEY_*
  * code with keypad on, the raw bytes one at a time with it off. */
 static int
@@ -43,7 +47,8 @@ take_key(WINDOW *w, int *code)
 		*code = b;
 		return 1;
 	}
-	return tty_take_code(code);
+	return tty_take_code(code, atomic_load_explicit(&curses_nl,
+	    memory_order_relaxed));
 }
 
 /* halfdelay(T): getch waits T tenths at most. ncurses keeps this in its
@@ -237,3 +242,26 @@ MODE_HOOK(cbreak)
 MODE_HOOK(nocbreak)
 MODE_HOOK(raw)
 MODE_HOOK(noraw)
+
+/* nl() and nonl(): whether getch turns CR into NL (curses_nl). */
+EXPORT int
+nl(void)
+{
+	if (real_nl == NULL)
+		real_resolve_curses();
+	int r = real_nl();
+	if (r == OK)
+		atomic_store(&curses_nl, 1);
+	return r;
+}
+
+EXPORT int
+nonl(void)
+{
+	if (real_nonl == NULL)
+		real_resolve_curses();
+	int r = real_nonl();
+	if (r == OK)
+		atomic_store(&curses_nl, 0);
+	return r;
+}

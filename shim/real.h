@@ -119,7 +119,9 @@
 	X(int, cbreak, (void), ()) \
 	X(int, nocbreak, (void), ()) \
 	X(int, raw, (void), ()) \
-	X(int, noraw, (void), ())
+	X(int, noraw, (void), ()) \
+	X(int, nl, (void), ()) \
+	X(int, nonl, (void), ())
 
 #define REAL_DECLARE(ret, name, params, args) \
 	extern ret (*real_##name) params;

@@ -134,7 +134,7 @@ tty_read(void *buf, size_t n)
 }
 
 int
-tty_take_code(int *code)
+tty_take_code(int *code, int nl_mode)
 {
 	if (ck.len > 0) {
 		/* Bytes a read left: hand them on one at a time. */
@@ -142,18 +142,18 @@ tty_take_code(int *code)
 		memmove(ck.buf, ck.buf + 1, --ck.len);
 		if (ck.ready)
 			ck.ready--;
-		return 1;
-	}
-	if (!input_take_code(code))
+	} else if (!input_take_code(code)) {
 		return 0;
-	if (*code >= 0 && *code < 256) {
+	} else if (*code >= 0 && *code < 256) {
 		struct termios t;
 		settings(&t);
 		int c = translate(&t, (unsigned char)*code);
 		if (c < 0)
-			return tty_take_code(code);
+			return tty_take_code(code, nl_mode);
 		*code = c;
 	}
+	if (*code == '\r' && nl_mode)
+		*code = '\n';
 	return 1;
 }
 

@@ -22,9 +22,10 @@ size_t tty_read(void *buf, size_t n);
 int tty_holding(void);
 
 /* The next key as a curses code, a single byte translated as the terminal
- * would (Enter's CR reaches a curses game in nl() mode as NL); 1 when
- * there was one. */
-int tty_take_code(int *code);
+ * would, and then as curses does: in nl() mode (NL_MODE) a CR that reaches
+ * it is returned as NL, so Enter reads as '\n' in nl() mode and '\r' in
+ * nonl() mode; 1 when there was one. */
+int tty_take_code(int *code, int nl_mode);
 
 /* A read of standard input while the shim manages it (hook-input.c): the
  * injected bytes as the terminal delivers them, waiting on the virtual

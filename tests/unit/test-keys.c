@@ -49,8 +49,9 @@ lookup_editing_keys(void)
 static void
 lookup_enter_esc_space_tab_backspace(void)
 {
-	expect_key("enter", '\n', "\n", 1);
-	expect_key("return", '\n', "\n", 1);
+	/* Enter is CR, as a terminal sends it (the tty may make it NL). */
+	expect_key("enter", '\r', "\r", 1);
+	expect_key("return", '\r', "\r", 1);
 	expect_key("esc", 27, "\033", 1);
 	expect_key("escape", 27, "\033", 1);
 	expect_key("space", ' ', " ", 1);
@@ -94,7 +95,7 @@ static void
 lookup_is_case_insensitive(void)
 {
 	expect_key("LEFT", KEY_LEFT, "\033[D", 3);
-	expect_key("Enter", '\n', "\n", 1);
+	expect_key("Enter", '\r', "\r", 1);
 	expect_key("F12", KEY_F(12), "\033[24~", 5);
 	expect_key("PgDn", KEY_NPAGE, "\033[6~", 4);
 }
@@ -138,7 +139,8 @@ describe_gives_canonical_names(void)
 
 	CHECK_EQ_STR(key_describe(KEY_LEFT, buf, sizeof buf), "left");
 	CHECK_EQ_STR(key_describe(KEY_PPAGE, buf, sizeof buf), "pgup");
-	CHECK_EQ_STR(key_describe('\n', buf, sizeof buf), "enter");
+	CHECK_EQ_STR(key_describe('\r', buf, sizeof buf), "enter");
+	CHECK_EQ_STR(key_describe('\n', buf, sizeof buf), "C-j");
 	CHECK_EQ_STR(key_describe('\t', buf, sizeof buf), "tab");
 	CHECK_EQ_STR(key_describe(27, buf, sizeof buf), "esc");
 	CHECK_EQ_STR(key_describe(' ', buf, sizeof buf), "space");
