@@ -33,6 +33,7 @@ def test_exports_exactly_the_hooks():
     # (EXPORT expands to exactly this; system headers spell it otherwise).
     mark = re.compile(r'__attribute__\(\(visibility\("default"\)\)\)\s+'
                       r'[^(;{]*?\b(\w+)\s*\(')
+    label = re.compile(r'\b(\w+)\s*\([^();{]*\)\s*__asm__\s*\(\s*"(\w+)"\s*\)')
     marked = set()
     for name in sorted(os.listdir(os.path.join(ROOT, "shim"))):
         if name.endswith(".c"):
@@ -41,7 +42,14 @@ def test_exports_exactly_the_hooks():
                  os.path.join(BUILD, "gen"), "-I", os.path.join(ROOT, "common"),
                  os.path.join(ROOT, "shim", name)],
                 capture_output=True, text=True, check=True).stdout
-            marked |= set(mark.findall(text))
+            found = set(mark.findall(text))
+            # A hook named for the linker (__asm__("scanf"): glibc's
+            # headers may rename the C name) exports that name.
+            for cname, sym in label.findall(text):
+                if cname in found:
+                    found.discard(cname)
+                    found.add(sym)
+            marked |= found
     check({"nanosleep", "wgetch", "__libc_start_main"} <= marked,
           "EXPORT-marked hooks not found in shim/: %r" % sorted(marked))
     wanted = map_globals(os.path.join(BUILD, "libhook.map"))
