@@ -37,7 +37,8 @@ SHIM_SRC := shim/shim.c shim/real.c shim/log.c shim/vclock.c shim/frame.c shim/f
 	shim/hook-curses.c shim/hook-thread.c shim/screen.c shim/ctl.c shim/ctl-cmd.c shim/ctl-input.c \
 	shim/ctl-state.c shim/ring.c shim/state.c shim/capture.c shim/record.c \
 	shim/seed.c shim/hook-random.c shim/replay.c shim/snapshot.c shim/snapshot-req.c shim/ctl-snapshot.c \
-	shim/ctl-binary.c shim/context.c shim/vtimer.c shim/hook-timer.c shim/hook-signal.c shim/spin.c shim/hook-sync.c shim/hook-pid.c shim/tty.c shim/hook-stdio.c
+	shim/ctl-binary.c shim/context.c shim/vtimer.c shim/hook-timer.c shim/hook-signal.c shim/spin.c shim/hook-sync.c shim/hook-pid.c shim/tty.c shim/hook-stdio.c \
+	shim/sys.c shim/hook-syscall.c
 HOOKCTL_SRC := hookctl/hookctl.c hookctl/launch.c
 DUMPER_SRC := dumper/main.c dumper/dumper.c dumper/cat.c dumper/npy.c dumper/verify.c \
 	dumper/replay.c
@@ -163,7 +164,7 @@ $(B)/demo-game.debug: $(DEMO_SRC) | $(DEPS_STAMP)
 		-lncursesw -ltinfo -lpthread
 
 $(B)/tests/test-%: $(call obj,tests/unit/test-%.c) $(GEN_OBJ) $(call obj,$(COMMON_SRC) \
-		shim/vclock.c shim/input.c) $(B)/obj/tests/unit/unit.o
+		shim/vclock.c shim/input.c shim/sys.c) $(B)/obj/tests/unit/unit.o
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) $(call pkg,--libs) -lpthread -lm

@@ -8,6 +8,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "sys.h"
 #include "capture.h"
 #include "fastpath.h"
 #include "frame.h"
@@ -135,7 +136,7 @@ gate_poll(int fd, uint32_t g)
 		atomic_store(&fr.polling, 0);
 		return 0;
 	}
-	syscall(SYS_ppoll, p, 2, NULL, NULL, 8);
+	sys_call(SYS_ppoll, p, 2, NULL, NULL, 8);
 	atomic_store(&fr.polling, 0);
 	if (p[1].revents) {
 		uint64_t v;

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "sys.h"
 #include "frame.h"
 #include "input.h"
 #include "seed.h"
@@ -47,7 +48,7 @@ read(int fd, void *buf, size_t n)
 	ssize_t seeded;
 
 	if (unlikely(real_read == NULL))
-		return syscall(SYS_read, fd, buf, n);
+		return sys_call(SYS_read, fd, buf, n);
 	/* /dev/urandom opened under HOOK_SEED reads the seeded stream. */
 	if (seed_read_fd(fd, buf, n, &seeded))
 		return seeded;
@@ -104,7 +105,7 @@ poll(struct pollfd *fds, nfds_t n, int timeout)
 {
 	if (unlikely(real_poll == NULL)) {
 		struct timespec t = ns_to_ts(ms_to_ns(timeout));
-		return (int)syscall(SYS_ppoll, fds, n, timeout < 0 ? NULL : &t,
+		return (int)sys_call(SYS_ppoll, fds, n, timeout < 0 ? NULL : &t,
 		    NULL, 8);
 	}
 	if (!shim_on())
@@ -117,7 +118,7 @@ ppoll(struct pollfd *fds, nfds_t n, const struct timespec *t,
     const sigset_t *sigmask)
 {
 	if (unlikely(real_ppoll == NULL))
-		return (int)syscall(SYS_ppoll, fds, n, t, sigmask, 8);
+		return (int)sys_call(SYS_ppoll, fds, n, t, sigmask, 8);
 	if (!shim_on())
 		return real_ppoll(fds, n, t, sigmask);
 	return wait_poll(fds, n, t == NULL ? -1 : ts_to_ns(t), sigmask,
@@ -193,7 +194,7 @@ EXPORT int
 select(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 {
 	if (unlikely(real_select == NULL))
-		return (int)syscall(SYS_select, nfds, r, w, e, tv);
+		return (int)sys_call(SYS_select, nfds, r, w, e, tv);
 	if (!shim_on())
 		return real_select(nfds, r, w, e, tv);
 	if (tv != NULL && (tv->tv_sec < 0 || tv->tv_usec < 0 ||
@@ -221,7 +222,7 @@ pselect(int nfds, fd_set *r, fd_set *w, fd_set *e, const struct timespec *t,
     const sigset_t *sigmask)
 {
 	if (unlikely(real_pselect == NULL))   /* before start-up: the kernel's */
-		return (int)syscall(SYS_pselect6, nfds, r, w, e, t, NULL);
+		return (int)sys_call(SYS_pselect6, nfds, r, w, e, t, NULL);
 	if (!shim_on())
 		return real_pselect(nfds, r, w, e, t, sigmask);
 	if (t != NULL && (t->tv_sec < 0 || t->tv_nsec < 0 ||
@@ -236,7 +237,7 @@ EXPORT int
 epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 {
 	if (!shim_on())
-		return (int)syscall(SYS_epoll_pwait, epfd, ev, max, timeout,
+		return (int)sys_call(SYS_epoll_pwait, epfd, ev, max, timeout,
 		    NULL, 8);
 	return wait_epoll(epfd, ev, max, ms_to_ns(timeout), NULL, FRAME_EPOLL);
 }
@@ -246,7 +247,7 @@ epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout,
     const sigset_t *sigmask)
 {
 	if (!shim_on())
-		return (int)syscall(SYS_epoll_pwait, epfd, ev, max, timeout,
+		return (int)sys_call(SYS_epoll_pwait, epfd, ev, max, timeout,
 		    sigmask, 8);
 	return wait_epoll(epfd, ev, max, ms_to_ns(timeout), sigmask,
 	    FRAME_EPOLL);

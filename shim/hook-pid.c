@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "sys.h"
 #include "shim.h"
 
 /* Above PID_MAX_LIMIT (4,194,304 on 64-bit kernels). */
@@ -17,7 +18,7 @@
 pid_t
 shim_getpid(void)
 {
-	return (pid_t)syscall(SYS_getpid);
+	return (pid_t)sys_call(SYS_getpid);
 }
 
 pid_t
@@ -50,7 +51,7 @@ getpid(void)
 EXPORT int
 kill(pid_t pid, int sig)
 {
-	return (int)syscall(SYS_kill, real_target(pid), sig);
+	return (int)sys_call(SYS_kill, real_target(pid), sig);
 }
 
 EXPORT int
@@ -63,5 +64,5 @@ sigqueue(pid_t pid, int sig, const union sigval value)
 	info.si_pid = getpid();
 	info.si_uid = getuid();
 	info.si_value = value;
-	return (int)syscall(SYS_rt_sigqueueinfo, real_target(pid), sig, &info);
+	return (int)sys_call(SYS_rt_sigqueueinfo, real_target(pid), sig, &info);
 }

@@ -22,6 +22,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "sys.h"
 #include "real.h"
 #include "seed.h"
 #include "vtimer.h"
@@ -62,7 +63,7 @@ sys_random(void *buf, size_t n)
 	unsigned char *p = buf;
 
 	while (n > 0) {
-		long r = syscall(SYS_getrandom, p, n, 0);
+		long r = sys_call(SYS_getrandom, p, n, 0);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -150,7 +151,7 @@ EXPORT ssize_t
 getrandom(void *buf, size_t n, unsigned int flags)
 {
 	if (unlikely(real_getrandom == NULL))
-		return syscall(SYS_getrandom, buf, n, flags);
+		return sys_call(SYS_getrandom, buf, n, flags);
 	if (!seeding())
 		return real_getrandom(buf, n, flags);
 	if ((flags & ~(unsigned)(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE)) ||
@@ -177,7 +178,7 @@ getentropy(void *buf, size_t n)
 			errno = EIO;
 			return -1;
 		}
-		return syscall(SYS_getrandom, buf, n, 0) == (long)n ? 0 : -1;
+		return sys_call(SYS_getrandom, buf, n, 0) == (long)n ? 0 : -1;
 	}
 	if (!seeding())
 		return real_getentropy(buf, n);
@@ -286,7 +287,7 @@ open(const char *path, int flags, ...)
 
 	MODE_ARG(flags, mode);
 	if (unlikely(real_open == NULL))
-		return opened(path, flags, (int)syscall(SYS_openat, AT_FDCWD,
+		return opened(path, flags, (int)sys_call(SYS_openat, AT_FDCWD,
 		    path, flags, mode));
 	return opened(path, flags, real_open(path, flags, mode));
 }
@@ -298,7 +299,7 @@ open64(const char *path, int flags, ...)
 
 	MODE_ARG(flags, mode);
 	if (unlikely(real_open64 == NULL))
-		return opened(path, flags, (int)syscall(SYS_openat, AT_FDCWD,
+		return opened(path, flags, (int)sys_call(SYS_openat, AT_FDCWD,
 		    path, flags | O_LARGEFILE, mode));
 	return opened(path, flags, real_open64(path, flags, mode));
 }
@@ -310,7 +311,7 @@ openat(int dir, const char *path, int flags, ...)
 
 	MODE_ARG(flags, mode);
 	if (unlikely(real_openat == NULL))
-		return opened(path, flags, (int)syscall(SYS_openat, dir, path,
+		return opened(path, flags, (int)sys_call(SYS_openat, dir, path,
 		    flags, mode));
 	return opened(path, flags, real_openat(dir, path, flags, mode));
 }
@@ -322,7 +323,7 @@ openat64(int dir, const char *path, int flags, ...)
 
 	MODE_ARG(flags, mode);
 	if (unlikely(real_openat64 == NULL))
-		return opened(path, flags, (int)syscall(SYS_openat, dir, path,
+		return opened(path, flags, (int)sys_call(SYS_openat, dir, path,
 		    flags | O_LARGEFILE, mode));
 	return opened(path, flags, real_openat64(dir, path, flags, mode));
 }
@@ -331,7 +332,7 @@ EXPORT int
 close(int fd)
 {
 	if (unlikely(real_close == NULL))
-		return (int)syscall(SYS_close, fd);
+		return (int)sys_call(SYS_close, fd);
 	seed_unmark_fd(fd);
 	vtimer_fd_closed(fd);
 	return real_close(fd);

@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "sys.h"
 #include "frame.h"
 #include "real.h"
 #include "shim.h"
@@ -51,11 +52,11 @@ suspend(const sigset_t *mask)
 	if (kernel_may_wait()) {
 		if (frame_is_boundary(FRAME_SIGWAIT))
 			frame_boundary(0);
-		return (int)syscall(SYS_rt_sigsuspend, mask, KSIGSET);
+		return (int)sys_call(SYS_rt_sigsuspend, mask, KSIGSET);
 	}
 	if (wait_signal(&interest, -1, FRAME_SIGWAIT) == 1)
 		/* Pending: the kernel delivers it under MASK, at once. */
-		return (int)syscall(SYS_rt_sigsuspend, mask, KSIGSET);
+		return (int)sys_call(SYS_rt_sigsuspend, mask, KSIGSET);
 	errno = EINTR;
 	return -1;
 }
@@ -67,7 +68,7 @@ pause(void)
 
 	pthread_sigmask(SIG_BLOCK, NULL, &cur);
 	if (!virtual_wait())
-		return (int)syscall(SYS_rt_sigsuspend, &cur, KSIGSET);
+		return (int)sys_call(SYS_rt_sigsuspend, &cur, KSIGSET);
 	return suspend(&cur);
 }
 
@@ -75,7 +76,7 @@ EXPORT int
 sigsuspend(const sigset_t *mask)
 {
 	if (!virtual_wait() || is_null(mask))
-		return (int)syscall(SYS_rt_sigsuspend, mask, KSIGSET);
+		return (int)sys_call(SYS_rt_sigsuspend, mask, KSIGSET);
 	return suspend(mask);
 }
 
@@ -96,7 +97,7 @@ timed_wait(const sigset_t *set, siginfo_t *info, int64_t timeout_ns)
 			return -1;
 		}
 		/* Collect it; another thread may have taken it first. */
-		int s = (int)syscall(SYS_rt_sigtimedwait, set, info, &zero,
+		int s = (int)sys_call(SYS_rt_sigtimedwait, set, info, &zero,
 		    KSIGSET);
 		if (s > 0 || errno != EAGAIN)
 			return s;
@@ -107,7 +108,7 @@ EXPORT int
 sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *t)
 {
 	if (!virtual_wait() || is_null(set))
-		return (int)syscall(SYS_rt_sigtimedwait, set, info, t, KSIGSET);
+		return (int)sys_call(SYS_rt_sigtimedwait, set, info, t, KSIGSET);
 	if (t != NULL && (t->tv_sec < 0 || t->tv_nsec < 0 ||
 	    t->tv_nsec >= NS_PER_SEC)) {
 		errno = EINVAL;
@@ -120,7 +121,7 @@ EXPORT int
 sigwaitinfo(const sigset_t *set, siginfo_t *info)
 {
 	if (!virtual_wait() || is_null(set))
-		return (int)syscall(SYS_rt_sigtimedwait, set, info, NULL,
+		return (int)sys_call(SYS_rt_sigtimedwait, set, info, NULL,
 		    KSIGSET);
 	return timed_wait(set, info, -1);
 }
@@ -132,7 +133,7 @@ sigwait(const sigset_t *set, int *sig)
 
 	do {
 		if (!virtual_wait() || is_null(set))
-			s = (int)syscall(SYS_rt_sigtimedwait, set, NULL, NULL,
+			s = (int)sys_call(SYS_rt_sigtimedwait, set, NULL, NULL,
 			    KSIGSET);
 		else
 			s = timed_wait(set, NULL, -1);
@@ -146,7 +147,7 @@ sigwait(const sigset_t *set, int *sig)
 EXPORT int
 signalfd(int fd, const sigset_t *mask, int flags)
 {
-	int r = (int)syscall(SYS_signalfd4, fd, mask, KSIGSET, flags);
+	int r = (int)sys_call(SYS_signalfd4, fd, mask, KSIGSET, flags);
 	if (r >= 0 && fd < 0 && shim_on())
 		vtimer_fd_mark_signal(r);
 	return r;

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sys.h"
 #include "frame.h"
 #include "real.h"
 #include "shim.h"
@@ -26,7 +27,7 @@ EXPORT int
 clock_gettime(clockid_t clk, struct timespec *t)
 {
 	if (unlikely(real_clock_gettime == NULL))
-		return (int)syscall(SYS_clock_gettime, clk, t);
+		return (int)sys_call(SYS_clock_gettime, clk, t);
 	if (!shim_on() || is_null(t) || vclock_read(clk, t) != 0)
 		return real_clock_gettime(clk, t);
 	spin_note(SPIN_CLOCK, __builtin_return_address(0));
@@ -39,7 +40,7 @@ gettimeofday(struct timeval *tv, void *tz)
 	struct timespec t;
 
 	if (unlikely(real_gettimeofday == NULL))
-		return (int)syscall(SYS_gettimeofday, tv, tz);
+		return (int)sys_call(SYS_gettimeofday, tv, tz);
 	if (!shim_on())
 		return real_gettimeofday(tv, tz);
 	if (tz != NULL && real_gettimeofday(NULL, tz) != 0)
@@ -59,7 +60,7 @@ time(time_t *out)
 	struct timespec t;
 
 	if (unlikely(real_time == NULL))
-		return (time_t)syscall(SYS_time, out);
+		return (time_t)sys_call(SYS_time, out);
 	if (!shim_on())
 		return real_time(out);
 	vclock_read(CLOCK_REALTIME, &t);
@@ -73,7 +74,7 @@ EXPORT int
 nanosleep(const struct timespec *req, struct timespec *rem)
 {
 	if (unlikely(real_nanosleep == NULL))
-		return (int)syscall(SYS_nanosleep, req, rem);
+		return (int)sys_call(SYS_nanosleep, req, rem);
 	if (!shim_on())
 		return real_nanosleep(req, rem);
 	if (is_null(req)) {
@@ -98,7 +99,7 @@ clock_nanosleep(clockid_t clk, int flags, const struct timespec *req,
     struct timespec *rem)
 {
 	if (unlikely(real_clock_nanosleep == NULL))
-		return (int)syscall(SYS_clock_nanosleep, clk, flags, req, rem) < 0
+		return (int)sys_call(SYS_clock_nanosleep, clk, flags, req, rem) < 0
 		    ? errno : 0;
 	if (!shim_on() || vclock_origin_index(clk) < 0)
 		return real_clock_nanosleep(clk, flags, req, rem);
@@ -123,7 +124,7 @@ usleep(useconds_t us)
 {
 	if (unlikely(real_usleep == NULL)) {
 		struct timespec t = ns_to_ts((int64_t)us * 1000);
-		return (int)syscall(SYS_nanosleep, &t, NULL);
+		return (int)sys_call(SYS_nanosleep, &t, NULL);
 	}
 	if (!shim_on())
 		return real_usleep(us);
@@ -135,7 +136,7 @@ sleep(unsigned int s)
 {
 	if (unlikely(real_sleep == NULL)) {
 		struct timespec t = { .tv_sec = s };
-		syscall(SYS_nanosleep, &t, NULL);
+		sys_call(SYS_nanosleep, &t, NULL);
 		return 0;
 	}
 	if (!shim_on())
@@ -161,7 +162,7 @@ ftime(struct timeb *tb)
 {
 	if (!shim_on() || unlikely(real_clock_gettime == NULL)) {
 		struct timespec t;
-		syscall(SYS_clock_gettime, CLOCK_REALTIME, &t);
+		sys_call(SYS_clock_gettime, CLOCK_REALTIME, &t);
 		tb->time = t.tv_sec;
 		tb->millitm = (unsigned short)(t.tv_nsec / 1000000);
 		tb->timezone = 0;
@@ -182,7 +183,7 @@ timespec_get(struct timespec *ts, int base)
 	if (base != TIME_UTC)
 		return 0;
 	if (!shim_on() || unlikely(real_clock_gettime == NULL)) {
-		syscall(SYS_clock_gettime, CLOCK_REALTIME, ts);
+		sys_call(SYS_clock_gettime, CLOCK_REALTIME, ts);
 		return base;
 	}
 	*ts = ns_to_ts(read_ns(CLOCK_REALTIME, __builtin_return_address(0)));
@@ -194,7 +195,7 @@ clock(void)
 {
 	struct timespec t;
 	if (!shim_on() || unlikely(real_clock_gettime == NULL)) {
-		syscall(SYS_clock_gettime, CLOCK_PROCESS_CPUTIME_ID, &t);
+		sys_call(SYS_clock_gettime, CLOCK_PROCESS_CPUTIME_ID, &t);
 		return (clock_t)(ts_to_ns(&t) / (NS_PER_SEC / CLOCKS_PER_SEC));
 	}
 	return (clock_t)(read_ns(CLOCK_PROCESS_CPUTIME_ID, __builtin_return_address(0)) /
@@ -205,7 +206,7 @@ EXPORT clock_t
 times(struct tms *buf)
 {
 	if (!shim_on() || unlikely(real_clock_gettime == NULL))
-		return (clock_t)syscall(SYS_times, buf);
+		return (clock_t)sys_call(SYS_times, buf);
 	long hz = sysconf(_SC_CLK_TCK);
 	if (hz <= 0)
 		hz = 100;

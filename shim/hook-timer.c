@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sys.h"
 #include "real.h"
 #include "shim.h"
 #include "vclock.h"
@@ -27,7 +28,7 @@ EXPORT unsigned int
 alarm(unsigned int seconds)
 {
 	if (!timers_virtual())
-		return (unsigned)syscall(SYS_alarm, seconds);
+		return (unsigned)sys_call(SYS_alarm, seconds);
 	return vtimer_alarm(seconds);
 }
 
@@ -36,7 +37,7 @@ setitimer(__itimer_which_t which, const struct itimerval *nv,
     struct itimerval *old)
 {
 	if (which != ITIMER_REAL || !timers_virtual())
-		return (int)syscall(SYS_setitimer, which, nv, old);
+		return (int)sys_call(SYS_setitimer, which, nv, old);
 	if (is_null(nv)) {
 		errno = EFAULT;
 		return -1;
@@ -48,7 +49,7 @@ EXPORT int
 getitimer(__itimer_which_t which, struct itimerval *cur)
 {
 	if (which != ITIMER_REAL || !timers_virtual())
-		return (int)syscall(SYS_getitimer, which, cur);
+		return (int)sys_call(SYS_getitimer, which, cur);
 	if (is_null(cur)) {
 		errno = EFAULT;
 		return -1;
@@ -127,7 +128,7 @@ EXPORT int
 timerfd_create(int clk, int flags)
 {
 	if (!timers_virtual() || !virtual_clock(clk))
-		return (int)syscall(SYS_timerfd_create, clk, flags);
+		return (int)sys_call(SYS_timerfd_create, clk, flags);
 	return vtimer_fd_create(clk, flags);
 }
 
@@ -136,7 +137,7 @@ timerfd_settime(int fd, int flags, const struct itimerspec *nv,
     struct itimerspec *old)
 {
 	if (vtimer_fd_kind(fd) != VFD_TIMER)
-		return (int)syscall(SYS_timerfd_settime, fd, flags, nv, old);
+		return (int)sys_call(SYS_timerfd_settime, fd, flags, nv, old);
 	return vtimer_fd_settime(fd, flags, nv, old);
 }
 
@@ -144,7 +145,7 @@ EXPORT int
 timerfd_gettime(int fd, struct itimerspec *cur)
 {
 	if (vtimer_fd_kind(fd) != VFD_TIMER)
-		return (int)syscall(SYS_timerfd_gettime, fd, cur);
+		return (int)sys_call(SYS_timerfd_gettime, fd, cur);
 	if (is_null(cur)) {
 		errno = EFAULT;
 		return -1;

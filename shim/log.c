@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sys.h"
 #include "log.h"
 #include "shim.h"
 
@@ -37,7 +38,7 @@ hlog(const char *fmt, ...)
 	if (log_fd < 0)
 		return;
 	/* Real wall time, straight from the kernel: never the game's clock. */
-	syscall(SYS_clock_gettime, CLOCK_REALTIME, &ts);
+	sys_call(SYS_clock_gettime, CLOCK_REALTIME, &ts);
 	n = snprintf(buf, sizeof buf, "%lld.%03ld gamehook[%d]: ",
 	    (long long)ts.tv_sec, ts.tv_nsec / 1000000, (int)shim_getpid());
 	va_start(ap, fmt);

@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "sys.h"
 #include "futex.h"
 #include "shim.h"
 #include "vclock.h"
@@ -69,7 +70,7 @@ int64_t
 real_mono_ns(void)
 {
 	struct timespec t;
-	syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &t);
+	sys_call(SYS_clock_gettime, CLOCK_MONOTONIC, &t);
 	return ts_to_ns(&t);
 }
 
@@ -115,7 +116,7 @@ vclock_init(int64_t realtime_origin)
 	struct timespec t;
 
 	for (unsigned i = 0; i < sizeof ids / sizeof ids[0]; i++) {
-		syscall(SYS_clock_gettime, ids[i], &t);
+		sys_call(SYS_clock_gettime, ids[i], &t);
 		vc.origin[ids[i]] = ts_to_ns(&t);
 	}
 	if (realtime_origin >= 0) {

@@ -11,6 +11,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "sys.h"
 #include "log.h"
 #include "real.h"
 #include "shim.h"
@@ -406,8 +407,8 @@ fd_drain(int fd)
 {
 	uint64_t n;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	if (syscall(SYS_ppoll, &p, 1, &(struct timespec){ 0, 0 }, NULL, 8) > 0)
-		(void)!syscall(SYS_read, fd, &n, sizeof n);
+	if (sys_call(SYS_ppoll, &p, 1, &(struct timespec){ 0, 0 }, NULL, 8) > 0)
+		(void)!sys_call(SYS_read, fd, &n, sizeof n);
 }
 
 /* The timerfd FD, locked; NULL (unlocked, errno set) if none. */
@@ -554,7 +555,7 @@ handled_here(int sig, pid_t tid)
 
 	if (pid == 0)
 		pid = shim_getpid();
-	if (tid != 0 && tid != (pid_t)syscall(SYS_gettid))
+	if (tid != 0 && tid != (pid_t)sys_call(SYS_gettid))
 		return 0;
 	/* A process signal: the kernel tries the main thread first. */
 	if (tid == 0 && !tls_main_thread)
@@ -627,7 +628,7 @@ vtimer_fire(int64_t now)
 		switch (a->what) {
 		case -1: {
 			uint64_t c = a->count;
-			(void)!syscall(SYS_write, a->fd, &c, sizeof c);
+			(void)!sys_call(SYS_write, a->fd, &c, sizeof c);
 			break;
 		}
 		case SIGEV_SIGNAL:
@@ -648,10 +649,10 @@ vtimer_fire(int64_t now)
 			unlock();
 			int mine = handled_here(a->signo, a->tid);
 			if (a->what == SIGEV_THREAD_ID)
-				syscall(SYS_rt_tgsigqueueinfo, pid, a->tid,
+				sys_call(SYS_rt_tgsigqueueinfo, pid, a->tid,
 				    a->signo, &a->info);
 			else
-				syscall(SYS_rt_sigqueueinfo, pid, a->signo,
+				sys_call(SYS_rt_sigqueueinfo, pid, a->signo,
 				    &a->info);
 			here |= mine;
 			break;
@@ -685,9 +686,9 @@ fd_peek(int fd)
 {
 	uint64_t n = 0;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	if (syscall(SYS_ppoll, &p, 1, &(struct timespec){ 0, 0 }, NULL, 8) > 0 &&
-	    syscall(SYS_read, fd, &n, sizeof n) == (long)sizeof n)
-		(void)!syscall(SYS_write, fd, &n, sizeof n);
+	if (sys_call(SYS_ppoll, &p, 1, &(struct timespec){ 0, 0 }, NULL, 8) > 0 &&
+	    sys_call(SYS_read, fd, &n, sizeof n) == (long)sizeof n)
+		(void)!sys_call(SYS_write, fd, &n, sizeof n);
 	return n;
 }
 
@@ -727,7 +728,7 @@ vtimer_restore(const struct vtimer_snap *s)
 		fd_drain(s->t[i].fd);
 		if (s->fdcount[i]) {
 			uint64_t c = s->fdcount[i];
-			(void)!syscall(SYS_write, s->t[i].fd, &c, sizeof c);
+			(void)!sys_call(SYS_write, s->t[i].fd, &c, sizeof c);
 		}
 	}
 }
@@ -743,7 +744,7 @@ vtimer_detach(void)
 	renext();
 	unlock();
 	if (cur.it_value.tv_sec || cur.it_value.tv_usec)
-		syscall(SYS_setitimer, ITIMER_REAL, &cur, NULL);
+		sys_call(SYS_setitimer, ITIMER_REAL, &cur, NULL);
 }
 
 void

@@ -6,6 +6,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "sys.h"
 #include "frame.h"
 #include "input.h"
 #include "spin.h"
@@ -43,7 +44,7 @@ kernel_sleep(int64_t d)
 	if (d <= 0)
 		return;
 	struct timespec t = ns_to_ts(d);
-	while (syscall(SYS_nanosleep, &t, &t) != 0 && errno == EINTR)
+	while (sys_call(SYS_nanosleep, &t, &t) != 0 && errno == EINTR)
 		;
 }
 
@@ -148,7 +149,7 @@ check_ready(struct pollfd *fds, nfds_t n, const sigset_t *sigmask,
 		real_ms = 0;
 	struct timespec ts = ns_to_ts((int64_t)real_ms * 1000000);
 	/* 8: the kernel's sigset size on Linux. */
-	r = (int)syscall(SYS_ppoll, fds, n, real_ms < 0 ? NULL : &ts, sigmask, 8);
+	r = (int)sys_call(SYS_ppoll, fds, n, real_ms < 0 ? NULL : &ts, sigmask, 8);
 	for (nfds_t i = 0; i < n; i++) {
 		if (hid[i]) {
 			fds[i].fd = 0;
@@ -276,7 +277,7 @@ static int
 epoll_ready(void *p, int real_ms)
 {
 	struct epoll_ctx *c = p;
-	return (int)syscall(SYS_epoll_pwait, c->epfd, c->ev, c->max, real_ms,
+	return (int)sys_call(SYS_epoll_pwait, c->epfd, c->ev, c->max, real_ms,
 	    c->sigmask, 8);
 }
 
