@@ -19,12 +19,14 @@ syscall(long n, ...)
 	va_list ap;
 	long a[6];
 
+	/* As libc's syscall() does: six arguments are read whatever the call
+	 * takes (the ABI passes them in registers). */
 	va_start(ap, n);
 	for (int i = 0; i < 6; i++)
 		a[i] = va_arg(ap, long);
 	va_end(ap);
 	if (!shim_on())
-		return sys_call(n, a[0], a[1], a[2], a[3], a[4], a[5]);
+		return sys_call6(n, a[0], a[1], a[2], a[3], a[4], a[5]);
 	switch (n) {
 	case SYS_clock_gettime:
 		return clock_gettime((clockid_t)a[0], (struct timespec *)a[1]);
@@ -52,6 +54,6 @@ syscall(long n, ...)
 	case SYS_getpid:
 		return getpid();
 	default:
-		return sys_call(n, a[0], a[1], a[2], a[3], a[4], a[5]);
+		return sys_call6(n, a[0], a[1], a[2], a[3], a[4], a[5]);
 	}
 }

@@ -1,22 +1,13 @@
 /* sys_call (see sys.h): the kernel's system call instruction, as libc's
  * syscall() makes it. */
 #include <errno.h>
-#include <stdarg.h>
 
 #include "sys.h"
 
 long
-sys_call(long n, ...)
+sys_call6(long n, long a0, long a1, long a2, long a3, long a4, long a5)
 {
-	va_list ap;
-	long a[6];
-
-	/* As libc's syscall() does: six arguments are read whatever the
-	 * call takes (the ABI passes them in registers). */
-	va_start(ap, n);
-	for (int i = 0; i < 6; i++)
-		a[i] = va_arg(ap, long);
-	va_end(ap);
+	long a[6] = { a0, a1, a2, a3, a4, a5 };
 	long r;
 #if defined(__x86_64__)
 	register long r10 __asm__("r10") = a[3];

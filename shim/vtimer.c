@@ -402,12 +402,15 @@ vtimer_fd_create(clockid_t clk, int flags)
 }
 
 /* Drop the expirations not yet read (a new setting starts afresh). */
+/* A zero timeout, for looks that do not wait. */
+static const struct timespec zero_ts;
+
 static void
 fd_drain(int fd)
 {
 	uint64_t n;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	if (sys_call(SYS_ppoll, &p, 1, &(struct timespec){ 0, 0 }, NULL, 8) > 0)
+	if (sys_call(SYS_ppoll, &p, 1, &zero_ts, NULL, 8) > 0)
 		(void)!sys_call(SYS_read, fd, &n, sizeof n);
 }
 
@@ -686,7 +689,7 @@ fd_peek(int fd)
 {
 	uint64_t n = 0;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	if (sys_call(SYS_ppoll, &p, 1, &(struct timespec){ 0, 0 }, NULL, 8) > 0 &&
+	if (sys_call(SYS_ppoll, &p, 1, &zero_ts, NULL, 8) > 0 &&
 	    sys_call(SYS_read, fd, &n, sizeof n) == (long)sizeof n)
 		(void)!sys_call(SYS_write, fd, &n, sizeof n);
 	return n;
