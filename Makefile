@@ -64,7 +64,8 @@ TEST_PROGS := $(B)/demo-game.debug \
 	$(B)/tests/stdin-game $(B)/tests/static-game $(B)/tests/libctor.so \
 	$(B)/tests/itimer-game $(B)/tests/alarm-game $(B)/tests/timerfd-game \
 	$(B)/tests/ptimer-game $(B)/tests/clock-game $(B)/tests/condvar-game \
-	$(B)/tests/halfdelay-game $(B)/tests/select-game $(B)/tests/stdio-game
+	$(B)/tests/halfdelay-game $(B)/tests/select-game $(B)/tests/stdio-game \
+	$(B)/tests/spin-game
 BENCH_PROGS := $(B)/bench-step $(B)/bench-state $(B)/bench-reset \
 	$(B)/bench-timer-game
 
@@ -174,7 +175,7 @@ $(B)/tests/%: $(B)/obj/tests/progs/%.o
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lpthread
 
 # Curses games ticking on alarm() and on halfdelay.
-$(B)/tests/alarm-game $(B)/tests/halfdelay-game: $(B)/tests/%: $(B)/obj/tests/progs/%.o
+$(B)/tests/alarm-game $(B)/tests/halfdelay-game $(B)/tests/spin-game: $(B)/tests/%: $(B)/obj/tests/progs/%.o
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lncursesw -ltinfo
 

@@ -38,7 +38,8 @@ GAMES = [("itimer (setitimer+sigsuspend)", ["itimer-game"], 50),
          ("clock() busy loop", ["clock-game"], 100),
          ("cond_timedwait worker", ["condvar-game"], 100),
          ("curses halfdelay", ["halfdelay-game"], 5),
-         ("select timeout", ["select-game"], 20)]
+         ("select timeout", ["select-game"], 20),
+         ("ftime + nodelay getch spin", ["spin-game"], 20)]
 
 
 def clean_env():

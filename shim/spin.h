@@ -8,7 +8,7 @@
 #ifndef GH_SPIN_H
 #define GH_SPIN_H
 
-#define SPIN_LIMIT 4096
+#define SPIN_LIMIT 1024
 #define SPIN_FRAME_NS (1000000000LL / 60)
 
 /* What the game did that waited for nothing. */

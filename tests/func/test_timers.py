@@ -4,7 +4,8 @@ interrupting a blocking curses getch, a timerfd waited for with poll and
 with epoll, a POSIX timer taken with sigwaitinfo and one notifying a thread
 (SIGEV_THREAD), a loop pacing itself on clock() without ever waiting, a
 worker thread ticking on pthread_cond_timedwait (monotonic and realtime
-condition clocks), curses halfdelay, select with a timeout). For
+condition clocks), curses halfdelay, select with a timeout, a curses loop spinning on ftime
+with a nodelay getch between ticks). For
 each: lockstep steps return with the world moved, injected keys arrive, a
 paused game stands still, two runs with one seed and the same keys end
 identically and another seed differs, and at speed max its clock runs at
@@ -33,6 +34,7 @@ GAMES = {
     "condvar-realtime": ["condvar-game", "--realtime"],
     "halfdelay": ["halfdelay-game"],
     "select": ["select-game"],
+    "spin": ["spin-game"],
 }
 
 
@@ -254,3 +256,18 @@ def test_condvar_worker_ticks_the_same_every_run():
     seen = runs.pop()
     # 60 frames of 1/60 s hold 100 ticks of 10 ms.
     check(99 <= seen[-1] <= 101, "ticks after 60 frames: %r" % (seen,))
+
+
+def test_spin_game_steps_after_keys():
+    # The Debian game this shape comes from: after the first key, `step 15`
+    # never returned. Each spin ends a frame, so steps return and the
+    # world moves.
+    with Game(argv("spin"), lockstep=True, env={"HOOK_SEED": "2"}) as g:
+        c = g.connect()
+        c.ok("step 10")
+        c.ok("key right")
+        check(c.ok("step 15") == "25", "step 15 after a key")
+        a = status(g, c)
+        check(c.ok("step 15") == "40", "step 15 again")
+        b = status(g, c)
+        check(a[3] == 1 and b[0] > a[0], "%r -> %r" % (a, b))
