@@ -2,8 +2,10 @@
 the demo is: ninvaders (ticks on setitimer + SIGALRM, curses), worm (ticks
 on alarm(), its moves made inside the SIGALRM handler, seeds from getpid),
 nsnake (curses with nodelay input and napms), moon-buggy (a select loop,
-set-group-id: run as a private copy) and tetris-bsd (draws with termcap
-escape codes, no curses; set-group-id, a copy). For each: lockstep steps
+set-group-id: run as a private copy), tetris-bsd (draws with termcap
+escape codes, no curses; set-group-id, a copy), pacman4console (a busy
+loop: ftime and a nodelay getch, never waiting; 100x40) and atc (reads
+its keys with stdio's getchar, ticks on setitimer; set-group-id). For each: lockstep steps
 return and virtual time moves, a stopped game stands still, injected keys
 change what it shows, and two runs with one seed and the same keys end on
 the same screen (the pid a seeded game reads is fixed: worm and tetris-bsd
@@ -19,17 +21,22 @@ import time
 
 from gh import ROOT, Game, check, wait_until
 
-PACKAGES = ["bsdgames", "ninvaders", "nsnake", "moon-buggy"]
+PACKAGES = ["bsdgames", "ninvaders", "nsnake", "moon-buggy", "pacman4console"]
 COPIES = tempfile.mkdtemp(prefix="gh-games-")
 
-# name: (path, keys that change the screen, frames before and after them)
+# name: (path and arguments, keys that change the screen, frames before
+# and after them)
 GAMES = {
     "ninvaders": ("/usr/games/ninvaders", "left left left left", 30, 20),
     "worm": ("/usr/games/worm", "k", 20, 4),
     "nsnake": ("/usr/games/nsnake", "enter", 20, 10),
     "moon-buggy": ("/usr/games/moon-buggy", "enter", 20, 40),
     "tetris-bsd": ("/usr/games/tetris-bsd", "j j j", 20, 20),
+    "pacman4console": ("/usr/games/pacman4console", "up up", 30, 15),
+    "atc": ("/usr/games/atc -g default", "a", 20, 5),
 }
+# A terminal size other than 80x24, where the game needs it.
+SIZES = {"pacman4console": (100, 40)}
 
 _installed = []
 
@@ -47,7 +54,7 @@ def path_of(name):
     """The game's path; a set-id one as a private copy without the bit
     (the loader ignores LD_PRELOAD for set-id programs)."""
     _setup()
-    p = GAMES[name][0]
+    p = GAMES[name][0].split()[0]
     check(os.path.exists(p), "%s is not installed" % p)
     if os.stat(p).st_mode & (stat.S_ISUID | stat.S_ISGID):
         copy = os.path.join(COPIES, name)
@@ -56,6 +63,15 @@ def path_of(name):
             os.chmod(copy, 0o755)
         return copy
     return p
+
+
+def argv_of(name):
+    return [path_of(name)] + GAMES[name][0].split()[1:]
+
+
+def game(name, **kw):
+    cols, rows = SIZES.get(name, (80, 24))
+    return Game(argv_of(name), lockstep=True, rows=rows, cols=cols, **kw)
 
 
 def settled(g):
@@ -83,7 +99,7 @@ def view(g, c):
 
 def play(name, seed=3, keys=True):
     _, k, before, after = GAMES[name]
-    with Game([path_of(name)], lockstep=True, env={"HOOK_SEED": str(seed)}) as g:
+    with game(name, env={"HOOK_SEED": str(seed)}) as g:
         c = g.connect(timeout=15)
         check(c.ok("step %d" % before) == str(before), "step %d" % before)
         v0 = json.loads(c.ok("info"))["vtime_ns"]
@@ -126,9 +142,17 @@ def test_tetris_bsd_raw_escape_codes():
     _game("tetris-bsd")
 
 
+def test_pacman4console_busy_loop():
+    _game("pacman4console")
+
+
+def test_atc_stdio_getchar():
+    _game("atc")
+
+
 def test_a_stopped_game_stands_still():
     for name in GAMES:
-        with Game([path_of(name)], lockstep=True) as g:
+        with game(name) as g:
             c = g.connect(timeout=15)
             c.ok("step 10")
             before = settled(g)
