@@ -99,7 +99,7 @@ call_wget_wch(WINDOW *w, void *arg)
  * real reader's result through *real_ret (ERR when nothing came). */
 static int
 getkey(WINDOW *w, int (*fn)(WINDOW *, void *), void *arg, int *code,
-    int *real_ret)
+    int *real_ret, const void *caller)
 {
 	int wdelay = real_wgetdelay != NULL ? real_wgetdelay(w) : 0;
 	/* halfdelay leaves the window blocking; getch times out anyway. */
@@ -133,12 +133,13 @@ getkey(WINDOW *w, int (*fn)(WINDOW *, void *), void *arg, int *code,
 	if (!input_ignore_real())
 		*real_ret = r;
 	if (delay == 0 && *real_ret == ERR)
-		spin_note(SPIN_INPUT, __builtin_return_address(0));
+		spin_note(SPIN_INPUT, caller);
 	return 0;
 }
 
-EXPORT int
-wgetch(WINDOW *w)
+/* wgetch for the game's call at CALLER (named in the busy-loop log). */
+static int
+wgetch_from(WINDOW *w, const void *caller)
 {
 	int code, r;
 
@@ -146,9 +147,15 @@ wgetch(WINDOW *w)
 		real_resolve_curses();
 	if (!shim_on() || w == NULL)
 		return real_wgetch(w);
-	if (getkey(w, call_wgetch, NULL, &code, &r))
+	if (getkey(w, call_wgetch, NULL, &code, &r, caller))
 		return code;
 	return r;
+}
+
+EXPORT int
+wgetch(WINDOW *w)
+{
+	return wgetch_from(w, __builtin_return_address(0));
 }
 
 EXPORT int
@@ -156,11 +163,11 @@ getch(void)
 {
 	if (real_resolve_stdscr() == NULL)
 		return ERR;
-	return wgetch((WINDOW *)*real_stdscr);
+	return wgetch_from((WINDOW *)*real_stdscr, __builtin_return_address(0));
 }
 
-EXPORT int
-wget_wch(WINDOW *w, wint_t *out)
+static int
+wget_wch_from(WINDOW *w, wint_t *out, const void *caller)
 {
 	int code, r;
 
@@ -168,7 +175,7 @@ wget_wch(WINDOW *w, wint_t *out)
 		real_resolve_curses();
 	if (!shim_on() || w == NULL)
 		return real_wget_wch(w, out);
-	if (getkey(w, call_wget_wch, out, &code, &r)) {
+	if (getkey(w, call_wget_wch, out, &code, &r, caller)) {
 		*out = (wint_t)code;
 		return code >= KEY_MIN ? KEY_CODE_YES : OK;
 	}
@@ -176,11 +183,18 @@ wget_wch(WINDOW *w, wint_t *out)
 }
 
 EXPORT int
+wget_wch(WINDOW *w, wint_t *out)
+{
+	return wget_wch_from(w, out, __builtin_return_address(0));
+}
+
+EXPORT int
 get_wch(wint_t *out)
 {
 	if (real_resolve_stdscr() == NULL)
 		return ERR;
-	return wget_wch((WINDOW *)*real_stdscr, out);
+	return wget_wch_from((WINDOW *)*real_stdscr, out,
+	    __builtin_return_address(0));
 }
 
 /* A screen update ends a frame when HOOK_FRAME=doupdate: after the real
