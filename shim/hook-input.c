@@ -252,3 +252,12 @@ epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout,
 	return wait_epoll(epfd, ev, max, ms_to_ns(timeout), sigmask,
 	    FRAME_EPOLL);
 }
+
+EXPORT int
+epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	int r = (int)sys_call(SYS_epoll_ctl, epfd, op, fd, ev);
+	if (r == 0 && fd == 0 && shim_on())
+		wait_epoll_stdin(epfd, op, ev);
+	return r;
+}

@@ -26,6 +26,7 @@
 #include "real.h"
 #include "seed.h"
 #include "vtimer.h"
+#include "wait.h"
 #include "shim.h"
 
 #ifndef GRND_INSECURE
@@ -335,6 +336,7 @@ close(int fd)
 		return (int)sys_call(SYS_close, fd);
 	seed_unmark_fd(fd);
 	vtimer_fd_closed(fd);
+	wait_epoll_closed(fd);
 	return real_close(fd);
 }
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
@@ -266,26 +267,109 @@ wait_poll(struct pollfd *fds, nfds_t n, int64_t timeout_ns,
 	    __builtin_return_address(0));
 }
 
+/* Epoll sets that hold standard input, as the game registered it there
+ * (epoll_ctl): injected keys make it ready in them. */
+#define EPOLL_STDIN_MAX 32
+static struct {
+	_Atomic int epfd;          /* -1: free */
+	_Atomic uint32_t events;
+	epoll_data_t data;
+} ep_stdin[EPOLL_STDIN_MAX] = { [0 ... EPOLL_STDIN_MAX - 1] = { .epfd = -1 } };
+
+void
+wait_epoll_stdin(int epfd, int op, const struct epoll_event *ev)
+{
+	int slot = -1;
+	for (int i = 0; i < EPOLL_STDIN_MAX; i++) {
+		int e = atomic_load(&ep_stdin[i].epfd);
+		if (e == epfd) {
+			slot = i;
+			break;
+		}
+		if (e == -1 && slot < 0 && op != EPOLL_CTL_DEL)
+			slot = i;
+	}
+	if (slot < 0)
+		return;
+	if (op == EPOLL_CTL_DEL) {
+		atomic_store(&ep_stdin[slot].epfd, -1);
+		return;
+	}
+	if (ev == NULL)
+		return;
+	ep_stdin[slot].data = ev->data;
+	atomic_store(&ep_stdin[slot].events, ev->events);
+	atomic_store(&ep_stdin[slot].epfd, epfd);
+}
+
+void
+wait_epoll_closed(int fd)
+{
+	for (int i = 0; i < EPOLL_STDIN_MAX; i++)
+		if (atomic_load(&ep_stdin[i].epfd) == fd)
+			atomic_store(&ep_stdin[i].epfd, -1);
+}
+
 struct epoll_ctx {
 	int epfd;
 	struct epoll_event *ev;
 	int max;
 	const sigset_t *sigmask;
+	int stdin_slot;            /* this set holds standard input, or -1 */
 };
+
+/* Drop what the real keyboard typed (it is ignored): a ready terminal
+ * would otherwise keep every epoll wait returning at once. */
+static void
+drop_real_keys(void)
+{
+	int n = 0;
+	char buf[256];
+	if (ioctl(0, FIONREAD, &n) == 0 && n > 0)
+		(void)!sys_call(SYS_read, 0, buf, n < (int)sizeof buf ? n :
+		    (int)sizeof buf);
+}
 
 static int
 epoll_ready(void *p, int real_ms)
 {
 	struct epoll_ctx *c = p;
-	return (int)sys_call(SYS_epoll_pwait, c->epfd, c->ev, c->max, real_ms,
-	    c->sigmask, 8);
+	int slot = c->stdin_slot;
+	int managed = slot >= 0 && wait_stdin_managed();
+	int injected = managed && (atomic_load(&ep_stdin[slot].events) & EPOLLIN) &&
+	    tty_readable();
+	int r = (int)sys_call(SYS_epoll_pwait, c->epfd, c->ev, c->max,
+	    injected ? 0 : real_ms, c->sigmask, 8);
+	if (r < 0 || !managed)
+		return r;
+	/* Standard input's own readiness is the shim's to say while it
+	 * manages it: the real keyboard's is hidden (and what it typed
+	 * dropped) when ignored, the injected keys' added. */
+	int out = 0;
+	for (int i = 0; i < r; i++) {
+		if (input_ignore_real() &&
+		    c->ev[i].data.u64 == ep_stdin[slot].data.u64) {
+			drop_real_keys();
+			continue;
+		}
+		c->ev[out++] = c->ev[i];
+	}
+	if (injected && out < c->max) {
+		c->ev[out].events = EPOLLIN;
+		c->ev[out].data = ep_stdin[slot].data;
+		out++;
+	}
+	return out;
 }
 
 int
 wait_epoll(int epfd, struct epoll_event *ev, int max, int64_t timeout_ns,
     const sigset_t *sigmask, enum frame_rule kind)
 {
-	struct epoll_ctx c = { epfd, ev, max, sigmask };
+	struct epoll_ctx c = { epfd, ev, max, sigmask, -1 };
+	for (int i = 0; i < EPOLL_STDIN_MAX; i++)
+		if (atomic_load(&ep_stdin[i].epfd) == epfd)
+			c.stdin_slot = i;
 	/* What an epoll set holds is the kernel's to know: real events may
 	 * always come. */
 	return wait_ready(epoll_ready, &c, 1, timeout_ns, kind,

@@ -70,6 +70,11 @@ int wait_sync(sync_try_fn try, void *ctx, int64_t target);
  * VTIME tenths of a second (0: not at all). curses' halfdelay sets these. */
 int64_t wait_tty_timeout(int fd);
 
+/* The game's epoll_ctl of standard input into EPFD (op and event as it
+ * gave them), and the close of a descriptor that may be an epoll set. */
+void wait_epoll_stdin(int epfd, int op, const struct epoll_event *ev);
+void wait_epoll_closed(int fd);
+
 /* Set up: whether fd 0 is a terminal. */
 void wait_init(void);
 

@@ -5,7 +5,8 @@ with epoll, a POSIX timer taken with sigwaitinfo and one notifying a thread
 (SIGEV_THREAD), a loop pacing itself on clock() without ever waiting, a
 worker thread ticking on pthread_cond_timedwait (monotonic and realtime
 condition clocks), curses halfdelay, select with a timeout, a curses loop spinning on ftime
-with a nodelay getch between ticks). For
+with a nodelay getch between ticks, keys and a timerfd in one epoll set).
+For
 each: lockstep steps return with the world moved, injected keys arrive, a
 paused game stands still, two runs with one seed and the same keys end
 identically and another seed differs, and at speed max its clock runs at
@@ -35,6 +36,7 @@ GAMES = {
     "halfdelay": ["halfdelay-game"],
     "select": ["select-game"],
     "spin": ["spin-game"],
+    "epoll-stdin": ["epoll-game"],
 }
 
 
@@ -271,3 +273,20 @@ def test_spin_game_steps_after_keys():
         check(c.ok("step 15") == "40", "step 15 again")
         b = status(g, c)
         check(a[3] == 1 and b[0] > a[0], "%r -> %r" % (a, b))
+
+
+def test_epoll_hides_the_real_keyboard_in_lockstep():
+    # Standard input in an epoll set: a key typed on the real terminal is
+    # not seen in lockstep (nor does it keep epoll returning), an injected
+    # one is.
+    with Game(argv("epoll-stdin"), lockstep=True) as g:
+        c = g.connect()
+        c.ok("step 5")
+        g.type_real(b"l")
+        c.ok("step 10")
+        a = status(g, c)
+        check(a[1] == 0 and a[3] == 0, "a real key got through: %r" % (a,))
+        c.ok("key l")
+        c.ok("step 5")
+        b = status(g, c)
+        check(b[1] == 1 and b[3] == 1, "the injected key: %r" % (b,))
