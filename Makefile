@@ -65,7 +65,7 @@ TEST_PROGS := $(B)/demo-game.debug \
 	$(B)/tests/itimer-game $(B)/tests/alarm-game $(B)/tests/timerfd-game \
 	$(B)/tests/ptimer-game $(B)/tests/clock-game $(B)/tests/condvar-game \
 	$(B)/tests/halfdelay-game $(B)/tests/select-game $(B)/tests/stdio-game \
-	$(B)/tests/spin-game $(B)/tests/epoll-game
+	$(B)/tests/spin-game $(B)/tests/epoll-game $(B)/tests/handler-game
 BENCH_PROGS := $(B)/bench-step $(B)/bench-state $(B)/bench-reset \
 	$(B)/bench-timer-game
 

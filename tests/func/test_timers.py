@@ -5,8 +5,8 @@ with epoll, a POSIX timer taken with sigwaitinfo and one notifying a thread
 (SIGEV_THREAD), a loop pacing itself on clock() without ever waiting, a
 worker thread ticking on pthread_cond_timedwait (monotonic and realtime
 condition clocks), curses halfdelay, select with a timeout, a curses loop spinning on ftime
-with a nodelay getch between ticks, keys and a timerfd in one epoll set).
-For
+with a nodelay getch between ticks, keys and a timerfd in one epoll set, a tick run inside a SIGALRM handler
+that sleeps, so a frame boundary falls inside the handler). For
 each: lockstep steps return with the world moved, injected keys arrive, a
 paused game stands still, two runs with one seed and the same keys end
 identically and another seed differs, and at speed max its clock runs at
@@ -37,6 +37,7 @@ GAMES = {
     "select": ["select-game"],
     "spin": ["spin-game"],
     "epoll-stdin": ["epoll-game"],
+    "handler": ["handler-game"],
 }
 
 
