@@ -23,10 +23,10 @@ else
 Q := @
 endif
 
-PKGS := ncursesw libelf libprotobuf-c libzstd jansson zlib libxxhash
+PKGS := ncursesw libelf libprotobuf-c libzstd jansson zlib libxxhash vterm
 pkg = $(shell pkg-config $(1) $(PKGS) 2>/dev/null)
 # The shim takes no curses of its own: it reaches the game's through dlsym.
-SHIM_LIBS = $(shell pkg-config --libs libelf libprotobuf-c libzstd jansson zlib 2>/dev/null)
+SHIM_LIBS = $(shell pkg-config --libs libelf libprotobuf-c libzstd jansson zlib vterm 2>/dev/null)
 
 COMMON_SRC := common/cmdtab.c common/errcode.c common/keys.c common/textproto.c \
 	common/jstr.c common/sbuf.c common/sockpath.c \
@@ -38,7 +38,8 @@ SHIM_SRC := shim/shim.c shim/real.c shim/log.c shim/vclock.c shim/frame.c shim/f
 	shim/ctl-state.c shim/ring.c shim/state.c shim/capture.c shim/record.c \
 	shim/seed.c shim/hook-random.c shim/replay.c shim/snapshot.c shim/snapshot-req.c shim/ctl-snapshot.c \
 	shim/ctl-binary.c shim/context.c shim/vtimer.c shim/hook-timer.c shim/hook-signal.c shim/spin.c shim/hook-sync.c shim/hook-pid.c shim/tty.c shim/hook-stdio.c \
-	shim/sys.c shim/hook-syscall.c
+	shim/sys.c shim/hook-syscall.c \
+	shim/term.c shim/hook-output.c
 HOOKCTL_SRC := hookctl/hookctl.c hookctl/launch.c
 DUMPER_SRC := dumper/main.c dumper/dumper.c dumper/cat.c dumper/npy.c dumper/verify.c \
 	dumper/replay.c
@@ -65,7 +66,8 @@ TEST_PROGS := $(B)/demo-game.debug \
 	$(B)/tests/itimer-game $(B)/tests/alarm-game $(B)/tests/timerfd-game \
 	$(B)/tests/ptimer-game $(B)/tests/clock-game $(B)/tests/condvar-game \
 	$(B)/tests/halfdelay-game $(B)/tests/select-game $(B)/tests/stdio-game \
-	$(B)/tests/spin-game $(B)/tests/epoll-game $(B)/tests/handler-game
+	$(B)/tests/spin-game $(B)/tests/epoll-game $(B)/tests/handler-game \
+	$(B)/tests/acs-game $(B)/tests/esc-game
 BENCH_PROGS := $(B)/bench-step $(B)/bench-state $(B)/bench-reset \
 	$(B)/bench-timer-game
 
@@ -170,12 +172,20 @@ $(B)/tests/test-%: $(call obj,tests/unit/test-%.c) $(GEN_OBJ) $(call obj,$(COMMO
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) $(call pkg,--libs) -lpthread -lm
 
+# The emulated terminal's unit test: term.c with libvterm, no shim around.
+$(B)/tests/test-term: $(call obj,tests/unit/test-term.c shim/term.c) \
+		$(B)/obj/tests/unit/unit.o
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) $(call pkg,--libs) -lpthread
+
 $(B)/tests/%: $(B)/obj/tests/progs/%.o
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lpthread
 
-# Curses games ticking on alarm() and on halfdelay.
-$(B)/tests/alarm-game $(B)/tests/halfdelay-game $(B)/tests/spin-game: $(B)/tests/%: $(B)/obj/tests/progs/%.o
+# Curses games ticking on alarm(), on halfdelay and spinning, and the one
+# drawing line-drawing characters and colour pairs.
+$(B)/tests/alarm-game $(B)/tests/halfdelay-game $(B)/tests/spin-game $(B)/tests/acs-game: $(B)/tests/%: $(B)/obj/tests/progs/%.o
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lncursesw -ltinfo
 

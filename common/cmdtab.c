@@ -75,10 +75,11 @@ const struct cmd_entry cmd_table[CMD_COUNT] = {
 		    "default in lockstep)",
 	},
 	[CMD_SCREEN] = {
-		.id = CMD_SCREEN, .name = "screen", .args = "",
-		.min_args = 0, .max_args = 0,
+		.id = CMD_SCREEN, .name = "screen", .args = "[--attrs]",
+		.min_args = 0, .max_args = 1,
 		.help = "the terminal screen as the game drew it (JSON array of "
-		    "rows)",
+		    "rows); --attrs: an object with the cursor, and each row's "
+		    "colours and attributes as runs",
 	},
 	[CMD_QUIT] = {
 		.id = CMD_QUIT, .name = "quit", .args = "",

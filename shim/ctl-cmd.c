@@ -28,7 +28,7 @@
 
 /* The reply of a frame-thread request, filled on that thread. */
 static struct {
-	char buf[65536];
+	char buf[262144];
 	long len;
 } post;
 
@@ -321,21 +321,28 @@ do_speed(struct client *c, char **argv)
 	ctl_ok(c, "%s", sp[0] == '"' ? "max" : sp);
 }
 
-/* Runs on the frame thread. */
+/* Runs on the frame thread. The reply is written after room for "ok ",
+ * and sent whole (it is larger than ctl_ok's buffer). */
 static void
 screen_run(void *arg)
 {
-	(void)arg;
-	post.len = screen_capture(post.buf, sizeof post.buf);
+	post.len = screen_capture(post.buf + 3, sizeof post.buf - 4,
+	    strcmp((const char *)arg, "--attrs") == 0);
 }
 
 static void
 screen_reply(struct client *c)
 {
-	if (post.len < 0)
-		ctl_err(c, ERR_UNSUPPORTED, "screen: %s", post.buf);
-	else
-		ctl_ok(c, "%s", post.buf);
+	char *text = post.buf + 3;
+	if (post.len < 0) {
+		ctl_err(c, ERR_UNSUPPORTED, "screen: %s", text);
+	} else if (c->binary) {
+		bin_reply(c, ERR_NONE, text);
+	} else {
+		memcpy(post.buf, "ok ", 3);
+		post.buf[3 + post.len] = '\n';
+		ctl_send(c, post.buf, 3 + (size_t)post.len + 1);
+	}
 }
 
 /* A copy of the arguments of the request in flight: the frame thread's
@@ -511,7 +518,15 @@ cmd_exec(struct client *c, char *line)
 	case CMD_TYPE: cmd_type(c, rest); break;
 	case CMD_SET: state_cmd_set(c, rest); break;
 	case CMD_KEYBOARD: cmd_keyboard(c, argv); break;
-	case CMD_SCREEN: cmd_post_request(c, screen_run, screen_reply); break;
+	case CMD_SCREEN:
+		if (nargs == 1 && strcmp(argv[1], "--attrs") != 0) {
+			ctl_err(c, ERR_USAGE, "usage: screen [--attrs]");
+			break;
+		}
+		free(c->post_args);
+		c->post_args = strdup(nargs == 1 ? argv[1] : "");
+		cmd_post_request(c, screen_run, screen_reply);
+		break;
 	case CMD_QUIT:
 		ctl_ok(c, "bye");
 		c->closing = 1;

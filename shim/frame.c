@@ -18,6 +18,7 @@
 #include "log.h"
 #include "replay.h"
 #include "snapshot.h"
+#include "term.h"
 #include "vclock.h"
 #include "wait.h"
 
@@ -152,6 +153,8 @@ frame_boundary(int present)
 		return;
 	shim_start();
 	int64_t f = atomic_load_explicit(&fr.cur, memory_order_relaxed) + 1;
+	/* What the game sent its terminal this frame, on the screen. */
+	term_drain();
 	/* The state of frame F, before anyone hears of it. */
 	if (atomic_load_explicit(&capture_want, memory_order_relaxed))
 		capture_boundary(f);

@@ -28,6 +28,7 @@
 #include "vtimer.h"
 #include "wait.h"
 #include "shim.h"
+#include "term.h"
 
 #ifndef GRND_INSECURE
 #define GRND_INSECURE 0x0004
@@ -259,6 +260,7 @@ needs_mode(int flags)
 static int
 opened(const char *path, int flags, int fd)
 {
+	term_fd_forget(fd);   /* the number may have been a terminal before */
 	if (likely(!shim_cfg.seeded) || fd < 0)
 		return fd;
 	int e = errno;
@@ -337,6 +339,7 @@ close(int fd)
 	seed_unmark_fd(fd);
 	vtimer_fd_closed(fd);
 	wait_epoll_closed(fd);
+	term_fd_forget(fd);
 	return real_close(fd);
 }
 

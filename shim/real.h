@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <sys/select.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -89,7 +90,34 @@
 	X(ssize_t, getdelim, (char **l, size_t *c, int d, FILE *f), \
 	    (l, c, d, f)) \
 	X(int, vfscanf, (FILE *f, const char *m, va_list a), (f, m, a)) \
-	X(int, __isoc99_vfscanf, (FILE *f, const char *m, va_list a), (f, m, a))
+	X(int, __isoc99_vfscanf, (FILE *f, const char *m, va_list a), (f, m, a)) \
+	X(ssize_t, write, (int fd, const void *b, size_t n), (fd, b, n)) \
+	X(ssize_t, writev, (int fd, const struct iovec *v, int n), (fd, v, n)) \
+	X(ssize_t, pwrite, (int fd, const void *b, size_t n, off_t o), \
+	    (fd, b, n, o)) \
+	X(ssize_t, pwrite64, (int fd, const void *b, size_t n, off_t o), \
+	    (fd, b, n, o)) \
+	X(int, dup2, (int a, int b), (a, b)) \
+	X(int, dup3, (int a, int b, int f), (a, b, f)) \
+	X(int, vfprintf, (void *f, const char *s, va_list ap), (f, s, ap)) \
+	X(int, vdprintf, (int fd, const char *s, va_list ap), (fd, s, ap)) \
+	X(int, __vfprintf_chk, (void *f, int fl, const char *s, va_list ap), \
+	    (f, fl, s, ap)) \
+	X(int, __vdprintf_chk, (int fd, int fl, const char *s, va_list ap), \
+	    (fd, fl, s, ap)) \
+	X(int, puts, (const char *s), (s)) \
+	X(int, fputs, (const char *s, void *f), (s, f)) \
+	X(int, fputs_unlocked, (const char *s, void *f), (s, f)) \
+	X(int, putchar, (int c), (c)) \
+	X(int, putchar_unlocked, (int c), (c)) \
+	X(int, putc, (int c, void *f), (c, f)) \
+	X(int, putc_unlocked, (int c, void *f), (c, f)) \
+	X(int, fputc, (int c, void *f), (c, f)) \
+	X(int, fputc_unlocked, (int c, void *f), (c, f)) \
+	X(size_t, fwrite, (const void *p, size_t s, size_t n, void *f), \
+	    (p, s, n, f)) \
+	X(size_t, fwrite_unlocked, (const void *p, size_t s, size_t n, void *f), \
+	    (p, s, n, f))
 
 /* Curses entry points, present only when the game links ncurses; void *
  * stands for WINDOW *. */

@@ -1,12 +1,15 @@
-/* The `screen` command's capture of curses' curscr (see screen.h). It
- * runs on the game's thread, so it must not allocate: a malloc there would
+/* The `screen` command (see screen.h): the screen of the game's terminal
+ * as the emulator (term.c) has it from every byte the game sent there,
+ * curses games and games writing escape codes alike; curses' own curscr
+ * only for a curses game whose output never reached a terminal. It runs
+ * on the game's thread, so it must not allocate: a malloc there would
  * move the game's later allocations and make an observed run differ from
- * an unobserved one. winnstr allocates in ncursesw; the cells are read
- * with win_wchnstr (or winchnstr) and turned into UTF-8 here instead
- * (glibc's wchar_t is a Unicode code point; wcrtomb would load the
- * locale's converter, allocating, the first time it runs). The
- * curses header is for the cell types only: every call goes through the
- * real_* pointers. */
+ * an unobserved one. For curscr, winnstr allocates in ncursesw; the cells
+ * are read with win_wchnstr (or winchnstr) and turned into UTF-8 here
+ * instead (glibc's wchar_t is a Unicode code point; wcrtomb would load the
+ * locale's converter, allocating, the first time it runs). The curses
+ * header is for the cell types only: every call goes through the real_*
+ * pointers. */
 #define NCURSES_WIDECHAR 1
 #include <ncursesw/curses.h>
 #include <stdint.h>
@@ -17,38 +20,9 @@
 #include "../common/textproto.h"
 #include "real.h"
 #include "screen.h"
+#include "term.h"
 
 #define ERR_CURSES ERR
-
-/* Code point C as UTF-8 into OUT (4 bytes at most); returns the length. */
-static size_t
-utf8(uint32_t c, char *out)
-{
-	if (c < 0x80) {
-		out[0] = (char)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		out[0] = (char)(0xc0 | (c >> 6));
-		out[1] = (char)(0x80 | (c & 0x3f));
-		return 2;
-	}
-	if (c >= 0xd800 && c < 0xe000)
-		c = 0xfffd;          /* a lone surrogate is no character */
-	if (c < 0x10000) {
-		out[0] = (char)(0xe0 | (c >> 12));
-		out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (c & 0x3f));
-		return 3;
-	}
-	if (c > 0x10ffff)
-		return utf8(0xfffd, out);
-	out[0] = (char)(0xf0 | (c >> 18));
-	out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (c & 0x3f));
-	return 4;
-}
 
 /* Row Y of SCR into ROW (UTF-8, at most CAP-1 bytes) without allocating.
  * Returns its length, or -1 when this curses cannot say. */
@@ -75,7 +49,7 @@ read_row(void *scr, int y, int cols, char *row, size_t cap)
 				break;
 			for (int k = 0; k < CCHARW_MAX && wc[k] != 0; k++) {
 				char mb[4];
-				size_t m = utf8((uint32_t)wc[k], mb);
+				size_t m = term_utf8((uint32_t)wc[k], mb);
 				if (n + m >= cap)
 					break;
 				memcpy(row + n, mb, m);
@@ -94,9 +68,69 @@ read_row(void *scr, int y, int cols, char *row, size_t cap)
 	return real_winnstr(scr, row, (int)cap - 1);
 }
 
-long
-screen_capture(char *buf, size_t cap)
+/* The emulated screen: rows, or with ATTRS an object with the cursor and
+ * each row's colours and attributes. */
+static long
+emulated(char *buf, size_t cap, int attrs)
 {
+	static char row[16384];
+	int rows, cols, cy, cx;
+	size_t len = 0;
+
+	term_size(&rows, &cols);
+	term_cursor(&cy, &cx);
+	if (attrs)
+		len = (size_t)snprintf(buf, cap, "{\"rows\":%d,\"cols\":%d,"
+		    "\"cursor\":{\"row\":%d,\"col\":%d},\"text\":", rows, cols,
+		    cy, cx);
+	if (len + 2 >= cap)
+		goto full;
+	buf[len++] = '[';
+	for (int y = 0; y < rows; y++) {
+		size_t n = term_row(y, row, sizeof row);
+		if (y > 0 && len + 1 < cap)
+			buf[len++] = ',';
+		if (jstr_append(buf, cap, &len, row, n) != 0)
+			goto full;
+	}
+	if (len + 2 >= cap)
+		goto full;
+	buf[len++] = ']';
+	if (attrs) {
+		static const char key[] = ",\"attrs\":[";
+		if (len + sizeof key >= cap)
+			goto full;
+		memcpy(buf + len, key, sizeof key - 1);
+		len += sizeof key - 1;
+		for (int y = 0; y < rows; y++) {
+			if (y > 0 && len + 1 < cap)
+				buf[len++] = ',';
+			if (term_row_attrs(y, buf, cap, &len) != 0)
+				goto full;
+		}
+		if (len + 3 >= cap)
+			goto full;
+		buf[len++] = ']';
+		buf[len++] = '}';
+	}
+	buf[len] = '\0';
+	return (long)len;
+full:
+	snprintf(buf, cap, "screen larger than the reply buffer");
+	return -1;
+}
+
+long
+screen_capture(char *buf, size_t cap, int attrs)
+{
+	term_drain();
+	if (term_seen())
+		return emulated(buf, cap, attrs);
+	if (attrs) {
+		snprintf(buf, cap, "nothing the game wrote reached a terminal "
+		    "(colours and attributes come from the terminal)");
+		return -1;
+	}
 	if (real_curscr == NULL || real_getmaxy == NULL)
 		real_resolve_curses();
 	if (real_curscr == NULL || *real_curscr == NULL ||
@@ -143,3 +177,4 @@ screen_capture(char *buf, size_t cap)
 	buf[len] = '\0';
 	return (long)len;
 }
+

@@ -1,12 +1,15 @@
-/* Reading back what a curses game last drew on its terminal. */
+/* Reading back what the game last drew on its terminal. */
 #ifndef GH_SCREEN_H
 #define GH_SCREEN_H
 
 #include <stddef.h>
 
-/* Write the screen as a JSON array of row strings into BUF (capacity CAP).
- * Call on the frame thread, between the game's curses calls. Returns the
- * length, or -1 with a reason in BUF when the game has no curses screen. */
-long screen_capture(char *buf, size_t cap);
+/* Write the screen as a JSON array of row strings into BUF (capacity CAP);
+ * with ATTRS, an object {"rows","cols","cursor":{"row","col"},"text":[...],
+ * "attrs":[[[COUNT,FG,BG,"LETTERS"],...],...]} (README: `screen`). Call on
+ * the frame thread, between the game's calls. Returns the length, or -1
+ * with a reason in BUF when nothing was drawn on a terminal (and the game
+ * has no curses screen). */
+long screen_capture(char *buf, size_t cap, int attrs);
 
 #endif

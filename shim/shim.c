@@ -27,6 +27,7 @@
 #include "seed.h"
 #include "shim.h"
 #include "snapshot.h"
+#include "term.h"
 #include "state.h"
 #include "vclock.h"
 #include "vtimer.h"
@@ -355,6 +356,7 @@ shim_init(int argc, char **argv, char **envp)
 	vclock_init(shim_cfg.seeded ? SEED_EPOCH_NS : -1);
 	vclock_init_threads();
 	snapshot_init();
+	term_init();
 	vclock_set_speed(shim_cfg.speed);
 	wait_init();
 	input_set_ignore_real(!shim_cfg.keyboard_real);

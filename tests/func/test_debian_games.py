@@ -9,7 +9,8 @@ its keys with stdio's getchar, ticks on setitimer; set-group-id). For each: lock
 return and virtual time moves, a stopped game stands still, injected keys
 change what it shows, and two runs with one seed and the same keys end on
 the same screen (the pid a seeded game reads is fixed: worm and tetris-bsd
-seed from it). The packages are installed by the test's own setup
+seed from it); tetris-bsd's well and pieces, drawn as reverse-video
+blanks, are seen in `screen --attrs`. The packages are installed by the test's own setup
 (scripts/deps.sh, apt-get); a failed install fails the test."""
 import json
 import os
@@ -88,13 +89,18 @@ def settled(g):
 
 
 def view(g, c):
-    """What the game shows: curses' screen, or for a game drawing with raw
-    escape codes, everything it wrote."""
-    r = c.cmd("screen")
-    if r.startswith("ok "):
-        return json.loads(r[3:])
-    check(r.startswith("err unsupported"), "screen: %r" % r)
-    return settled(g)
+    """What the game shows: the screen's text and every cell's colours and
+    attributes (tetris-bsd draws its well and pieces as reverse-video
+    blanks: only the attributes show them)."""
+    d = json.loads(c.ok("screen --attrs"))
+    return d["text"], d["attrs"]
+
+
+def cells(runs):
+    out = []
+    for n, fg, bg, at in runs:
+        out += [at] * n
+    return out
 
 
 def play(name, seed=3, keys=True):
@@ -148,6 +154,31 @@ def test_pacman4console_busy_loop():
 
 def test_atc_stdio_getchar():
     _game("atc")
+
+
+def test_tetris_bsd_board_in_screen():
+    # tetris-bsd writes termcap escape codes through putchar/fputs (stdio,
+    # not write()): its well, 2-cell reverse-video walls around 20 columns
+    # over 20 rows and a floor, and the pieces that land in it, are seen.
+    with Game([path_of("tetris-bsd")], lockstep=True, env={"HOOK_SEED": "3"}) as g:
+        c = g.connect(timeout=15)
+        c.ok("step 20")
+        text, attrs = view(g, c)
+        check(text[0].startswith("Score:"), "score line: %r" % text[0])
+        rows = [cells(r) for r in attrs]
+        walls = [y for y, r in enumerate(rows)
+                 if r[27:29] == ["r", "r"] and r[49:51] == ["r", "r"]]
+        check(len(walls) >= 20, "walls on rows %r:\n%r" % (walls, attrs))
+        floor = [y for y, r in enumerate(rows) if r[27:51] == ["r"] * 24]
+        check(len(floor) == 1 and floor[0] > max(walls[:20]), "floor %r" % floor)
+        inside = lambda: sum(r[29:49].count("r") for r in
+                             (cells(x) for x in view(g, c)[1][:floor[0]]))
+        falling = inside()
+        check(falling > 0, "no piece in the well")
+        for _ in range(3):
+            c.ok("key space")
+            c.ok("step 10")
+        check(inside() > falling, "dropped pieces did not land: %r" % view(g, c)[1])
 
 
 def test_a_stopped_game_stands_still():

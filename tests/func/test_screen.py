@@ -1,0 +1,188 @@
+"""The screen of any terminal program, from what it writes to its terminal
+(libvterm in the shim): `screen` of a game drawing with printf escape codes
+(itimer-game, esc-game) shows its status line; line-drawing characters come
+as their Unicode glyphs (curses ACS in a UTF-8 and in the C locale, the DEC
+set written by hand); `screen --attrs` gives the cursor and every cell's
+colours and attributes, so coloured blanks are seen; a curses game's screen
+means what it meant (the demo's status line and hero, a JSON array of rows
+without trailing blanks); the emulator never touches the game's heap (a
+game printing the distance between its per-frame allocations prints
+the same whether a controller reads the screen every frame or not), and a
+seeded run read every frame replays identically; bad options get clear
+errors."""
+import atexit
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+from gh import ROOT, Game, check, frame_of, status, wait_until
+
+BUILD = os.path.join(ROOT, "build")
+DEMO = os.path.join(BUILD, "demo-game")
+LAYOUT = os.path.join(ROOT, "demo-game", "demo-game.layout.json")
+DUMPER = os.path.join(BUILD, "dumper")
+ITIMER = os.path.join(BUILD, "tests", "itimer-game")
+ACS = os.path.join(BUILD, "tests", "acs-game")
+ESC = os.path.join(BUILD, "tests", "esc-game")
+
+TMP = tempfile.mkdtemp(prefix="gh-screen-")
+atexit.register(shutil.rmtree, TMP, True)
+
+BOX = ["  ┌──────────────────┐", "  │                  │", "  │  inside          │",
+       "  │                  │", "  └──────────────────┘"]
+
+
+def attrs_of(c):
+    return json.loads(c.ok("screen --attrs"))
+
+
+def cells(runs):
+    """A row's runs [COUNT, FG, BG, LETTERS] as one (FG, BG, LETTERS) a cell."""
+    out = []
+    for n, fg, bg, at in runs:
+        out += [(fg, bg, at)] * n
+    return out
+
+
+def test_raw_escape_game_status_line():
+    with Game([ITIMER], lockstep=True) as g:
+        c = g.connect()
+        check(c.ok("step 30") == "30", "step")
+        rows = json.loads(c.ok("screen"))
+        check(len(rows) == 24, "%d rows" % len(rows))
+        check(rows[0].startswith("tick 30 "), "status line: %r" % rows[0])
+        c.ok("step 5")
+        rows = json.loads(c.ok("screen"))
+        check(rows[0].startswith("tick 35 "), "status line after 5: %r" % rows[0])
+
+
+def test_curses_line_drawing_as_glyphs_in_any_locale():
+    for env in ({"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}, {"LANG": "C", "LC_ALL": "C"}):
+        with Game([ACS], lockstep=True, env=env) as g:
+            c = g.connect()
+            c.ok("step 3")
+            rows = json.loads(c.ok("screen"))
+            check(rows[2:7] == BOX, "%s: the box: %r" % (env["LANG"], rows[:8]))
+            check(rows[0] == "acs tick 3 key 0", "%s: %r" % (env["LANG"], rows[0]))
+
+
+def test_hand_written_dec_line_drawing():
+    with Game([ESC], lockstep=True) as g:
+        c = g.connect()
+        c.ok("step 5")
+        rows = json.loads(c.ok("screen"))
+        check(rows[2:5] == ["  ┌────┐", "  │    │", "  └────┘"], "box: %r" % rows[:6])
+        check(rows[0].startswith("esc tick 5 "), rows[0])
+        d = attrs_of(c)
+        row = cells(d["attrs"][3])
+        check(row[4][2] == "r" and row[5][2] == "r" and row[3][2] == "" and
+              row[6][2] == "", "the reverse block: %r" % row[:8])
+
+
+def test_attrs_show_coloured_blanks_and_the_cursor():
+    with Game([ACS], lockstep=True, env={"LANG": "C.UTF-8"}) as g:
+        c = g.connect()
+        c.ok("step 2")
+        plain = json.loads(c.ok("screen"))
+        d = attrs_of(c)
+        check(d["text"] == plain, "text differs from plain screen")
+        check(d["rows"] == 24 and d["cols"] == 80, "size %r" % d)
+        check(len(d["attrs"]) == 24, "%d attr rows" % len(d["attrs"]))
+        for r in d["attrs"]:
+            check(sum(run[0] for run in r) == 80, "a row's runs cover %r" % r)
+        # The red blanks: 4 cells from column 32 (30 + tick 2), white on red.
+        red = cells(d["attrs"][4])
+        check(plain[4][30:36].strip() == "", "blanks are blank: %r" % plain[4])
+        check([x[1] for x in red[32:36]] == [1] * 4 and red[31][1] != 1 and
+              red[36][1] != 1, "red cells: %r" % red[28:40])
+        check(red[32][0] == 7, "white on red: %r" % (red[32],))
+        blue = cells(d["attrs"][5])
+        check([x[:2] for x in blue[30:33]] == [(2, 4)] * 3, "green on blue: %r" %
+              blue[28:36])
+        bold = cells(d["attrs"][8])
+        check([x[2] for x in bold[2:6]] == ["b"] * 4 and bold[6][2] == "",
+              "bold: %r" % bold[:8])
+        # The cursor: where curses left it, after "BOLD".
+        check(d["cursor"] == {"row": 8, "col": 6}, "cursor %r" % d["cursor"])
+        # The blocks move: a step later the red run starts a column on.
+        c.ok("step 1")
+        red = cells(attrs_of(c)["attrs"][4])
+        check([x[1] for x in red[33:37]] == [1] * 4 and red[32][1] != 1,
+              "moved: %r" % red[28:40])
+
+
+def test_curses_game_screen_means_what_it_did():
+    with Game([DEMO], lockstep=True) as g:
+        c = g.connect()
+        c.ok("step 60")
+        rows = json.loads(c.ok("screen"))
+        check(isinstance(rows, list) and len(rows) == 24, "rows: %r" % rows)
+        check(all(r == r.rstrip(" ") for r in rows), "trailing blanks")
+        st = status(rows)
+        check(st["tick"] in (60, 61), "status %r" % st)
+        check(any("@" in r for r in rows), "no hero: %r" % rows)
+        check(rows[-1].startswith("<-/-> "), "help line: %r" % rows[-1])
+        c.ok("key right right right")
+        c.ok("step 10")
+        after = json.loads(c.ok("screen"))
+        col = lambda rs: next(r.index("@") for r in rs if "@" in r)
+        check(col(after) > col(rows), "the hero did not move: %r" % after)
+
+
+def esc_run(observe):
+    """esc-game for 40 frames, the screen read (plain and --attrs) every
+    frame when OBSERVE; what it printed: (tick, distance)."""
+    with Game([ESC], lockstep=True) as g:
+        c = g.connect()
+        for i in range(40):
+            if observe:
+                json.loads(c.ok("screen"))
+                attrs_of(c)
+            c.ok("step 1")
+        wait_until(lambda: "tick 40 " in g.text(), what="tick 40 drawn")
+        return re.findall(r"tick (\d+) heap (-?\d+)", g.text())
+
+
+def test_screen_reading_never_touches_the_heap():
+    # esc-game prints the distance between the blocks it allocates, one a
+    # frame: anything else allocating on its heap between two frames (the
+    # emulator fed or read, a `screen` answered)
+    # changes a distance. The unit test (test-term) shows the emulator
+    # itself takes nothing from the heap; this shows the whole path.
+    watched = esc_run(True)
+    plain = esc_run(False)
+    check(len(plain) > 40, "ticks: %r" % plain)
+    check(watched == plain, "observing moved the game's heap:\n%r\n%r" %
+          (watched, plain))
+    check(set(d for t, d in plain[10:]) == {"48"}, "distances %r" % plain)
+
+
+def test_screen_read_every_frame_replays_identically():
+    path = os.path.join(TMP, "watched.trace")
+    e = {"HOOK_LAYOUT": LAYOUT, "HOOK_TRACE": path, "HOOK_SEED": "9"}
+    with Game([DEMO, "--seed", "9"], env=e, lockstep=True) as g:
+        c = g.connect()
+        wait_until(lambda: frame_of(c) == 0, what="the first frame")
+        for i in range(80):
+            json.loads(c.ok("screen"))
+            attrs_of(c)
+            c.ok("key " + ("right" if i % 3 else "space"))
+            c.ok("step 2")
+        c.ok("trace stop")
+    r = subprocess.run([DUMPER, "replay", path, "--", DEMO, "--seed", "9"],
+                       capture_output=True, text=True, timeout=120)
+    check(r.returncode == 0 and "replay: identical: 161 frames" in r.stdout,
+          r.stdout + r.stderr)
+
+
+def test_bad_options_are_refused():
+    with Game([ESC], lockstep=True) as g:
+        c = g.connect()
+        c.ok("step 3")
+        for bad in ("screen --colour", "screen --attrs x"):
+            r = c.cmd(bad)
+            check(r.startswith("err usage"), "%r -> %r" % (bad, r))
+        check(json.loads(c.ok("screen"))[0].startswith("esc tick 3 "), "after")
