@@ -42,7 +42,7 @@ SHIM_SRC := shim/shim.c shim/real.c shim/log.c shim/vclock.c shim/frame.c shim/f
 	shim/term.c shim/hook-output.c
 HOOKCTL_SRC := hookctl/hookctl.c hookctl/launch.c
 DUMPER_SRC := dumper/main.c dumper/dumper.c dumper/cat.c dumper/npy.c dumper/verify.c \
-	dumper/replay.c
+	dumper/replay.c dumper/screen.c
 DEMO_SRC := $(wildcard demo-game/*.c)
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 

@@ -120,10 +120,10 @@ const struct cmd_entry cmd_table[CMD_COUNT] = {
 		    "connection closes",
 	},
 	[CMD_TRACE] = {
-		.id = CMD_TRACE, .name = "trace", .args = "start PATH|stop",
-		.min_args = 1, .max_args = 2,
-		.help = "record a trace from the next frame (a path, a FIFO or fd:N), "
-		    "or stop recording",
+		.id = CMD_TRACE, .name = "trace", .args = "start PATH [--screen]|stop",
+		.min_args = 1, .max_args = 3,
+		.help = "record a trace from the next frame (a path, a FIFO or fd:N; "
+		    "--screen: with the screen's changed rows), or stop recording",
 	},
 	[CMD_SAVE] = {
 		.id = CMD_SAVE, .name = "save", .args = "NAME",

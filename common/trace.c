@@ -21,6 +21,8 @@ struct frame_msgs {
 	PbFrame f;
 	PbInput in[TRACE_INPUTS_MAX];
 	PbInput *inp[TRACE_INPUTS_MAX];
+	Gamehook__Trace__ScreenRow sr[TRACE_SCREEN_ROWS_MAX];
+	Gamehook__Trace__ScreenRow *srp[TRACE_SCREEN_ROWS_MAX];
 };
 
 /* --- writer -------------------------------------------------------------- */
@@ -204,7 +206,8 @@ trace_packer_init(struct trace_packer *p, size_t state_size)
 	p->max_runs = trace_runs_max(state_size);
 	/* A delta is never bigger than a keyframe plus its run table. */
 	p->proto_cap = state_size + (size_t)p->max_runs * 10 +
-	    (size_t)TRACE_INPUTS_MAX * 200 + 4096;
+	    (size_t)TRACE_INPUTS_MAX * 200 + 4096 + TRACE_SCREEN_BYTES_MAX +
+	    (size_t)TRACE_SCREEN_ROWS_MAX * 16;
 	p->proto = malloc(p->proto_cap);
 	p->msgs = calloc(1, sizeof(struct frame_msgs));
 	p->gaps = malloc(sizeof *p->gaps * (size_t)p->max_runs);
@@ -220,6 +223,10 @@ trace_packer_init(struct trace_packer *p, size_t state_size)
 	for (int i = 0; i < TRACE_INPUTS_MAX; i++) {
 		gamehook__trace__input__init(&m->in[i]);
 		m->inp[i] = &m->in[i];
+	}
+	for (int i = 0; i < TRACE_SCREEN_ROWS_MAX; i++) {
+		gamehook__trace__screen_row__init(&m->sr[i]);
+		m->srp[i] = &m->sr[i];
 	}
 	return 0;
 }
@@ -363,6 +370,24 @@ trace_pack_frame(struct trace_packer *p, const struct trace_frame_info *fi,
 	}
 	f->n_inputs = (size_t)fi->ninputs;
 	f->inputs = m->inp;
+	if (fi->screen != NULL) {
+		const struct trace_screen *s = fi->screen;
+		if (s->nrows > TRACE_SCREEN_ROWS_MAX)
+			return 0;
+		f->has_screen_height = 1;
+		f->screen_height = s->height;
+		f->has_screen_cursor_row = f->has_screen_cursor_col = 1;
+		f->screen_cursor_row = s->cursor_row;
+		f->screen_cursor_col = s->cursor_col;
+		for (int i = 0; i < s->nrows; i++) {
+			m->sr[i].has_row = 1;
+			m->sr[i].row = s->rows[i].row;
+			m->sr[i].text = (char *)s->rows[i].text;
+			m->sr[i].attrs = (char *)s->rows[i].attrs;
+		}
+		f->n_screen = (size_t)s->nrows;
+		f->screen = m->srp;
+	}
 	size_t len = gamehook__trace__frame__get_packed_size(f);
 	if (len > p->proto_cap)
 		return 0;
@@ -648,6 +673,31 @@ trace_keyframe_interval(const struct trace_reader *t)
 {
 	const PbHeader *h = t->header;
 	return h->keyframe_interval;
+}
+
+int
+trace_screen(const struct trace_reader *t, uint32_t *height,
+    uint32_t *cursor_row, uint32_t *cursor_col)
+{
+	const PbFrame *f = t->frame_msg;
+	if (f == NULL || !f->has_screen_height)
+		return -1;
+	*height = f->screen_height;
+	*cursor_row = f->screen_cursor_row;
+	*cursor_col = f->screen_cursor_col;
+	return (int)f->n_screen;
+}
+
+const char *
+trace_screen_row(const struct trace_reader *t, int i, uint32_t *row,
+    const char **attrs)
+{
+	const PbFrame *f = t->frame_msg;
+	if (f == NULL || i < 0 || (size_t)i >= f->n_screen)
+		return NULL;
+	*row = f->screen[i]->row;
+	*attrs = f->screen[i]->attrs ? f->screen[i]->attrs : "";
+	return f->screen[i]->text ? f->screen[i]->text : "";
 }
 
 int

@@ -93,6 +93,22 @@ long trace_sync(uint8_t *old, const uint8_t *cur, size_t size, size_t base,
  * TRACE_RUN_GAP apart): size the run arrays with it. */
 long trace_runs_max(size_t size);
 
+/* A frame's screen, for the trace: its height and cursor, and the rows
+ * that changed (all of them in a keyframe). */
+#define TRACE_SCREEN_ROWS_MAX 256
+#define TRACE_SCREEN_BYTES_MAX (256u << 10)   /* the rows' text and attributes */
+struct trace_screen_row {
+	uint32_t row;
+	const char *text;
+	const char *attrs;      /* JSON runs, as `screen --attrs`; may be NULL */
+};
+struct trace_screen {
+	uint32_t height;
+	uint32_t cursor_row, cursor_col;
+	int nrows;
+	const struct trace_screen_row *rows;
+};
+
 /* Scratch for packing frames without allocating: sized once for a state
  * of SIZE bytes. */
 struct trace_packer {
@@ -129,6 +145,7 @@ struct trace_frame_info {
 	int nunreadable;
 	const struct trace_input *inputs;  /* at most TRACE_INPUTS_MAX */
 	int ninputs;
+	const struct trace_screen *screen; /* NULL: the trace keeps no screen */
 };
 
 /* A frame record into OUT (CAP bytes): the full state when F->keyframe,
@@ -197,6 +214,16 @@ int64_t trace_start_frame(const struct trace_reader *t);
 int trace_context(const struct trace_reader *t, struct trace_context *c);
 void trace_context_free(struct trace_context *c);
 /* The frame's inputs, as protobuf-c structs: count, and the I-th. */
+/* The screen this frame's record carries: -1 when it carries none (not
+ * recorded), else the number of rows it holds (those that changed, or all
+ * in a keyframe), with the screen's height and cursor. */
+int trace_screen(const struct trace_reader *t, uint32_t *height,
+    uint32_t *cursor_row, uint32_t *cursor_col);
+/* Row I of those: its text (UTF-8), its index in *ROW, and its attributes
+ * (JSON runs; "" when not recorded) in *ATTRS. */
+const char *trace_screen_row(const struct trace_reader *t, int i,
+    uint32_t *row, const char **attrs);
+
 int trace_ninputs(const struct trace_reader *t);
 const struct trace_input *trace_input(const struct trace_reader *t, int i,
     struct trace_input *buf);

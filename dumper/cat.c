@@ -236,6 +236,7 @@ cmd_cat(int argc, char **argv)
 		    ",\"keyframe\":%s,\"inputs\":", t->frame, t->vtime_ns,
 		    t->keyframe ? "true" : "false");
 		sb_inputs(&b, t);
+		sb_screen(&b, t);
 		if (delta && have_prev && prev_gen == in.headers &&
 		    prev_frame == t->frame - 1) {
 			sb_puts(&b, ",\"changed\":");

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "dumper.h"
 #include "trace.pb-c.h"
 
@@ -659,4 +661,33 @@ cmd_info(int argc, char **argv)
 	gamehook__trace__header__free_unpacked(h, NULL);
 	in_close(&in);
 	return r;
+}
+
+void
+sb_screen(struct sbuf *b, const struct trace_reader *t)
+{
+	uint32_t h, cr, cc, row;
+	int n = trace_screen(t, &h, &cr, &cc);
+	if (n < 0)
+		return;
+	sb_printf(b, ",\"screen\":{\"height\":%u,\"cursor\":[%u,%u],"
+	    "\"rows\":{", h, cr, cc);
+	for (int i = 0; i < n; i++) {
+		const char *attrs;
+		const char *text = trace_screen_row(t, i, &row, &attrs);
+		sb_printf(b, "%s\"%u\":", i ? "," : "", row);
+		sb_json_str(b, text);
+	}
+	sb_puts(b, "},\"attrs\":{");
+	for (int i = 0; i < n; i++) {
+		const char *attrs;
+		trace_screen_row(t, i, &row, &attrs);
+		/* Raw JSON from the trace: checked, so a forged record cannot
+		 * break the line. */
+		json_t *j = attrs[0] ? json_loads(attrs, 0, NULL) : NULL;
+		sb_printf(b, "%s\"%u\":%s", i ? "," : "", row,
+		    json_is_array(j) ? attrs : "null");
+		json_decref(j);
+	}
+	sb_puts(b, "}}");
 }

@@ -64,6 +64,10 @@ void dwarn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The frame's inputs as a JSON array. */
 void sb_inputs(struct sbuf *b, const struct trace_reader *t);
+/* The frame's screen rows, when the trace keeps them, as a
+ * ,"screen":{"height":H,"cursor":[ROW,COL],"rows":{"ROW":TEXT,...},
+ * "attrs":{"ROW":RUNS,...}} member; nothing otherwise. */
+void sb_screen(struct sbuf *b, const struct trace_reader *t);
 
 /* Commands: each returns the exit status. ARGV[0] is the command. */
 int cmd_info(int argc, char **argv);
@@ -72,6 +76,7 @@ int cmd_npy(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_screen(int argc, char **argv);
 
 /* Option parsing shared by the commands: the next argument after *I as
  * an option's value, or NULL after complaining. */

@@ -27,6 +27,10 @@ static const struct dumper_cmd {
 	{ "record", "TRACE N|header",
 	    "frame N's (or the header's) record payload,\n"
 	    "one zstd frame, to standard output", cmd_record },
+	{ "screen", "TRACE [--frame N] [--json]",
+	    "the screen at frame N (default: the last),\n"
+	    "from a trace that keeps it (HOOK_TRACE_SCREEN),\n"
+	    "one row a line (--json: as `screen` replies)", cmd_screen },
 	{ "replay", "TRACE [--env NAME=VALUE] [--unset NAME] [--cwd DIR]\n"
 	    "         [--size COLSxROWS] [-- GAME ARGS...]",
 	    "run the game under the shim again, as it\n"

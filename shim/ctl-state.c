@@ -7,6 +7,7 @@
 
 #include "../common/layout.h"
 #include "../common/sbuf.h"
+#include "../common/textproto.h"
 #include "capture.h"
 #include "ctl-client.h"
 #include "frame.h"
@@ -359,10 +360,18 @@ static void
 trace_start_reply(struct client *c)
 {
 	char err[700];
-	const char *path = c->post_args + strlen("start ");
+	char path[TP_LINE_MAX];
+	snprintf(path, sizeof path, "%s", c->post_args + strlen("start "));
+	size_t pl = strlen(path);
+	int screen = shim_cfg.trace_screen;
+	if (pl > 9 && strcmp(path + pl - 9, " --screen") == 0) {
+		path[pl - 9] = '\0';
+		screen = 1;
+	}
 
 	if (!record_active())
 		record_close(5000);   /* a trace that ended by itself */
+	record_screen(screen);
 	if (record_open(path, shim_cfg.keyframe, err, sizeof err) != 0) {
 		ctl_err(c, ERR_TRACE, "%s", err);
 		return;
@@ -389,7 +398,8 @@ state_cmd_trace(struct client *c, int argc, char **argv)
 {
 	if (need_layout(c) != 0)
 		return;
-	if (strcmp(argv[1], "start") == 0 && argc == 3) {
+	if (strcmp(argv[1], "start") == 0 && (argc == 3 || (argc == 4 &&
+	    strcmp(argv[3], "--screen") == 0))) {
 		if (record_active()) {
 			ctl_err(c, ERR_TRACE, "already recording (trace stop first)");
 			return;
@@ -406,7 +416,8 @@ state_cmd_trace(struct client *c, int argc, char **argv)
 		c->post_args = join(argc, argv);
 		cmd_post_request(c, trace_fence, trace_stop_reply);
 	} else {
-		ctl_err(c, ERR_USAGE, "usage: trace start PATH | trace stop");
+		ctl_err(c, ERR_USAGE, "usage: trace start PATH [--screen] | "
+		    "trace stop");
 	}
 }
 

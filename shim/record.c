@@ -22,6 +22,7 @@
 #include "real.h"
 #include "record.h"
 #include "ring.h"
+#include "screen.h"
 #include "shim.h"
 #include "snapshot.h"
 #include "state.h"
@@ -50,7 +51,16 @@ static struct {
 	uint32_t *unread_list;
 	void *stack;                /* the writer's */
 	struct trace_input inputs[TRACE_INPUTS_MAX];
+	int screen;                 /* the screen goes in each record */
+	int screen_next;            /* for the next record_open */
+	struct trace_screen scr;
 } rc = { .fd = -1 };
+
+void
+record_screen(int on)
+{
+	rc.screen_next = on;
+}
 
 int
 record_active(void)
@@ -189,6 +199,7 @@ record_open(const char *dest, uint32_t interval, char *err, size_t errlen)
 	}
 	snprintf(rc.dest, sizeof rc.dest, "%s", dest);
 	rc.werr[0] = '\0';
+	rc.screen = rc.screen_next;
 	rc.interval = interval ? interval : TRACE_KEYFRAME_DEFAULT;
 	if (trace_packer_init(&rc.pk, l->blob_size) != 0) {
 		snprintf(err, errlen, "trace: out of memory");
@@ -318,6 +329,10 @@ record_frame(int64_t f, int64_t vtime, const uint8_t *blob, uint64_t hash,
 		.nruns = key ? 0 : nruns, .unreadable = rc.unread_list,
 		.nunreadable = nun, .inputs = rc.inputs, .ninputs = nin,
 	};
+	if (rc.screen) {
+		screen_trace_rows(key, &rc.scr);
+		fi.screen = &rc.scr;
+	}
 	size_t n = trace_pack_frame(&rc.pk, &fi, out, rc.bound);
 	if (n == 0) {
 		hlog("trace: frame %lld could not be packed; recording stopped",
@@ -408,11 +423,12 @@ record_describe(char *buf, size_t len)
 	jstr_append(buf, len, &o, rc.dest, strlen(rc.dest));
 	o += (size_t)snprintf(buf + o, len - o, ",\"frames\":%llu,"
 	    "\"keyframes\":%llu,\"bytes\":%llu,\"capture_ns\":%llu,"
-	    "\"error\":",
+	    "\"screen\":%s,\"error\":",
 	    (unsigned long long)atomic_load(&rc.frames),
 	    (unsigned long long)atomic_load(&rc.keyframes),
 	    (unsigned long long)atomic_load(&rc.bytes_written),
-	    (unsigned long long)atomic_load(&rc.capture_ns));
+	    (unsigned long long)atomic_load(&rc.capture_ns),
+	    rc.screen ? "true" : "false");
 	const char *we = rc.werr;
 	jstr_append(buf, len, &o, we, strlen(we));
 	snprintf(buf + o, len - o, "}");

@@ -33,6 +33,10 @@ void record_end(void);
  * behind (a consumer that stopped reading). */
 int record_close(int ms);
 
+/* Whether the next recording opened keeps the screen in each record
+ * (HOOK_TRACE_SCREEN, `trace start PATH --screen`). */
+void record_screen(int on);
+
 /* True when nothing is recorded and nothing is left to close. */
 int record_idle(void);
 

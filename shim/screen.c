@@ -18,6 +18,7 @@
 
 #include "../common/jstr.h"
 #include "../common/textproto.h"
+#include "../common/trace.h"
 #include "real.h"
 #include "screen.h"
 #include "term.h"
@@ -178,3 +179,51 @@ screen_capture(char *buf, size_t cap, int attrs)
 	return (long)len;
 }
 
+/* The rows as the last frame recorded had them: text, then attributes. */
+#define TRACE_ROW_MAX 8192
+static struct {
+	char prev[TRACE_SCREEN_ROWS_MAX][TRACE_ROW_MAX];
+	int height;
+	char pool[TRACE_SCREEN_BYTES_MAX];
+	struct trace_screen_row rows[TRACE_SCREEN_ROWS_MAX];
+} tr;
+
+void
+screen_trace_rows(int all, struct trace_screen *out)
+{
+	static char cur[TRACE_ROW_MAX];
+	int rows = 0, cols = 0, cy = 0, cx = 0;
+	size_t used = 0;
+
+	if (term_seen()) {
+		term_size(&rows, &cols);
+		term_cursor(&cy, &cx);
+	}
+	if (rows > TRACE_SCREEN_ROWS_MAX)
+		rows = TRACE_SCREEN_ROWS_MAX;
+	out->height = (uint32_t)rows;
+	out->cursor_row = (uint32_t)cy;
+	out->cursor_col = (uint32_t)cx;
+	out->nrows = 0;
+	out->rows = tr.rows;
+	for (int y = 0; y < rows; y++) {
+		/* "TEXT\0ATTRS\0", as the pool keeps them. */
+		size_t n = term_row(y, cur, sizeof cur / 2);
+		size_t len = n + 1;
+		if (term_row_attrs(y, cur, sizeof cur, &len) != 0)
+			cur[len = n + 1] = '\0';
+		len++;
+		if (!all && y < tr.height && memcmp(cur, tr.prev[y], len) == 0)
+			continue;
+		if (used + len > sizeof tr.pool)
+			break;           /* the rest waits for the next frame */
+		memcpy(tr.prev[y], cur, len);
+		memcpy(tr.pool + used, cur, len);
+		tr.rows[out->nrows].row = (uint32_t)y;
+		tr.rows[out->nrows].text = tr.pool + used;
+		tr.rows[out->nrows].attrs = tr.pool + used + n + 1;
+		out->nrows++;
+		used += len;
+	}
+	tr.height = rows;
+}

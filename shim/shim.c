@@ -141,6 +141,13 @@ read_config(void)
 		snprintf(shim_cfg.layout, sizeof shim_cfg.layout, "%s", v);
 	if ((v = getenv("HOOK_TRACE")) != NULL && v[0])
 		snprintf(shim_cfg.trace, sizeof shim_cfg.trace, "%s", v);
+	if ((v = getenv("HOOK_TRACE_SCREEN")) != NULL && v[0]) {
+		if (strcmp(v, "1") == 0 || strcmp(v, "0") == 0)
+			shim_cfg.trace_screen = v[0] == '1';
+		else
+			config_error("HOOK_TRACE_SCREEN: expected 1 or 0, not "
+			    "'%s'", v);
+	}
 	shim_cfg.keyframe = TRACE_KEYFRAME_DEFAULT;
 	if ((v = getenv("HOOK_KEYFRAME")) != NULL && v[0]) {
 		char *end;
@@ -255,6 +262,7 @@ shim_start(void)
 		    sizeof err) != 0)
 			snprintf(start_warning, sizeof start_warning, "%s", err);
 		else if (state_layout() != NULL && shim_cfg.trace[0] &&
+		    (record_screen(shim_cfg.trace_screen), 1) &&
 		    record_open(shim_cfg.trace, shim_cfg.keyframe, err,
 		    sizeof err) != 0) {
 			hlog("HOOK_TRACE: %s", err);

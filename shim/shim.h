@@ -37,6 +37,7 @@ struct shim_config {
 	char listen_bound[300];     /* where TCP really listens */
 	char layout[512];           /* HOOK_LAYOUT, "" for the raw default */
 	char trace[512];            /* HOOK_TRACE, "" for none */
+	int trace_screen;           /* HOOK_TRACE_SCREEN=1: traces keep the screen */
 	unsigned keyframe;          /* HOOK_KEYFRAME */
 	char replay[512];           /* HOOK_REPLAY: a trace to take inputs from */
 	int seeded;                 /* HOOK_SEED was given */

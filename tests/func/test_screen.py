@@ -6,10 +6,12 @@ set written by hand); `screen --attrs` gives the cursor and every cell's
 colours and attributes, so coloured blanks are seen; a curses game's screen
 means what it meant (the demo's status line and hero, a JSON array of rows
 without trailing blanks); the emulator never touches the game's heap (a
-game printing the distance between its per-frame allocations prints
-the same whether a controller reads the screen every frame or not), and a
-seeded run read every frame replays identically; bad options get clear
-errors."""
+game printing the distance between its per-frame allocations sees it
+constant while a controller reads the screen every frame), and a seeded
+run read every frame replays identically; traces keep the screen's changed
+rows (HOOK_TRACE_SCREEN=1 and `trace start PATH --screen`), `dumper cat`
+prints them and `dumper screen` rebuilds the screen `screen` gave at that
+frame; bad options get clear errors."""
 import atexit
 import json
 import os
@@ -133,23 +135,28 @@ def test_curses_game_screen_means_what_it_did():
 
 
 def esc_run(observe):
-    """esc-game for 40 frames, the screen read (plain and --attrs) every
-    frame when OBSERVE; what it printed: (tick, distance)."""
+    """esc-game for 40 frames, the screen read (plain and --attrs) and
+    recorded every frame when OBSERVE; what it printed: (tick, distance)."""
+    path = os.path.join(TMP, "heap.trace")
     with Game([ESC], lockstep=True) as g:
         c = g.connect()
+        if observe:
+            c.ok("trace start %s --screen" % path)
         for i in range(40):
             if observe:
                 json.loads(c.ok("screen"))
                 attrs_of(c)
             c.ok("step 1")
         wait_until(lambda: "tick 40 " in g.text(), what="tick 40 drawn")
+        if observe:
+            c.ok("trace stop")
         return re.findall(r"tick (\d+) heap (-?\d+)", g.text())
 
 
 def test_screen_reading_never_touches_the_heap():
     # esc-game prints the distance between the blocks it allocates, one a
     # frame: anything else allocating on its heap between two frames (the
-    # emulator fed or read, a `screen` answered)
+    # emulator fed or read, a `screen` answered, screen rows recorded)
     # changes a distance. The unit test (test-term) shows the emulator
     # itself takes nothing from the heap; this shows the whole path.
     watched = esc_run(True)
@@ -162,7 +169,8 @@ def test_screen_reading_never_touches_the_heap():
 
 def test_screen_read_every_frame_replays_identically():
     path = os.path.join(TMP, "watched.trace")
-    e = {"HOOK_LAYOUT": LAYOUT, "HOOK_TRACE": path, "HOOK_SEED": "9"}
+    e = {"HOOK_LAYOUT": LAYOUT, "HOOK_TRACE": path, "HOOK_SEED": "9",
+         "HOOK_TRACE_SCREEN": "1"}
     with Game([DEMO, "--seed", "9"], env=e, lockstep=True) as g:
         c = g.connect()
         wait_until(lambda: frame_of(c) == 0, what="the first frame")
@@ -186,3 +194,76 @@ def test_bad_options_are_refused():
             r = c.cmd(bad)
             check(r.startswith("err usage"), "%r -> %r" % (bad, r))
         check(json.loads(c.ok("screen"))[0].startswith("esc tick 3 "), "after")
+
+
+def dumper(*args):
+    return subprocess.run([DUMPER] + list(args), capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_trace_keeps_the_screen_and_dumper_reads_it():
+    path = os.path.join(TMP, "acs.trace")
+    live = {}
+    with Game([ACS], lockstep=True, env={"LANG": "C.UTF-8"}) as g:
+        c = g.connect()
+        c.ok("step 2")
+        check(c.ok("trace start %s --screen" % path).startswith("recording"), "start")
+        for _ in range(12):
+            f = int(c.ok("step 1"))
+            live[f] = json.loads(c.ok("screen"))
+        stop = json.loads(c.ok("trace stop"))
+        check(stop["screen"] is True and stop["frames"] >= 12, "stop: %r" % stop)
+    r = dumper("cat", path)
+    check(r.returncode == 0, r.stderr)
+    lines = [json.loads(l) for l in r.stdout.splitlines()]
+    first = lines[0]
+    check(first["keyframe"] and first["screen"]["height"] == 24 and
+          len(first["screen"]["rows"]) == 24, "first frame: %r" % first.get("screen"))
+    check([first["screen"]["rows"][str(i)] for i in range(2, 7)] == BOX,
+          "the box in the trace: %r" % first["screen"]["rows"])
+    # Later frames carry only what changed: the status line and the red
+    # blocks' row (its text is blank: its attributes moved).
+    mid = lines[3]["screen"]
+    check(sorted(mid["rows"], key=int) == ["0", "4"], "changed rows: %r" % mid)
+    check(mid["rows"]["0"].startswith("acs tick "), mid)
+    check(any(run[2] == 1 for run in mid["attrs"]["4"]), "red run: %r" % mid["attrs"])
+    # dumper screen rebuilds what `screen` said at each frame.
+    for f in (min(live), min(live) + 5, max(live)):
+        r = dumper("screen", path, "--frame", str(f), "--json")
+        check(r.returncode == 0, r.stderr)
+        check(json.loads(r.stdout) == live[f], "frame %d:\n%s\n%r" % (f, r.stdout, live[f]))
+    r = dumper("screen", path)
+    check(r.returncode == 0 and r.stdout.splitlines() == live[max(live)], r.stdout)
+    r = dumper("screen", path, "--frame", "100000")
+    check(r.returncode == 1 and "no frame 100000" in r.stderr, r.stderr)
+
+
+def test_hook_trace_screen_from_the_start_and_errors():
+    path = os.path.join(TMP, "esc.trace")
+    with Game([ESC], lockstep=True, env={"HOOK_TRACE": path,
+                                         "HOOK_TRACE_SCREEN": "1"}) as g:
+        c = g.connect()
+        c.ok("step 10")
+        for bad, code in (("screen --colour", "err usage"),
+                          ("screen --attrs x", "err usage"),
+                          ("trace start %s --bogus" % path, "err usage")):
+            r = c.cmd(bad)
+            check(r.startswith(code), "%r -> %r" % (bad, r))
+        c.ok("trace stop")
+    r = dumper("screen", path, "--frame", "10")
+    check(r.returncode == 0 and r.stdout.splitlines()[0].startswith("esc tick 10 "),
+          r.stdout + r.stderr)
+    check(r.stdout.splitlines()[2] == "  ┌────┐", r.stdout)
+    # A trace without the screen says so.
+    plain = os.path.join(TMP, "plain.trace")
+    with Game([ESC], lockstep=True, env={"HOOK_TRACE": plain}) as g:
+        c = g.connect()
+        c.ok("step 3")
+        c.ok("trace stop")
+    r = dumper("screen", plain)
+    check(r.returncode == 1 and "keeps no screen" in r.stderr, r.stderr)
+    check('"screen"' not in dumper("cat", plain).stdout, "screen in a plain trace")
+    # A bad HOOK_TRACE_SCREEN is a configuration error, reported.
+    with Game([ESC], lockstep=True, env={"HOOK_TRACE_SCREEN": "yes"}) as g:
+        wait_until(lambda: "HOOK_TRACE_SCREEN" in open(g.log).read()
+                   if os.path.exists(g.log) else False, what="the log's complaint")
