@@ -69,7 +69,7 @@ TEST_PROGS := $(B)/demo-game.debug \
 	$(B)/tests/spin-game $(B)/tests/epoll-game $(B)/tests/handler-game \
 	$(B)/tests/acs-game $(B)/tests/esc-game
 BENCH_PROGS := $(B)/bench-step $(B)/bench-state $(B)/bench-reset \
-	$(B)/bench-timer-game
+	$(B)/bench-timer-game $(B)/tests/esc-game
 
 # Keep intermediate objects: tests rebuild only what changed.
 .SECONDARY:
@@ -233,6 +233,7 @@ bench: all benches
 	$(Q)$(B)/bench-state
 	$(Q)$(B)/bench-reset
 	$(Q)/usr/bin/python3 bench/bench-timers.py
+	$(Q)/usr/bin/python3 bench/bench-screen.py
 
 # Installs what gamehook ships, building only that.
 install: $(SHIP)

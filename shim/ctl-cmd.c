@@ -19,6 +19,7 @@
 #include "replay.h"
 #include "screen.h"
 #include "snapshot.h"
+#include "term.h"
 #include "state.h"
 #include "shim.h"
 #include "vclock.h"
@@ -113,6 +114,9 @@ do_info(struct client *c)
 	    l ? l->blob_size : 0, l ? l->nfields : 0, shim_cfg.keyframe,
 	    atomic_load(&capture_want) ? "true" : "false");
 	record_describe(buf + len, sizeof buf - len);
+	len += strlen(buf + len);
+	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"terminal\":");
+	term_describe(buf + len, sizeof buf - len);
 	len += strlen(buf + len);
 	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"snapshots\":");
 	snapshot_list(buf + len, sizeof buf - len);

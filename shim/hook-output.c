@@ -49,13 +49,14 @@ int _IO_putc(int c, FILE *f);
 static inline int
 to_tty(int fd)
 {
-	return shim_on() && term_fd_is_tty(fd);
+	return shim_on() && term_on() && term_fd_is_tty(fd);
 }
 
 static inline int
 stream_tty(FILE *f)
 {
-	return !is_null(f) && shim_on() && term_fd_is_tty(fileno(f));
+	return !is_null(f) && shim_on() && term_on() &&
+	    term_fd_is_tty(fileno(f));
 }
 
 /* FMT with AP as the real call will format it, to the screen. */

@@ -128,8 +128,10 @@ screen_capture(char *buf, size_t cap, int attrs)
 	if (term_seen())
 		return emulated(buf, cap, attrs);
 	if (attrs) {
-		snprintf(buf, cap, "nothing the game wrote reached a terminal "
-		    "(colours and attributes come from the terminal)");
+		snprintf(buf, cap, "%s", term_on() ? "nothing the game wrote "
+		    "reached a terminal (colours and attributes come from the "
+		    "terminal)" : "HOOK_SCREEN=0: the game's output is not "
+		    "interpreted");
 		return -1;
 	}
 	if (real_curscr == NULL || real_getmaxy == NULL)

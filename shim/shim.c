@@ -141,6 +141,12 @@ read_config(void)
 		snprintf(shim_cfg.layout, sizeof shim_cfg.layout, "%s", v);
 	if ((v = getenv("HOOK_TRACE")) != NULL && v[0])
 		snprintf(shim_cfg.trace, sizeof shim_cfg.trace, "%s", v);
+	if ((v = getenv("HOOK_SCREEN")) != NULL && v[0]) {
+		if (strcmp(v, "1") == 0 || strcmp(v, "0") == 0)
+			shim_cfg.screen_off = v[0] == '0';
+		else
+			config_error("HOOK_SCREEN: expected 1 or 0, not '%s'", v);
+	}
 	if ((v = getenv("HOOK_TRACE_SCREEN")) != NULL && v[0]) {
 		if (strcmp(v, "1") == 0 || strcmp(v, "0") == 0)
 			shim_cfg.trace_screen = v[0] == '1';
@@ -364,7 +370,8 @@ shim_init(int argc, char **argv, char **envp)
 	vclock_init(shim_cfg.seeded ? SEED_EPOCH_NS : -1);
 	vclock_init_threads();
 	snapshot_init();
-	term_init();
+	if (!shim_cfg.screen_off)
+		term_init();
 	vclock_set_speed(shim_cfg.speed);
 	wait_init();
 	input_set_ignore_real(!shim_cfg.keyboard_real);

@@ -49,6 +49,7 @@ static struct {
 	VTermState *st;
 	int rows, cols;
 	int seen;
+	uint64_t bytes;                 /* interpreted so far */
 	/* its arena */
 	uint8_t *arena;
 	size_t arena_used;
@@ -119,6 +120,22 @@ term_init(void)
 	tm.arena = a;
 	atomic_store_explicit((_Atomic(uint8_t *) *)&tm.mem, r,
 	    memory_order_release);
+}
+
+int
+term_on(void)
+{
+	return atomic_load_explicit((_Atomic(uint8_t *) *)&tm.mem,
+	    memory_order_relaxed) != NULL;
+}
+
+void
+term_describe(char *buf, size_t cap)
+{
+	snprintf(buf, cap, "{\"on\":%s,\"bytes\":%llu,\"lost\":%llu,"
+	    "\"rows\":%d,\"cols\":%d}", term_on() ? "true" : "false",
+	    (unsigned long long)tm.bytes, (unsigned long long)term_lost(),
+	    tm.rows, tm.cols);
 }
 
 int
@@ -304,6 +321,7 @@ term_drain(void)
 		}
 		if (c->used > 0) {
 			vterm_input_write(tm.vt, (const char *)(c + 1), c->used);
+			tm.bytes += c->used;
 			tm.seen = 1;
 		}
 		tm.stuck_at = 0;

@@ -9,8 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Map the ring (once; start-up). Before it, output is not seen. */
+/* Map the ring (once; start-up). Before it, output is not seen (and
+ * never, with HOOK_SCREEN=0, when it is not called). */
 void term_init(void);
+/* Whether output is being taken: hooks look no further when not. */
+int term_on(void);
+/* Bytes interpreted and lost so far, as a JSON object into BUF. */
+void term_describe(char *buf, size_t cap);
 
 /* Any thread, hook paths: whether descriptor FD is a terminal (cached;
  * term_fd_forget when FD is closed or replaced). */

@@ -11,7 +11,8 @@ constant while a controller reads the screen every frame), and a seeded
 run read every frame replays identically; traces keep the screen's changed
 rows (HOOK_TRACE_SCREEN=1 and `trace start PATH --screen`), `dumper cat`
 prints them and `dumper screen` rebuilds the screen `screen` gave at that
-frame; bad options get clear errors."""
+frame; `info` counts the bytes interpreted, and HOOK_SCREEN=0 turns it all
+off; bad options get clear errors."""
 import atexit
 import json
 import os
@@ -194,6 +195,27 @@ def test_bad_options_are_refused():
             r = c.cmd(bad)
             check(r.startswith("err usage"), "%r -> %r" % (bad, r))
         check(json.loads(c.ok("screen"))[0].startswith("esc tick 3 "), "after")
+
+
+def test_info_counts_and_hook_screen_off():
+    with Game([ESC], lockstep=True) as g:
+        c = g.connect()
+        c.ok("step 5")
+        t = json.loads(c.ok("info"))["terminal"]
+        check(t["on"] is True and t["bytes"] > 5 * 40 and t["lost"] == 0 and
+              (t["rows"], t["cols"]) == (24, 80), "terminal %r" % t)
+        c.ok("step 5")
+        t2 = json.loads(c.ok("info"))["terminal"]
+        check(t2["bytes"] > t["bytes"], "bytes did not grow: %r %r" % (t, t2))
+    # Off: nothing interpreted, and --attrs says why.
+    with Game([ESC], lockstep=True, env={"HOOK_SCREEN": "0"}) as g:
+        c = g.connect()
+        c.ok("step 5")
+        t = json.loads(c.ok("info"))["terminal"]
+        check(t["on"] is False and t["bytes"] == 0, "terminal %r" % t)
+        r = c.cmd("screen --attrs")
+        check(r.startswith("err unsupported") and "HOOK_SCREEN=0" in r, r)
+        check(c.cmd("screen").startswith("err unsupported"), "plain screen")
 
 
 def dumper(*args):
