@@ -49,7 +49,9 @@ static struct {
 	VTermState *st;
 	int rows, cols;
 	int seen;
-	uint64_t bytes;                 /* interpreted so far */
+	/* for term_describe, on the control thread */
+	_Atomic uint64_t bytes;         /* interpreted so far */
+	_Atomic uint32_t size;          /* rows << 16 | cols */
 	/* its arena */
 	uint8_t *arena;
 	size_t arena_used;
@@ -132,10 +134,12 @@ term_on(void)
 void
 term_describe(char *buf, size_t cap)
 {
+	uint32_t size = atomic_load_explicit(&tm.size, memory_order_relaxed);
 	snprintf(buf, cap, "{\"on\":%s,\"bytes\":%llu,\"lost\":%llu,"
-	    "\"rows\":%d,\"cols\":%d}", term_on() ? "true" : "false",
-	    (unsigned long long)tm.bytes, (unsigned long long)term_lost(),
-	    tm.rows, tm.cols);
+	    "\"rows\":%u,\"cols\":%u}", term_on() ? "true" : "false",
+	    (unsigned long long)atomic_load_explicit(&tm.bytes,
+	    memory_order_relaxed), (unsigned long long)term_lost(),
+	    size >> 16, size & 0xffff);
 }
 
 int
@@ -321,13 +325,16 @@ term_drain(void)
 		}
 		if (c->used > 0) {
 			vterm_input_write(tm.vt, (const char *)(c + 1), c->used);
-			tm.bytes += c->used;
+			atomic_fetch_add_explicit(&tm.bytes, c->used,
+			    memory_order_relaxed);
 			tm.seen = 1;
 		}
 		tm.stuck_at = 0;
 		t += c->span;
 		atomic_store_explicit(&tm.tail, t, memory_order_release);
 	}
+	atomic_store_explicit(&tm.size, (uint32_t)tm.rows << 16 |
+	    (uint32_t)(tm.cols & 0xffff), memory_order_relaxed);
 }
 
 int
@@ -403,23 +410,23 @@ term_row(int y, char *out, size_t cap)
 		uint32_t c0 = cell.chars[0];
 		if (c0 > 0x10ffff)
 			continue;           /* the right half of a wide character */
-		if (c0 == 0)
-			c0 = ' ';
 		char mb[4];
-		size_t m = term_utf8(c0, mb);
+		size_t m = term_utf8(c0 ? c0 : ' ', mb);
 		if (n + m >= cap)
 			break;
 		memcpy(out + n, mb, m);
 		n += m;
-		for (int k = 1; k < VTERM_MAX_CHARS_PER_CELL && cell.chars[k];
-		    k++) {           /* combining marks */
+		/* Combining marks follow up to a 0; libvterm copies no further,
+		 * so an empty cell's chars[1] is not to be read. */
+		for (int k = 1; c0 != 0 && k < VTERM_MAX_CHARS_PER_CELL &&
+		    cell.chars[k]; k++) {
 			m = term_utf8(cell.chars[k], mb);
 			if (n + m >= cap)
 				break;
 			memcpy(out + n, mb, m);
 			n += m;
 		}
-		if (c0 != ' ')
+		if (c0 != 0 && c0 != ' ')
 			keep = n;
 	}
 	out[keep] = '\0';

@@ -54,6 +54,7 @@ heap_in_use(void)
 static void
 feed(const char *s)
 {
+	term_init();    /* once; every case may run alone */
 	term_feed(-1, s, strlen(s));
 }
 
@@ -63,6 +64,16 @@ row(int y)
 	static char buf[4096];
 	term_row(y, buf, sizeof buf);
 	return buf;
+}
+
+/* Fill the stack below the caller with junk, where the next call's locals
+ * will be. */
+static __attribute__((noinline)) void
+poison_stack(void)
+{
+	volatile char junk[16384];
+	for (size_t i = 0; i < sizeof junk; i++)
+		junk[i] = 0x41;
 }
 
 static void
@@ -129,6 +140,7 @@ follows_the_ptys_size(void)
 	int s = open(ptsname(m), O_RDWR | O_NOCTTY);
 	if (!CHECK(s >= 0))
 		return;
+	term_init();
 	struct winsize ws = { .ws_row = 30, .ws_col = 100 };
 	ioctl(s, TIOCSWINSZ, &ws);
 	size_t before = heap_in_use();
@@ -162,6 +174,7 @@ order_kept_across_wraps(void)
 	char line[128];
 	/* 40,000 lines of ~40 bytes: the 1 MiB ring wraps many times, with a
 	 * drain every 1,000 lines. */
+	term_init();
 	for (int i = 0; i < 40000; i++) {
 		int n = snprintf(line, sizeof line, "\033[10;1H\033[Kline %d of "
 		    "the long run", i);
@@ -179,6 +192,7 @@ full_ring_counts_its_losses(void)
 {
 	static char blob[200000];
 	memset(blob, 'z', sizeof blob);
+	term_init();
 	uint64_t lost = term_lost();
 	for (int i = 0; i < 12; i++)    /* 2.4 MB without a drain */
 		term_feed(-1, blob, sizeof blob);
@@ -227,6 +241,19 @@ threads_feeding_at_once_lose_nothing(void)
 	CHECK_EQ_INT(cx, 79);
 }
 
+static void
+empty_cells_read_nothing_past_their_end(void)
+{
+	/* libvterm fills a cell's chars up to their 0 only: an empty cell's
+	 * chars[1] is whatever the stack held (found under ASan, as junk
+	 * between the blanks of a row). */
+	term_init();
+	feed("\033[2J\033[8;10HX");
+	term_drain();
+	poison_stack();
+	CHECK_EQ_STR(row(7), "         X");
+}
+
 static const struct unit_case cases[] = {
 	UNIT_CASE(heap_measure_sees_an_allocation),
 	UNIT_CASE(text_lines_and_glyphs_without_the_heap),
@@ -235,6 +262,7 @@ static const struct unit_case cases[] = {
 	UNIT_CASE(order_kept_across_wraps),
 	UNIT_CASE(full_ring_counts_its_losses),
 	UNIT_CASE(threads_feeding_at_once_lose_nothing),
+	UNIT_CASE(empty_cells_read_nothing_past_their_end),
 };
 
 int
