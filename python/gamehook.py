@@ -384,8 +384,10 @@ class Game:
         self.frame = r["frame"]
         return r
 
-    def screen(self):
-        return json.loads(self.command("screen"))
+    def screen(self, attrs=False):
+        """The screen's rows; with ATTRS, the object `screen --attrs`
+        gives (rows, cols, cursor, text, attrs)."""
+        return json.loads(self.command("screen --attrs" if attrs else "screen"))
 
     def info(self):
         return json.loads(self.command("info"))

@@ -12,13 +12,15 @@ run read every frame replays identically; traces keep the screen's changed
 rows (HOOK_TRACE_SCREEN=1 and `trace start PATH --screen`), `dumper cat`
 prints them and `dumper screen` rebuilds the screen `screen` gave at that
 frame; `info` counts the bytes interpreted, and HOOK_SCREEN=0 turns it all
-off; bad options get clear errors."""
+off; the Python client reads a 200x60 screen with its attributes, larger
+than 16 KiB, through the binary protocol; bad options get clear errors."""
 import atexit
 import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 
 from gh import ROOT, Game, check, frame_of, status, wait_until
@@ -216,6 +218,27 @@ def test_info_counts_and_hook_screen_off():
         r = c.cmd("screen --attrs")
         check(r.startswith("err unsupported") and "HOOK_SCREEN=0" in r, r)
         check(c.cmd("screen").startswith("err unsupported"), "plain screen")
+
+
+def test_python_client_large_screen_over_the_binary_protocol():
+    # A 200x60 terminal: the --attrs reply is larger than a 16 KiB reply
+    # buffer, and comes whole through the binary protocol.
+    sys.path.insert(0, os.path.join(ROOT, "python"))
+    import gamehook
+    with gamehook.Game.launch([ACS, "stripes"], size=(200, 60), env={"LANG": "C.UTF-8"},
+                              lib=os.path.join(BUILD, "libhook.so")) as g:
+        g.step(3)
+        rows = g.screen()
+        check(len(rows) == 60 and rows[2:7] == BOX, rows[:8])
+        d = g.screen(attrs=True)
+        check((d["rows"], d["cols"]) == (60, 200), "size %r" % d)
+        check(len(d["attrs"]) == 60 and all(sum(r[0] for r in row) == 200
+                                            for row in d["attrs"]), "runs")
+        # The stripes: one run a cell, red and blue by turns.
+        check([r[2] for r in d["attrs"][10][:4]] == [2, 4, 2, 4] or
+              [r[2] for r in d["attrs"][10][:4]] == [1, 4, 1, 4], d["attrs"][10][:4])
+        big = json.dumps(d)
+        check(len(big) > 100000, "the reply is only %d bytes" % len(big))
 
 
 def dumper(*args):

@@ -3,15 +3,18 @@
  * green on blue), bold text, and a status line "acs tick N key K"; one
  * frame a wgetch with a 16 ms timeout. 'q' quits. Honours the locale (so
  * a UTF-8 one gets UTF-8 box characters, C gets the terminal's alternate
- * character set). */
+ * character set). With the argument "stripes", rows 10 to the last are
+ * filled with blanks alternating red and blue, column by column: a screen
+ * whose attributes take many runs. */
 #include <curses.h>
 #include <locale.h>
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	long tick = 0;
 	int key = 0;
+	int stripes = argc > 1 && argv[1][0] == 's';
 
 	setlocale(LC_ALL, "");
 	initscr();
@@ -50,6 +53,13 @@ main(void)
 		attron(A_BOLD);
 		mvaddstr(8, 2, "BOLD");
 		attroff(A_BOLD);
+		for (int y = 10; stripes && y < LINES; y++)
+			for (int x = 0; x < COLS - 1; x++) {
+				attron(COLOR_PAIR(1 + (x + y) % 2));
+				mvaddch(y, x, ' ');
+				attroff(COLOR_PAIR(1 + (x + y) % 2));
+			}
+		move(8, 6);
 		refresh();
 		int c = getch();
 		if (c == 'q')
