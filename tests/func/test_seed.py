@@ -248,9 +248,12 @@ def test_random_fds_as_the_game_asked():
     for seed in (None, "7"):
         with Game([GAME, "5"], lockstep=True,
                   env={"HOOK_SEED": seed} if seed else None) as g:
-            g.connect()
-            g.wait_output(r"turn 0 ")     # the descriptors are open
+            # The descriptors are open once turn 0 is drawn; connect only
+            # then, or the control thread's accept() of this connection
+            # may take a number first (9 and 10 instead of 8 and 9).
+            g.wait_output(r"turn 0 ")
             seen[seed] = urandom_fds(g.proc.pid)
+            g.connect()
     check(seen[None] == seen["7"], "descriptors differ with HOOK_SEED: %r" % seen)
     check([(c, m) for _, c, m in seen["7"]] == [(False, 0), (True, 0)],
           "expected open()'s inheritable and fopen(\"re\")'s close-on-exec "
