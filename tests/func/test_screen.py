@@ -2,7 +2,8 @@
 (libvterm in the shim): `screen` of a game drawing with printf escape codes
 (itimer-game, esc-game) shows its status line; line-drawing characters come
 as their Unicode glyphs (curses ACS in a UTF-8 and in the C locale, the DEC
-set written by hand); `screen --attrs` gives the cursor and every cell's
+set written by hand), and bytes written through libc's syscall(SYS_write)
+too; `screen --attrs` gives the cursor and every cell's
 colours and attributes, so coloured blanks are seen; a curses game's screen
 means what it meant (the demo's status line and hero, a JSON array of rows
 without trailing blanks); the emulator never touches the game's heap (a
@@ -80,6 +81,7 @@ def test_hand_written_dec_line_drawing():
         c.ok("step 5")
         rows = json.loads(c.ok("screen"))
         check(rows[2:5] == ["  ┌────┐", "  │    │", "  └────┘"], "box: %r" % rows[:6])
+        check(rows[6] == "by syscall", "syscall(SYS_write): %r" % rows[:8])
         check(rows[0].startswith("esc tick 5 "), rows[0])
         d = attrs_of(c)
         row = cells(d["attrs"][3])

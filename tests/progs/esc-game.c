@@ -3,12 +3,15 @@
  * where D is how far this frame's block is from the last one. Nothing
  * else allocates between frames, so D is the same every frame unless
  * something foreign (the shim) allocates on the game's heap. Also draws a
- * box with the DEC line-drawing set (ESC ( 0) and a reverse-video block.
+ * box with the DEC line-drawing set (ESC ( 0) and a reverse-video block,
+ * and a last line written with libc's syscall(SYS_write).
  * Argument: ticks to run (default: forever). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 int
 main(int argc, char **argv)
@@ -30,6 +33,8 @@ main(int argc, char **argv)
 		printf("\033[4;5H\033[7m%c%c\033[0m", ' ', ' ');
 		putchar('\n');
 		fflush(stdout);
+		static const char raw[] = "\033[7;1Hby syscall";
+		syscall(SYS_write, 1, raw, sizeof raw - 1);
 		struct timespec ts = { 0, 16666667 };
 		nanosleep(&ts, NULL);
 	}
