@@ -71,12 +71,14 @@ def drain(m, secs):
 
 def ticks_per_second(argv, env, secs=2.0):
     p, m = spawn(argv, env)
-    t0 = time.monotonic()
-    out = drain(m, secs)
-    real = time.monotonic() - t0
-    p.kill()
-    p.wait()
-    os.close(m)
+    try:
+        t0 = time.monotonic()
+        out = drain(m, secs)
+        real = time.monotonic() - t0
+    finally:
+        p.kill()
+        p.wait()
+        os.close(m)
     ticks = [int(x) for x in re.findall(rb"tick (\d+)", out)]
     return (max(ticks) if ticks else 0) / real
 
@@ -103,19 +105,21 @@ def frame_cost(ntimers, d):
     env = dict(clean_env(), LD_PRELOAD=LIB, HOOK_MODE="lockstep",
                HOOK_SOCKET=sock, HOOK_LOG=os.path.join(d, "log"))
     p, m = spawn([os.path.join(B, "bench-timer-game"), str(ntimers)], env)
-    for _ in range(500):
-        if os.path.exists(sock):
-            break
-        time.sleep(0.01)
-    c = Ctl(sock)
-    c.cmd("step 60")   # warm
-    t0 = time.perf_counter()
-    c.cmd("step 300")
-    dt = (time.perf_counter() - t0) / 300
-    p.kill()
-    p.wait()
-    os.close(m)
-    return dt
+    try:
+        for _ in range(500):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.01)
+        c = Ctl(sock)
+        c.cmd("step 60")   # warm
+        t0 = time.perf_counter()
+        c.cmd("step 300")
+        return (time.perf_counter() - t0) / 300
+    finally:
+        # The game never ends by itself: never leave it behind.
+        p.kill()
+        p.wait()
+        os.close(m)
 
 
 def main():
