@@ -112,17 +112,10 @@ getkey(WINDOW *w, int (*fn)(WINDOW *, void *), void *arg, int *code,
 		return take_key(w, code);
 	}
 	if (delay != 0) {
-		struct pollfd p = { .fd = 0, .events = POLLIN };
 		refresh_if_touched(w);
-		int r;
-		/* A blocking getch is a read, which the kernel restarts
-		 * after an SA_RESTART handler: so does the shim. */
-		while ((r = wait_poll(&p, 1, delay < 0 ? -1 :
-		    (int64_t)delay * 1000000, NULL, FRAME_WGETCH)) < 0 &&
-		    errno == EINTR && delay < 0 && wait_restartable() &&
-		    !input_pending() && !tty_holding())
-			;
-		if (r < 0)
+		/* A blocking getch is a read (restarted after SA_RESTART). */
+		if (wait_read_ready(0, delay < 0 ? -1 :
+		    (int64_t)delay * 1000000, FRAME_WGETCH) < 0)
 			return 0;
 		if (input_pending() || tty_holding())
 			return take_key(w, code);

@@ -29,15 +29,9 @@ read_timed_fd(int fd, void *buf, size_t n)
 {
 	if (shim_on() && frame_drives_time() && !vclock_detached()) {
 		int fl = fcntl(fd, F_GETFL);
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		if (fl >= 0 && !(fl & O_NONBLOCK)) {
-			int r;
-			while ((r = wait_poll(&p, 1, -1, NULL, FRAME_POLL)) < 0 &&
-			    errno == EINTR && wait_restartable())
-				;
-			if (r < 0)
-				return -1;
-		}
+		if (fl >= 0 && !(fl & O_NONBLOCK) &&
+		    wait_read_ready(fd, -1, FRAME_POLL) < 0)
+			return -1;
 	}
 	return real_read(fd, buf, n);
 }
@@ -78,11 +72,8 @@ stdin_read(void *buf, size_t n, const void *caller)
 	int64_t tty = wait_tty_timeout(0);
 	if (tty == 0)
 		spin_note(SPIN_INPUT, caller);
-	struct pollfd p = { .fd = 0, .events = POLLIN };
 	for (;;) {
-		int r = wait_poll(&p, 1, tty, NULL, FRAME_POLL);
-		if (r < 0 && errno == EINTR && tty < 0 && wait_restartable())
-			continue;   /* the kernel restarts the read */
+		int r = wait_read_ready(0, tty, FRAME_POLL);
 		if (r < 0)
 			return -1;
 		if (tty_readable())

@@ -223,72 +223,56 @@ scan_managed(FILE *fp, const char *fmt, va_list ap, const void *caller)
 	return vsscanf(line, fmt, ap);
 }
 
-/* glibc's headers may rename the scanf family to their __isoc99_ names:
- * each hook is named for the linker explicitly. */
-#define SCAN_V(cname, sym, realv) \
-	EXPORT int cname(FILE *fp, const char *fmt, va_list ap) __asm__(sym); \
-	int \
-	cname(FILE *fp, const char *fmt, va_list ap) \
-	{ \
-		if (unlikely(real_##realv == NULL)) \
-			real_resolve(); \
-		if (!managed(fp)) \
-			return real_##realv(fp, fmt, ap); \
-		return scan_managed(fp, fmt, ap, __builtin_return_address(0)); \
-	}
-SCAN_V(hook_vfscanf, "vfscanf", vfscanf)
-SCAN_V(hook_isoc99_vfscanf, "__isoc99_vfscanf", __isoc99_vfscanf)
+/* The one body of the scanf family: libc's vfscanf (or its __isoc99_
+ * twin, ISOC99) unless the stream is managed standard input. */
+static int
+scan(int isoc99, FILE *fp, const char *fmt, va_list ap, const void *caller)
+{
+	if (unlikely(real_vfscanf == NULL))
+		real_resolve();
+	if (managed(fp))
+		return scan_managed(fp, fmt, ap, caller);
+	if (isoc99 && real___isoc99_vfscanf != NULL)
+		return real___isoc99_vfscanf(fp, fmt, ap);
+	return real_vfscanf(fp, fmt, ap);
+}
 
-#define SCAN_F(cname, sym, realv) \
-	EXPORT int cname(FILE *fp, const char *fmt, ...) __asm__(sym); \
+/* Each member of the family for ISOC99 0 or 1, named for the linker
+ * explicitly: glibc's headers may rename the C names to __isoc99_ ones. */
+#define SCAN_FAMILY(iso, pre, vf, f, s, vs) \
+	EXPORT int pre##vfscanf(FILE *fp, const char *fmt, va_list ap) \
+	    __asm__(vf); \
 	int \
-	cname(FILE *fp, const char *fmt, ...) \
+	pre##vfscanf(FILE *fp, const char *fmt, va_list ap) \
+	{ \
+		return scan(iso, fp, fmt, ap, __builtin_return_address(0)); \
+	} \
+	EXPORT int pre##vscanf(const char *fmt, va_list ap) __asm__(vs); \
+	int \
+	pre##vscanf(const char *fmt, va_list ap) \
+	{ \
+		return scan(iso, stdin, fmt, ap, __builtin_return_address(0)); \
+	} \
+	EXPORT int pre##fscanf(FILE *fp, const char *fmt, ...) __asm__(f); \
+	int \
+	pre##fscanf(FILE *fp, const char *fmt, ...) \
 	{ \
 		va_list ap; \
-		int r; \
-		if (unlikely(real_##realv == NULL)) \
-			real_resolve(); \
 		va_start(ap, fmt); \
-		if (!managed(fp)) \
-			r = real_##realv(fp, fmt, ap); \
-		else \
-			r = scan_managed(fp, fmt, ap, __builtin_return_address(0)); \
+		int r = scan(iso, fp, fmt, ap, __builtin_return_address(0)); \
+		va_end(ap); \
+		return r; \
+	} \
+	EXPORT int pre##scanf(const char *fmt, ...) __asm__(s); \
+	int \
+	pre##scanf(const char *fmt, ...) \
+	{ \
+		va_list ap; \
+		va_start(ap, fmt); \
+		int r = scan(iso, stdin, fmt, ap, __builtin_return_address(0)); \
 		va_end(ap); \
 		return r; \
 	}
-SCAN_F(hook_fscanf, "fscanf", vfscanf)
-SCAN_F(hook_isoc99_fscanf, "__isoc99_fscanf", __isoc99_vfscanf)
-
-#define SCAN_S(cname, sym, realv) \
-	EXPORT int cname(const char *fmt, ...) __asm__(sym); \
-	int \
-	cname(const char *fmt, ...) \
-	{ \
-		va_list ap; \
-		int r; \
-		if (unlikely(real_##realv == NULL)) \
-			real_resolve(); \
-		va_start(ap, fmt); \
-		if (!managed(stdin)) \
-			r = real_##realv(stdin, fmt, ap); \
-		else \
-			r = scan_managed(stdin, fmt, ap, __builtin_return_address(0)); \
-		va_end(ap); \
-		return r; \
-	}
-SCAN_S(hook_scanf, "scanf", vfscanf)
-SCAN_S(hook_isoc99_scanf, "__isoc99_scanf", __isoc99_vfscanf)
-
-#define SCAN_VS(cname, sym, realv) \
-	EXPORT int cname(const char *fmt, va_list ap) __asm__(sym); \
-	int \
-	cname(const char *fmt, va_list ap) \
-	{ \
-		if (unlikely(real_##realv == NULL)) \
-			real_resolve(); \
-		if (!managed(stdin)) \
-			return real_##realv(stdin, fmt, ap); \
-		return scan_managed(stdin, fmt, ap, __builtin_return_address(0)); \
-	}
-SCAN_VS(hook_vscanf, "vscanf", vfscanf)
-SCAN_VS(hook_isoc99_vscanf, "__isoc99_vscanf", __isoc99_vfscanf)
+SCAN_FAMILY(0, hook_, "vfscanf", "fscanf", "scanf", "vscanf")
+SCAN_FAMILY(1, hook_isoc99_, "__isoc99_vfscanf", "__isoc99_fscanf",
+    "__isoc99_scanf", "__isoc99_vscanf")

@@ -12,7 +12,6 @@
 
 static SHIM_TLS int64_t tls_v = -1;
 static SHIM_TLS unsigned tls_calls;
-static _Atomic long spins;
 
 /* Call sites already logged, so each is named once. */
 #define SPIN_SITES 16
@@ -63,16 +62,9 @@ spin_note(enum spin_kind why, const void *caller)
 	if (++tls_calls < SPIN_LIMIT)
 		return;
 	tls_calls = 0;
-	atomic_fetch_add(&spins, 1);
 	log_site(why, caller);
 	if (frame_is_boundary(FRAME_SPIN))
 		frame_boundary(0);
 	wait_advance(SPIN_FRAME_NS);
 	tls_v = vclock_now();
-}
-
-long
-spin_count(void)
-{
-	return atomic_load(&spins);
 }

@@ -21,7 +21,4 @@ enum spin_kind {
 /* Count one such call from CALLER (a return address, for the log). */
 void spin_note(enum spin_kind why, const void *caller);
 
-/* Spins detected so far (for info). */
-long spin_count(void);
-
 #endif

@@ -49,23 +49,22 @@ is_cc(const struct termios *t, int i, unsigned char c)
 	return t->c_cc[i] != _POSIX_VDISABLE && t->c_cc[i] == c;
 }
 
-/* Move every injected byte readable now into the cooked buffer. */
+/* Move every injected byte readable now into the cooked buffer, as the
+ * terminal's settings T say. */
 static void
-pull(void)
+pull(const struct termios *t)
 {
-	struct termios t;
 	unsigned char raw[64];
 	size_t n;
 
 	if (!input_pending() || ck.eof)
 		return;
-	settings(&t);
-	int canon = (t.c_lflag & ICANON) != 0;
+	int canon = (t->c_lflag & ICANON) != 0;
 	while (ck.len < COOK_MAX && !ck.eof &&
 	    (n = input_take_bytes(raw, ck.len + sizeof raw <= COOK_MAX ?
 	    sizeof raw : COOK_MAX - ck.len)) > 0) {
 		for (size_t i = 0; i < n; i++) {
-			int c = translate(&t, raw[i]);
+			int c = translate(t, raw[i]);
 			if (c < 0)
 				continue;
 			if (!canon) {
@@ -73,18 +72,18 @@ pull(void)
 				ck.ready = ck.len;
 				continue;
 			}
-			if (is_cc(&t, VERASE, (unsigned char)c)) {
+			if (is_cc(t, VERASE, (unsigned char)c)) {
 				if (ck.len > ck.ready)
 					ck.len--;
-			} else if (is_cc(&t, VKILL, (unsigned char)c)) {
+			} else if (is_cc(t, VKILL, (unsigned char)c)) {
 				ck.len = ck.ready;
-			} else if (is_cc(&t, VEOF, (unsigned char)c)) {
+			} else if (is_cc(t, VEOF, (unsigned char)c)) {
 				ck.ready = ck.len;
 				ck.eof = 1;   /* ends the read; not delivered */
 			} else {
 				ck.buf[ck.len++] = (unsigned char)c;
-				if (c == '\n' || is_cc(&t, VEOL, (unsigned char)c) ||
-				    is_cc(&t, VEOL2, (unsigned char)c))
+				if (c == '\n' || is_cc(t, VEOL, (unsigned char)c) ||
+				    is_cc(t, VEOL2, (unsigned char)c))
 					ck.ready = ck.len;
 			}
 			if (ck.len == COOK_MAX)
@@ -96,7 +95,13 @@ pull(void)
 int
 tty_readable(void)
 {
-	pull();
+	struct termios t;
+
+	/* Settings only when there is something to translate. */
+	if (input_pending() && !ck.eof) {
+		settings(&t);
+		pull(&t);
+	}
 	return ck.ready > 0 || ck.eof;
 }
 
@@ -112,8 +117,8 @@ tty_read(void *buf, size_t n)
 	struct termios t;
 	size_t take;
 
-	pull();
 	settings(&t);
+	pull(&t);
 	take = ck.ready < n ? ck.ready : n;
 	if (t.c_lflag & ICANON) {
 		/* One line a read. */

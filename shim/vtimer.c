@@ -62,17 +62,6 @@ vtimer_next(void)
 	return atomic_load_explicit(&vt.next, memory_order_acquire);
 }
 
-int
-vtimer_armed(void)
-{
-	int n = 0;
-	lock();
-	for (int i = 0; i < VTIMER_MAX; i++)
-		n += vt.t[i].kind != VT_FREE && vt.t[i].deadline != INT64_MAX;
-	unlock();
-	return n;
-}
-
 /* A free slot of kind KIND (under the lock), or -1. */
 static int
 claim(int kind)
@@ -495,7 +484,8 @@ struct action {
 	void (*fn)(union sigval);
 	union sigval value;
 	int fd;
-	uint64_t count;
+	uint64_t count;            /* a timerfd's expirations */
+	int slot;                  /* the timer, for its overrun count */
 };
 
 /* SIGEV_THREAD: each expiry runs the function on a new thread, as glibc
@@ -619,7 +609,7 @@ vtimer_fire(int64_t now)
 				a->info.si_timerid = i;
 				a->info.si_overrun = t->overrun;
 			}
-			a->count = (uint64_t)i;   /* which timer, for overruns */
+			a->slot = i;
 		}
 	}
 	renext();
@@ -636,7 +626,7 @@ vtimer_fire(int64_t now)
 		}
 		case SIGEV_SIGNAL:
 		case SIGEV_THREAD_ID: {
-			struct vtimer *t = &vt.t[a->count];
+			struct vtimer *t = &vt.t[a->slot];
 			/* Still pending from the last expiry: the kernel
 			 * queues it once and counts an overrun. */
 			if (t->sent && a->tid == 0 && sig_pending(a->signo)) {
@@ -676,12 +666,6 @@ vtimer_fire(int64_t now)
 }
 
 /* --- snapshots --- */
-
-size_t
-vtimer_snap_size(void)
-{
-	return sizeof(struct vtimer_snap);
-}
 
 /* Read a timerfd's unread count without blocking (and put it back). */
 static uint64_t

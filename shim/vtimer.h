@@ -85,7 +85,6 @@ struct vtimer_snap {
 	int itimer_slot;
 };
 
-size_t vtimer_snap_size(void);
 void vtimer_save(struct vtimer_snap *s);
 void vtimer_restore(const struct vtimer_snap *s);
 
@@ -95,7 +94,5 @@ void vtimer_detach(void);
 /* In a forked child: timers are not inherited; forget them all. */
 void vtimer_forget(void);
 
-/* For info: armed timers. */
-int vtimer_armed(void);
 
 #endif

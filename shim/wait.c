@@ -53,7 +53,7 @@ kernel_sleep(int64_t d)
  * by handlers installed with SA_RESTART. */
 static SHIM_TLS int tls_restartable;
 
-int
+static int
 wait_restartable(void)
 {
 	return tls_restartable;
@@ -265,6 +265,20 @@ wait_poll(struct pollfd *fds, nfds_t n, int64_t timeout_ns,
 			has_real = 1;
 	return wait_ready(poll_ready, &c, has_real, timeout_ns, kind,
 	    __builtin_return_address(0));
+}
+
+int
+wait_read_ready(int fd, int64_t timeout_ns, enum frame_rule kind)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int r;
+
+	/* A wait without end is a read: the kernel restarts it after an
+	 * SA_RESTART handler, and so does the shim. */
+	while ((r = wait_poll(&p, 1, timeout_ns, NULL, kind)) < 0 &&
+	    errno == EINTR && timeout_ns < 0 && wait_restartable())
+		;
+	return r;
 }
 
 /* Epoll sets that hold standard input, as the game registered it there

@@ -18,11 +18,6 @@
  * having advanced only to that instant), else 0. */
 int wait_advance(int64_t d);
 
-/* After a wait ended with EINTR: whether every handler that interrupted it
- * had SA_RESTART, so a restartable call (a read) goes on waiting as the
- * kernel would restart it. */
-int wait_restartable(void);
-
 /* Sleep D virtual ns; a call of kind KIND (may end a frame). Returns 0, or
  * -1 with errno EINTR when a timer's signal ran a handler here, with what
  * was left of D in *LEFT (may be NULL). */
@@ -48,6 +43,11 @@ int wait_poll(struct pollfd *fds, nfds_t n, int64_t timeout_ns,
  * passed (0; < 0 waits forever). Frame boundaries as for other waits. */
 int wait_signal(const sigset_t *interest, int64_t timeout_ns,
     enum frame_rule kind);
+
+/* The wait of a read of FD: wait_poll for it to be readable, and when
+ * TIMEOUT_NS < 0 (a blocking read) going on after a signal handler
+ * installed with SA_RESTART, as the kernel restarts a read. */
+int wait_read_ready(int fd, int64_t timeout_ns, enum frame_rule kind);
 
 /* epoll_pwait on the virtual clock, as wait_poll. */
 struct epoll_event;

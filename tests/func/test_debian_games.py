@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 import time
 
-from gh import ROOT, Game, check, wait_until
+from gh import ROOT, Game, check
 
 PACKAGES = ["bsdgames", "ninvaders", "nsnake", "moon-buggy", "pacman4console"]
 COPIES = tempfile.mkdtemp(prefix="gh-games-")
@@ -73,19 +73,6 @@ def argv_of(name):
 def game(name, **kw):
     cols, rows = SIZES.get(name, (80, 24))
     return Game(argv_of(name), lockstep=True, rows=rows, cols=cols, **kw)
-
-
-def settled(g):
-    last = [None]
-
-    def same():
-        cur = g.output()
-        ok = cur == last[0]
-        last[0] = cur
-        time.sleep(0.3)
-        return ok
-    wait_until(same, 15, "the output to settle")
-    return last[0]
 
 
 def view(g, c):
@@ -186,6 +173,6 @@ def test_a_stopped_game_stands_still():
         with game(name) as g:
             c = g.connect(timeout=15)
             c.ok("step 10")
-            before = settled(g)
+            before = g.settled_output()
             time.sleep(1.0)
             check(g.output() == before, "%s drew while stopped" % name)

@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import time
 
-from gh import LIB, check
+from gh import cc, check, shim_env
 
 SRC = r"""
 #include <stdio.h>
@@ -36,13 +36,12 @@ int main(int argc, char **argv) {
 
 
 def _run(exe, d, seed=None, shim=True, arg="5"):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("HOOK_") and k not in ("GAMEHOOK_OWNER", "LD_PRELOAD")}
     if shim:
-        env.update(LD_PRELOAD=LIB, HOOK_SPEED="max", HOOK_SOCKET=d + "/s.sock",
-                   HOOK_LOG=d + "/log")
-        if seed is not None:
-            env["HOOK_SEED"] = str(seed)
+        env = shim_env(d, HOOK_SPEED="max",
+                       **({"HOOK_SEED": str(seed)} if seed is not None else {}))
+    else:
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("HOOK_") and k not in ("GAMEHOOK_OWNER", "LD_PRELOAD")}
     t0 = time.monotonic()
     p = subprocess.run([exe, arg], env=env, capture_output=True, text=True, timeout=30)
     check(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr))
@@ -51,11 +50,7 @@ def _run(exe, d, seed=None, shim=True, arg="5"):
 
 def test_raw_syscalls_go_through_the_shim():
     with tempfile.TemporaryDirectory() as d:
-        c = os.path.join(d, "raw.c")
-        with open(c, "w") as f:
-            f.write(SRC)
-        exe = os.path.join(d, "raw")
-        subprocess.run(["cc", "-o", exe, c], check=True)
+        exe = cc(d, "raw", SRC)
         a, real = _run(exe, d, seed=4)
         b, _ = _run(exe, d, seed=4)
         other, _ = _run(exe, d, seed=5)

@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import tempfile
 
-from gh import LIB, PROGS, Game, check
+from gh import LIB, PROGS, Game, cc, check, shim_env
 
 GAME = PROGS + "/rand-game"
 LIBC_SOURCES = ["rand", "random", "drand48", "lrand48"]
@@ -157,19 +157,10 @@ int main(void) {
 """
     d = tempfile.mkdtemp(prefix="gh-pid-")
     try:
-        c = os.path.join(d, "pid.c")
-        with open(c, "w") as f:
-            f.write(src)
-        exe = os.path.join(d, "pid")
-        subprocess.run(["cc", "-o", exe, c], check=True)
+        exe = cc(d, "pid", src)
         outs = []
         for seed in (7, 7, 8, None):
-            env = {k: v for k, v in os.environ.items()
-                   if not k.startswith("HOOK_") and k not in ("GAMEHOOK_OWNER", "LD_PRELOAD")}
-            env.update(LD_PRELOAD=LIB, HOOK_SOCKET=os.path.join(d, "s.sock"),
-                       HOOK_LOG=os.path.join(d, "log"))
-            if seed is not None:
-                env["HOOK_SEED"] = str(seed)
+            env = shim_env(d, **({"HOOK_SEED": str(seed)} if seed is not None else {}))
             p = subprocess.run([exe], env=env, capture_output=True, text=True, timeout=30)
             check(p.returncode == 0, "exit %d %s" % (p.returncode, p.stderr))
             outs.append(p.stdout)

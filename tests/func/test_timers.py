@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 import time
 
-from gh import LIB, PROGS, Game, check, wait_until
+from gh import PROGS, Game, cc, check, shim_env, wait_until
 
 STATUS = re.compile(rb"tick (\d+) x (-?\d+) score (\d+) keys (\d+) clock (\d+)")
 
@@ -125,21 +125,6 @@ def test_clock_paced_busy_loop():
     _shape("clock")
 
 
-def settled_output(g):
-    """The game's terminal output once the pty reader has caught up (no
-    byte more for 0.3 s)."""
-    last = [None]
-
-    def same():
-        cur = g.output()
-        ok = cur == last[0]
-        last[0] = cur
-        time.sleep(0.3)
-        return ok
-    wait_until(same, 10, "the output to settle")
-    return last[0]
-
-
 def test_paused_games_stand_still():
     # Lockstep, no step: neither ticks nor output move while a real second
     # passes (no timer signal reaches a stopped game).
@@ -148,7 +133,7 @@ def test_paused_games_stand_still():
             c = g.connect()
             c.ok("step 5")
             before = status(g, c)
-            out = settled_output(g)
+            out = g.settled_output()
             time.sleep(1.0)
             check(status(g, c) == before and g.output() == out,
                   "%s moved while stopped" % name)
@@ -206,15 +191,8 @@ int main(void) {
 }
 '''
     with tempfile.TemporaryDirectory() as d:
-        c = os.path.join(d, "left.c")
-        with open(c, "w") as f:
-            f.write(src)
-        exe = os.path.join(d, "left")
-        subprocess.run(["cc", "-o", exe, c], check=True)
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith("HOOK_") and k not in ("GAMEHOOK_OWNER", "LD_PRELOAD")}
-        env.update(LD_PRELOAD=LIB, HOOK_SPEED="max", HOOK_SOCKET=d + "/s.sock",
-                   HOOK_LOG=d + "/log")
+        exe = cc(d, "left", src)
+        env = shim_env(d, HOOK_SPEED="max")
         t0 = time.monotonic()
         p = subprocess.run([exe], env=env, capture_output=True, text=True, timeout=30)
         real = time.monotonic() - t0

@@ -140,6 +140,20 @@ class Game:
         return wait_until(lambda: rx.search(self.text()), timeout,
                           "output matching %r" % pattern)
 
+    def settled_output(self, quiet=0.3, timeout=15.0):
+        """The terminal output once the reader has caught up: no byte more
+        for QUIET seconds."""
+        last = [None]
+
+        def same():
+            cur = self.output()
+            ok = cur == last[0]
+            last[0] = cur
+            time.sleep(quiet)
+            return ok
+        wait_until(same, timeout, "the output to settle")
+        return last[0]
+
     def type_real(self, data):
         """Type on the real (pseudo-)keyboard."""
         os.write(self.master, data if isinstance(data, bytes) else data.encode())
@@ -216,6 +230,16 @@ def hookctl(*args, input=None, timeout=30, env=None):
         e.update(env)
     return subprocess.run([HOOKCTL] + list(args), input=input, capture_output=True,
                           text=True, timeout=timeout, env=e)
+
+
+def shim_env(directory, **hook):
+    """The environment for a program run under the shim by hand (no pty):
+    the launcher's rules (gamehook.launch_env), its socket and log in
+    DIRECTORY, and the HOOK_* settings given (HOOK_SEED="7", ...)."""
+    settings = {"HOOK_SOCKET": os.path.join(directory, "s.sock"),
+                "HOOK_LOG": os.path.join(directory, "log")}
+    settings.update(hook)
+    return dict(gamehook.launch_env(hook=settings, shim=LIB, pty=False))
 
 
 def frame_of(conn):
