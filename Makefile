@@ -57,7 +57,10 @@ GEN_PIC := $(B)/pic/gen/trace.pb-c.o $(B)/pic/gen/control.pb-c.o
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 # What gamehook ships (make install), what `make` builds besides (the demo
 # game and its stripped twin), and what only the tests and benches need.
-SHIP := $(B)/libhook.so $(B)/hookctl $(B)/dumper $(B)/python/control_pb2.py
+# The Python package: its sources, and the modules protoc generates for it.
+PY_SRC := $(wildcard python/gamehook/*.py)
+PY_GEN := $(B)/python/control_pb2.py
+SHIP := $(B)/libhook.so $(B)/hookctl $(B)/dumper $(PY_GEN)
 PROGS := $(SHIP) $(B)/demo-game $(B)/demo-game.stripped
 TEST_PROGS := $(B)/demo-game.debug \
 	$(UNIT_BIN) $(B)/tests/worker-clock $(B)/tests/child-spawn $(B)/tests/ptr-game \
@@ -241,9 +244,9 @@ install: $(SHIP)
 	install -m 0755 $(B)/hookctl $(DESTDIR)$(PREFIX)/bin/hookctl
 	install -m 0755 $(B)/dumper $(DESTDIR)$(PREFIX)/bin/dumper
 	install -m 0644 $(B)/libhook.so $(DESTDIR)$(PREFIX)/lib/gamehook/libhook.so
-	install -d $(DESTDIR)$(PREFIX)/lib/gamehook/python
-	install -m 0644 python/gamehook.py $(B)/python/control_pb2.py \
-		$(DESTDIR)$(PREFIX)/lib/gamehook/python/
+	install -d $(DESTDIR)$(PREFIX)/lib/gamehook/python/gamehook
+	install -m 0644 $(PY_SRC) $(PY_GEN) \
+		$(DESTDIR)$(PREFIX)/lib/gamehook/python/gamehook/
 
 clean:
 	rm -rf $(B)

@@ -16,8 +16,12 @@ from gh import ROOT, check  # noqa: E402
 
 PROGRAMS = ["libhook.so", "hookctl", "dumper", "python/control_pb2.py",
             "demo-game", "demo-game.stripped"]
+# The Python package ships whole: its sources and its generated modules.
 SHIPPED = ["bin/hookctl", "bin/dumper", "lib/gamehook/libhook.so",
-           "lib/gamehook/python/gamehook.py", "lib/gamehook/python/control_pb2.py"]
+           "lib/gamehook/python/gamehook/control_pb2.py"] + [
+    "lib/gamehook/python/gamehook/" + f
+    for f in os.listdir(os.path.join(ROOT, "python", "gamehook"))
+    if f.endswith(".py")]
 
 
 def _clean_copy(dest):
@@ -64,6 +68,15 @@ def test_make_builds_the_programs_and_install_ships_them():
         got = {p for p in _files(prefix) if not p.endswith(".pyc")}
         check(got == set(SHIPPED), "installed %s, expected %s" % (
             sorted(got), sorted(SHIPPED)))
+        # The installed package imports on its own and finds its shim.
+        r = subprocess.run(["/usr/bin/python3", "-c", "import sys; sys.path.insert"
+                            "(0, sys.argv[1]); import gamehook; "
+                            "print(gamehook.find_lib())",
+                            os.path.join(prefix, "lib", "gamehook", "python")],
+                           capture_output=True, text=True, cwd=tmp)
+        check(r.returncode == 0 and r.stdout.strip() == os.path.join(
+            prefix, "lib", "gamehook", "libhook.so"),
+              "the installed package: %r %r" % (r.stdout, r.stderr[-2000:]))
         b = os.path.join(tree, "build")
         for extra in ("demo-game", "tests", "bench-step", "bench-state"):
             check(not os.path.exists(os.path.join(b, extra)),

@@ -1,4 +1,4 @@
-"""The Python client (python/gamehook.py) drives the demo game over the
+"""The Python client (python/gamehook/) drives the demo game over the
 binary protocol: launch with a layout and a seed, steps that return
 observations (a path, several, the whole state, the raw blob numpy can
 read), keys that change what the game does, reset giving the same
