@@ -5,13 +5,22 @@
                      seed=7) as g:
         obs = g.step(10, observe=["hero.hp", "entities.x"])
 
+    from gamehook import GameEnv            # Gymnasium's interface
+    env = GameEnv(["build/demo-game"], layout="demo-game/demo-game.layout.json")
+    obs, info = env.reset(seed=7)
+
 Modules: client (Game, the binary control protocol), launch (the
-launcher's rules, as common/launch.c), errors.
+launcher's rules, as common/launch.c), errors, spaces (Gymnasium's spaces
+when gymnasium is missing), env (GameEnv), vector (VectorEnv), scenario
+(scenario files).
 """
 from .errors import GamehookError, ERROR_CODES
 from .launch import find_lib, is_shim_var, launch_env, resolve, spawn
 from .client import Game, Observation, MAGIC, VERSION
+from . import spaces
+from .scenario import Scenario
+from .env import GameEnv, Observer, State
 
 __all__ = ["Game", "Observation", "GamehookError", "ERROR_CODES", "MAGIC",
            "VERSION", "find_lib", "is_shim_var", "launch_env", "resolve",
-           "spawn"]
+           "spawn", "spaces", "Scenario", "GameEnv", "Observer", "State"]
