@@ -44,6 +44,7 @@ HOOKCTL_SRC := hookctl/hookctl.c hookctl/launch.c
 DUMPER_SRC := dumper/main.c dumper/dumper.c dumper/cat.c dumper/npy.c dumper/verify.c \
 	dumper/replay.c dumper/screen.c
 DEMO_SRC := $(wildcard demo-game/*.c)
+DEMO_GFX_SRC := $(wildcard demo-gfx/*.c)
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
@@ -61,7 +62,8 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 PY_SRC := $(wildcard python/gamehook/*.py)
 PY_GEN := $(B)/python/control_pb2.py
 SHIP := $(B)/libhook.so $(B)/hookctl $(B)/dumper $(PY_GEN)
-PROGS := $(SHIP) $(B)/demo-game $(B)/demo-game.stripped
+PROGS := $(SHIP) $(B)/demo-game $(B)/demo-game.stripped \
+	$(B)/demo-gfx $(B)/demo-gfx.stripped
 TEST_PROGS := $(B)/demo-game.debug \
 	$(UNIT_BIN) $(B)/tests/worker-clock $(B)/tests/child-spawn $(B)/tests/ptr-game \
 	$(B)/tests/sig-game $(B)/tests/drift-game $(B)/tests/rand-game \
@@ -161,6 +163,16 @@ $(B)/demo-game: $(DEMO_SRC) | $(DEPS_STAMP)
 		-lncursesw -ltinfo -lpthread
 
 $(B)/demo-game.stripped: $(B)/demo-game
+	$(Q)strip -o $@ $<
+
+# The graphical demo (SDL2, OpenGL), closed the same way, and its twin.
+$(B)/demo-gfx: $(DEMO_GFX_SRC) $(wildcard demo-gfx/*.h) | $(DEPS_STAMP)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) -std=gnu11 -O2 $(WARN) -D_GNU_SOURCE \
+		$(shell pkg-config --cflags sdl2) -o $@ $(DEMO_GFX_SRC) \
+		$(shell pkg-config --libs sdl2 gl) -lm
+
+$(B)/demo-gfx.stripped: $(B)/demo-gfx
 	$(Q)strip -o $@ $<
 
 # The same game with debug info, for tests that hold layouts against it.
