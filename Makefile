@@ -61,6 +61,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 # The Python package: its sources, and the modules protoc generates for it.
 PY_SRC := $(wildcard python/gamehook/*.py)
 PY_GEN := $(B)/python/control_pb2.py
+PY_GEN += $(B)/python/trace_pb2.py
 SHIP := $(B)/libhook.so $(B)/hookctl $(B)/dumper $(PY_GEN)
 PROGS := $(SHIP) $(B)/demo-game $(B)/demo-game.stripped \
 	$(B)/demo-gfx $(B)/demo-gfx.stripped
@@ -107,6 +108,12 @@ $(B)/gen/%.pb-c.c $(B)/gen/%.pb-c.h: schema/%.proto | $(DEPS_STAMP)
 
 # The Python client's protocol module, from the same schema.
 $(B)/python/control_pb2.py: schema/control.proto | $(DEPS_STAMP)
+	@mkdir -p $(B)/python
+	@$(if $(Q),echo "  PROTOC  $< (python)")
+	$(Q)protoc --proto_path=schema --python_out=$(B)/python $<
+
+# The trace reader's module (gamehook.read_trace), from the trace schema.
+$(B)/python/trace_pb2.py: schema/trace.proto | $(DEPS_STAMP)
 	@mkdir -p $(B)/python
 	@$(if $(Q),echo "  PROTOC  $< (python)")
 	$(Q)protoc --proto_path=schema --python_out=$(B)/python $<

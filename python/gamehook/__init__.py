@@ -24,3 +24,7 @@ from .env import GameEnv, Observer, State
 __all__ = ["Game", "Observation", "GamehookError", "ERROR_CODES", "MAGIC",
            "VERSION", "find_lib", "is_shim_var", "launch_env", "resolve",
            "spawn", "spaces", "Scenario", "GameEnv", "Observer", "State"]
+
+# Traces as data (trace.py): frames as dumper cat's dicts, columns as numpy.
+from .trace import read_trace, TraceReader, TraceError  # noqa: E402
+__all__ += ["read_trace", "TraceReader", "TraceError"]

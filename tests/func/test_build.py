@@ -15,10 +15,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
 from gh import ROOT, check  # noqa: E402
 
 PROGRAMS = ["libhook.so", "hookctl", "dumper", "python/control_pb2.py",
-            "demo-game", "demo-game.stripped"]
+            "python/trace_pb2.py", "demo-game", "demo-game.stripped"]
 # The Python package ships whole: its sources and its generated modules.
 SHIPPED = ["bin/hookctl", "bin/dumper", "lib/gamehook/libhook.so",
-           "lib/gamehook/python/gamehook/control_pb2.py"] + [
+           "lib/gamehook/python/gamehook/control_pb2.py",
+           "lib/gamehook/python/gamehook/trace_pb2.py"] + [
     "lib/gamehook/python/gamehook/" + f
     for f in os.listdir(os.path.join(ROOT, "python", "gamehook"))
     if f.endswith(".py")]
