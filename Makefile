@@ -62,6 +62,10 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 PY_SRC := $(wildcard python/gamehook/*.py)
 PY_GEN := $(B)/python/control_pb2.py
 PY_GEN += $(B)/python/trace_pb2.py
+# The package as pip installs it (pyproject.toml points at it): its sources,
+# its generated modules and the shim, staged by `make` under $(B)/pypkg.
+PYPKG := $(B)/pypkg/gamehook
+PYPKG_STAMP := $(B)/pypkg/.staged
 SHIP := $(B)/libhook.so $(B)/hookctl $(B)/dumper $(PY_GEN)
 PROGS := $(SHIP) $(B)/demo-game $(B)/demo-game.stripped \
 	$(B)/demo-gfx $(B)/demo-gfx.stripped
@@ -84,6 +88,7 @@ BENCH_PROGS := $(B)/bench-step $(B)/bench-state $(B)/bench-reset \
 
 # The first rule: `make` builds every program, and nothing only tests need.
 all: $(PROGS)
+all: $(PYPKG_STAMP)
 unit: $(UNIT_BIN)
 tests: $(TEST_PROGS)
 benches: $(BENCH_PROGS)
@@ -117,6 +122,12 @@ $(B)/python/trace_pb2.py: schema/trace.proto | $(DEPS_STAMP)
 	@mkdir -p $(B)/python
 	@$(if $(Q),echo "  PROTOC  $< (python)")
 	$(Q)protoc --proto_path=schema --python_out=$(B)/python $<
+
+# The installable package, staged whole for `pip install .` (pyproject.toml).
+$(PYPKG_STAMP): $(PY_SRC) $(PY_GEN) $(B)/libhook.so
+	@$(if $(Q),echo "  STAGE   $(PYPKG)")
+	$(Q)rm -rf $(PYPKG) && mkdir -p $(PYPKG) && \
+		cp $(PY_SRC) $(PY_GEN) $(B)/libhook.so $(PYPKG)/ && touch $@
 
 $(B)/obj/gen/%.o: $(B)/gen/%.c
 	@mkdir -p $(dir $@)

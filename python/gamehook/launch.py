@@ -13,9 +13,11 @@ _top = os.path.dirname(os.path.dirname(_here))
 
 
 def find_lib():
-    """The shim: installed as lib/gamehook/{libhook.so,python/}; in the
-    tree, build/libhook.so beside python/."""
-    for cand in (os.path.join(_top, "libhook.so"),
+    """The shim: inside the package (pip installs it there); installed as
+    lib/gamehook/{libhook.so,python/}; in the tree, build/libhook.so beside
+    python/."""
+    for cand in (os.path.join(_here, "libhook.so"),
+                 os.path.join(_top, "libhook.so"),
                  os.path.join(_top, "build", "libhook.so")):
         if os.path.exists(cand):
             return os.path.abspath(cand)
