@@ -267,6 +267,7 @@ bench: all benches
 	$(Q)$(B)/bench-reset
 	$(Q)/usr/bin/python3 bench/bench-timers.py
 	$(Q)/usr/bin/python3 bench/bench-screen.py
+	$(Q)/usr/bin/python3 bench/bench-pytrace.py
 
 # Installs what gamehook ships, building only that.
 install: $(SHIP)

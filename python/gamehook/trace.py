@@ -293,6 +293,7 @@ class _Records:
         self.base = 0
         self.eof = False
         self.consume = 0
+        self._dctx = zstandard.ZstdDecompressor()
 
     def _fill(self, need):
         while len(self.buf) - self.start < need and not self.eof:
@@ -390,13 +391,13 @@ class _Records:
         self.consume = need
         if kind not in (REC_HEADER, REC_FRAME):
             return ("ok", kind, flags, frame, off, None, len(payload))
-        data, why = _decode(payload)
+        data, why = _decode(self._dctx, payload)
         if why is not None:
             return ("damaged", off, "zstd: " + why)
         return ("ok", kind, flags, frame, off, data, len(payload))
 
 
-def _decode(p):
+def _decode(dctx, p):
     """(content, None), or (None, why) when payload P is not exactly one
     zstd frame with its content size and a checksum that verifies."""
     try:
@@ -417,7 +418,7 @@ def _decode(p):
         return None, "content size over limit"
     if not fp.has_checksum:
         return None, "no checksum"
-    d = zstandard.ZstdDecompressor().decompressobj()
+    d = dctx.decompressobj()
     try:
         out = d.decompress(p)
     except zstandard.ZstdError as e:
