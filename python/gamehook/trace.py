@@ -598,8 +598,9 @@ class TraceReader:
         return None
 
     def _frames(self):
-        """Each frame whose state is known, as a _Frame (its state a copy
-        only when KEEP asks: see _iter_states)."""
+        """Each frame whose state is known, as a _Frame whose state and
+        unreadable flags are the reader's own buffers: use them before
+        asking for the next frame."""
         if self._started:
             raise TraceError(self.name, None, "a trace is read once: call "
                              "read_trace again to read it again")
