@@ -77,7 +77,9 @@ def jstr(b):
 def _cstr(s, limit=None):
     """A protobuf string as the C reader holds it: up to a NUL, at most
     LIMIT bytes (trace_input's fixed buffers), rendered as jstr does."""
-    b = s.encode("utf-8", "surrogateescape").split(b"\0", 1)[0]
+    # (protobuf gives bytes for a string that is not UTF-8)
+    b = s if isinstance(s, bytes) else s.encode("utf-8", "surrogateescape")
+    b = b.split(b"\0", 1)[0]
     return jstr(b if limit is None else b[:limit])
 
 
@@ -132,6 +134,8 @@ class Layout:
         self._scalars = {}
         self._named = {}
         self._raw_types = root.get("types") or {}
+        if not isinstance(self._raw_types, dict):
+            raise LayoutError("types is not an object")
         for name in self._raw_types:
             self._named_type(name, 0)
         self.fields = []
@@ -174,14 +178,13 @@ class Layout:
         self.names = [f["name"] for f in self.fields]
 
     def _named_type(self, name, depth):
-        t = self._named.get(name)
+        if name not in self._named:
+            self._named[name] = None              # being parsed: no cycles
+            self._named[name] = self._struct(self._raw_types[name], depth,
+                                             name)
+        t = self._named[name]
         if t is None:
-            if name in self._raw_types:
-                self._named[name] = None          # being parsed: no cycles
-                t = self._struct(self._raw_types[name], depth, name)
-                self._named[name] = t
-        if t is None:
-            raise LayoutError("type %r is unknown or holds itself" % name)
+            raise LayoutError("type %r holds itself" % name)
         return t
 
     def _type(self, v, depth):
@@ -513,6 +516,10 @@ class TraceReader:
                 raise LayoutError("its size disagrees with the header's")
         except LayoutError as e:
             self._fail(None, "the trace's layout is unusable: %s" % e)
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError,
+                OverflowError, RecursionError) as e:     # a forged layout's odd shapes
+            self._fail(None, "the trace's layout is unusable: %s: %s" % (
+                type(e).__name__, e))
         self._header, self._layout = h, lay
         self._gen += 1
         self._state = bytearray(lay.size)

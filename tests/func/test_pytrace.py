@@ -213,6 +213,9 @@ def rich_trace():
             raw = b"".join(b"\x1a" + _varint(len(x)) + x for x in (
                 [i.SerializeToString() for i in f.inputs[:5]] +
                 [b"\x08\x09" + later] +
+                # a set whose name and value are not UTF-8 (protobuf gives
+                # them as bytes), once
+                ([b"\x08\x04\x1a\x02n\xfe\x22\x03a\xffb"] if fr == 1 else []) +
                 [i.SerializeToString() for i in f.inputs[5:]]))
             del f.inputs[:]
             f = f.SerializeToString() + raw
@@ -390,6 +393,27 @@ def test_what_is_no_trace_fails_at_once():
             r = dumper("cat", "-", input=data)
             check(r.returncode == 1 and why in r.stderr.decode(),
                   "dumper says: %r" % r.stderr)
+    # A header whose layout cannot be used, dumper's way of saying it.
+    for lay, why in (('{"gamehook_layout":1,"types":[1],"fields":{"a":'
+                      '{"type":"<i4","offset":0}}}', "types is not an object"),
+                     ("[]", "not a gamehook layout"),
+                     ('{"gamehook_layout":1,"fields":{"a":{"type":"X",'
+                      '"offset":0}}}', "bad dtype 'X'"),
+                     ('{"gamehook_layout":1,"types":{"A":{"size":4,"members":'
+                      '{"m":{"type":"A","offset":0}}}},"fields":{"a":'
+                      '{"type":"A","offset":0}}}', "type 'A' holds itself"),
+                     ('{"gamehook_layout":1,"fields":{"a":{"type":"<i4",'
+                      '"offset":0}}}', "its size disagrees")):
+        data = record(1, 0, 0, _pb.Header(layout_json=lay, state_size=8))
+        try:
+            gamehook.read_trace(_Pipe(data))
+            check(False, "no error for the layout %s" % lay)
+        except gamehook.TraceError as e:
+            check(e.why.startswith("the trace's layout is unusable: ") and
+                  why in e.why, "%r: %r" % (why, e.why))
+        r = dumper("cat", "-", input=data)
+        check(r.returncode == 1 and b"the trace's layout is unusable" in
+              r.stderr, "dumper: %r" % r.stderr)
     for bad in (3.5, None):
         try:
             gamehook.read_trace(bad)
