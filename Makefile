@@ -32,7 +32,9 @@ COMMON_SRC := common/cmdtab.c common/errcode.c common/keys.c common/textproto.c 
 	common/jstr.c common/sbuf.c common/sockpath.c \
 	common/layout.c common/layout-resolve.c common/layout-value.c common/trace.c \
 	common/rec.c common/libpath.c common/launch.c
-SHIM_SRC := shim/shim.c shim/real.c shim/log.c shim/vclock.c shim/frame.c shim/fastpath.c shim/framerule.c \
+# The readers' allocator (the shim has its own: shim/alloc.c).
+READER_ALLOC := common/alloc.c
+SHIM_SRC := shim/shim.c shim/alloc.c shim/real.c shim/log.c shim/vclock.c shim/frame.c shim/fastpath.c shim/framerule.c \
 	shim/input.c shim/wait.c shim/hook-time.c shim/hook-input.c \
 	shim/hook-curses.c shim/hook-thread.c shim/screen.c shim/ctl.c shim/ctl-cmd.c shim/ctl-input.c \
 	shim/ctl-state.c shim/ring.c shim/state.c shim/capture.c shim/record.c \
@@ -165,11 +167,11 @@ $(B)/libhook.so: $(SHIM_OBJ) $(B)/libhook.map
 	$(Q)sh scripts/exports.sh check $@.tmp $(B)/libhook.map
 	$(Q)mv $@.tmp $@
 
-$(B)/hookctl: $(call obj,$(HOOKCTL_SRC) $(COMMON_SRC)) $(GEN_OBJ)
+$(B)/hookctl: $(call obj,$(HOOKCTL_SRC) $(COMMON_SRC) $(READER_ALLOC)) $(GEN_OBJ)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) $(call pkg,--libs)
 
-$(B)/dumper: $(call obj,$(DUMPER_SRC) $(COMMON_SRC)) $(GEN_OBJ)
+$(B)/dumper: $(call obj,$(DUMPER_SRC) $(COMMON_SRC) $(READER_ALLOC)) $(GEN_OBJ)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) $(call pkg,--libs) -lm
 
@@ -199,7 +201,7 @@ $(B)/demo-game.debug: $(DEMO_SRC) | $(DEPS_STAMP)
 	$(Q)$(CC) -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -o $@ $(DEMO_SRC) \
 		-lncursesw -ltinfo -lpthread
 
-$(B)/tests/test-%: $(call obj,tests/unit/test-%.c) $(GEN_OBJ) $(call obj,$(COMMON_SRC) \
+$(B)/tests/test-%: $(call obj,tests/unit/test-%.c) $(GEN_OBJ) $(call obj,$(COMMON_SRC) $(READER_ALLOC) \
 		shim/vclock.c shim/input.c shim/sys.c) $(B)/obj/tests/unit/unit.o
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
@@ -250,7 +252,7 @@ $(B)/bench-timer-game: $(call obj,bench/timer-game.c)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS)
 
-$(B)/bench-state: $(call obj,bench/bench-state.c bench/benchlib.c $(COMMON_SRC)) $(GEN_OBJ)
+$(B)/bench-state: $(call obj,bench/bench-state.c bench/benchlib.c $(COMMON_SRC) $(READER_ALLOC)) $(GEN_OBJ)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) $(call pkg,--libs) -lpthread -lm
 

@@ -9,6 +9,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "alloc.h"
 #include "rec.h"
 
 #define READ_CHUNK (64u << 10)
@@ -67,7 +68,7 @@ rec_packer_init(struct rec_packer *p, int level)
 	a = ZSTD_estimateCCtxSize(level);
 	b = ZSTD_estimateCStreamSize(level);
 	p->work_size = a > b ? a : b;
-	if ((p->work = malloc(p->work_size)) == NULL)
+	if ((p->work = gh_malloc(p->work_size)) == NULL)
 		return -1;
 	p->cctx = ZSTD_initStaticCCtx(p->work, p->work_size);
 	if (p->cctx == NULL ||
@@ -87,7 +88,7 @@ rec_packer_init(struct rec_packer *p, int level)
 void
 rec_packer_free(struct rec_packer *p)
 {
-	free(p->work);	/* the static context lives inside it */
+	gh_free(p->work);	/* the static context lives inside it */
 	memset(p, 0, sizeof *p);
 }
 
@@ -146,13 +147,13 @@ struct rec_reader {
 struct rec_reader *
 rec_reader_open(int fd)
 {
-	struct rec_reader *r = calloc(1, sizeof *r);
+	struct rec_reader *r = gh_calloc(1, sizeof *r);
 
 	if (r == NULL)
 		return NULL;
 	r->fd = fd;
 	r->cap = READ_CHUNK;
-	r->buf = malloc(r->cap);
+	r->buf = gh_malloc(r->cap);
 	r->dctx = ZSTD_createDCtx();
 	if (r->buf == NULL || r->dctx == NULL) {
 		rec_reader_close(r);
@@ -167,9 +168,9 @@ rec_reader_close(struct rec_reader *r)
 	if (r == NULL)
 		return;
 	ZSTD_freeDCtx(r->dctx);
-	free(r->buf);
-	free(r->data);
-	free(r);
+	gh_free(r->buf);
+	gh_free(r->data);
+	gh_free(r);
 }
 
 /* Read until NEED bytes follow start or input ends, never waiting for
@@ -188,7 +189,7 @@ fill(struct rec_reader *r, size_t need)
 			r->start = 0;
 		} else if (r->end == r->cap) {
 			size_t cap = r->cap * 2 < need ? r->cap * 2 : need;
-			uint8_t *b = realloc(r->buf, cap);
+			uint8_t *b = gh_realloc(r->buf, cap);
 
 			if (b == NULL) {
 				errno = ENOMEM;
@@ -335,7 +336,7 @@ decode(struct rec_reader *r, struct rec *out)
 	size_t n;
 
 	if (why == NULL && (r->data == NULL || r->data_cap < size)) {
-		uint8_t *d = realloc(r->data, size > 0 ? size : 1);
+		uint8_t *d = gh_realloc(r->data, size > 0 ? size : 1);
 
 		if (d == NULL)
 			return -2;

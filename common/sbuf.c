@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "jstr.h"
 #include "sbuf.h"
 
@@ -19,7 +20,7 @@ sb_reserve(struct sbuf *b, size_t need)
 	size_t cap = b->cap ? b->cap : 256;
 	while (cap < b->len + need + 1)
 		cap *= 2;
-	char *p = realloc(b->p, cap);
+	char *p = gh_realloc(b->p, cap);
 	if (p == NULL) {
 		b->failed = 1;
 		return -1;
@@ -43,7 +44,7 @@ sb_reset(struct sbuf *b)
 void
 sb_free(struct sbuf *b)
 {
-	free(b->p);
+	gh_free(b->p);
 	memset(b, 0, sizeof *b);
 }
 

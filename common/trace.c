@@ -10,6 +10,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "alloc.h"
 #include "trace.h"
 #include "trace.pb-c.h"
 
@@ -122,7 +123,7 @@ trace_hash_cache_init(struct trace_hash_cache *c, size_t size)
 {
 	c->size = size;
 	c->nblocks = (size + TRACE_HASH_BLOCK - 1) / TRACE_HASH_BLOCK;
-	c->h = calloc(c->nblocks ? c->nblocks : 1, sizeof *c->h);
+	c->h = gh_calloc(c->nblocks ? c->nblocks : 1, sizeof *c->h);
 	c->valid = 0;
 	return c->h ? 0 : -1;
 }
@@ -130,7 +131,7 @@ trace_hash_cache_init(struct trace_hash_cache *c, size_t size)
 void
 trace_hash_cache_free(struct trace_hash_cache *c)
 {
-	free(c->h);
+	gh_free(c->h);
 	c->h = NULL;
 }
 
@@ -190,11 +191,11 @@ trace_runs_max(size_t size)
 static void
 packer_release(struct trace_packer *p)
 {
-	free(p->proto);
-	free(p->msgs);
-	free(p->gaps);
-	free(p->lens);
-	free(p->data);
+	gh_free(p->proto);
+	gh_free(p->msgs);
+	gh_free(p->gaps);
+	gh_free(p->lens);
+	gh_free(p->data);
 	memset(p, 0, sizeof *p);
 }
 
@@ -208,11 +209,11 @@ trace_packer_init(struct trace_packer *p, size_t state_size)
 	p->proto_cap = state_size + (size_t)p->max_runs * 10 +
 	    (size_t)TRACE_INPUTS_MAX * 200 + 4096 + TRACE_SCREEN_BYTES_MAX +
 	    (size_t)TRACE_SCREEN_ROWS_MAX * 16;
-	p->proto = malloc(p->proto_cap);
-	p->msgs = calloc(1, sizeof(struct frame_msgs));
-	p->gaps = malloc(sizeof *p->gaps * (size_t)p->max_runs);
-	p->lens = malloc(sizeof *p->lens * (size_t)p->max_runs);
-	p->data = malloc(state_size ? state_size : 1);
+	p->proto = gh_malloc(p->proto_cap);
+	p->msgs = gh_calloc(1, sizeof(struct frame_msgs));
+	p->gaps = gh_malloc(sizeof *p->gaps * (size_t)p->max_runs);
+	p->lens = gh_malloc(sizeof *p->lens * (size_t)p->max_runs);
+	p->data = gh_malloc(state_size ? state_size : 1);
 	if (p->proto == NULL || p->msgs == NULL || p->gaps == NULL ||
 	    p->lens == NULL || p->data == NULL ||
 	    rec_packer_init(&p->rec, REC_LEVEL_DEFAULT) != 0) {
@@ -295,14 +296,13 @@ trace_pack_header(struct trace_packer *p, const struct trace_header_info *h,
 		m.term_rows = c->rows;
 	}
 	size_t len = gamehook__trace__header__get_packed_size(&m);
-	void *buf = mmap(NULL, len ? len : 1, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED)
+	void *buf = gh_malloc(len ? len : 1);
+	if (buf == NULL)
 		return 0;
 	gamehook__trace__header__pack(&m, buf);
 	size_t n = rec_pack(&p->rec, REC_HEADER, 0, h->start_frame, buf, len,
 	    out, cap);
-	munmap(buf, len ? len : 1);
+	gh_free(buf);
 	return n;
 }
 
@@ -422,11 +422,11 @@ take_header(struct trace_reader *t, const struct rec *r, char *err,
 		gamehook__trace__header__free_unpacked(h, NULL);
 		return -1;
 	}
-	uint8_t *st = calloc(1, l->blob_size ? l->blob_size : 1);
-	uint8_t *un = calloc(1, (size_t)l->nfields);
+	uint8_t *st = gh_calloc(1, l->blob_size ? l->blob_size : 1);
+	uint8_t *un = gh_calloc(1, (size_t)l->nfields);
 	if (st == NULL || un == NULL) {
-		free(st);
-		free(un);
+		gh_free(st);
+		gh_free(un);
 		layout_free(l);
 		gamehook__trace__header__free_unpacked(h, NULL);
 		snprintf(err, errlen, "out of memory");
@@ -435,8 +435,8 @@ take_header(struct trace_reader *t, const struct rec *r, char *err,
 	if (t->header)
 		gamehook__trace__header__free_unpacked(t->header, NULL);
 	layout_free(t->layout);
-	free(t->state);
-	free(t->unreadable);
+	gh_free(t->state);
+	gh_free(t->unreadable);
 	t->header = h;
 	t->layout = l;
 	t->state = st;
@@ -450,12 +450,12 @@ take_header(struct trace_reader *t, const struct rec *r, char *err,
 struct trace_reader *
 trace_open(int fd, char *err, size_t errlen)
 {
-	struct trace_reader *t = calloc(1, sizeof *t);
+	struct trace_reader *t = gh_calloc(1, sizeof *t);
 	struct rec r;
 
 	if (t == NULL || (t->rr = rec_reader_open(fd)) == NULL) {
 		snprintf(err, errlen, "out of memory");
-		free(t);
+		gh_free(t);
 		return NULL;
 	}
 	t->last_frame = -1;
@@ -497,9 +497,9 @@ trace_close(struct trace_reader *t)
 		gamehook__trace__header__free_unpacked(t->header, NULL);
 	rec_reader_close(t->rr);
 	layout_free(t->layout);
-	free(t->state);
-	free(t->unreadable);
-	free(t);
+	gh_free(t->state);
+	gh_free(t->unreadable);
+	gh_free(t);
 }
 
 /* Apply frame F to the state; returns 0, or -1 with t->why set. */
@@ -755,9 +755,9 @@ trace_context(const struct trace_reader *t, struct trace_context *c)
 	memset(c, 0, sizeof *c);
 	if (h->cwd == NULL)
 		return 0;
-	c->argv = calloc(h->n_argv + 1, sizeof *c->argv);
-	c->env = calloc(h->n_env + 1, sizeof *c->env);
-	c->shim_env = calloc(h->n_shim_env + 1, sizeof *c->shim_env);
+	c->argv = gh_calloc(h->n_argv + 1, sizeof *c->argv);
+	c->env = gh_calloc(h->n_env + 1, sizeof *c->env);
+	c->shim_env = gh_calloc(h->n_shim_env + 1, sizeof *c->shim_env);
 	if (c->argv == NULL || c->env == NULL || c->shim_env == NULL) {
 		trace_context_free(c);
 		return -1;
@@ -777,8 +777,8 @@ trace_context(const struct trace_reader *t, struct trace_context *c)
 void
 trace_context_free(struct trace_context *c)
 {
-	free(c->argv);
-	free(c->env);
-	free(c->shim_env);
+	gh_free(c->argv);
+	gh_free(c->env);
+	gh_free(c->shim_env);
 	memset(c, 0, sizeof *c);
 }

@@ -2,15 +2,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <sys/mman.h>
 
+#include "alloc.h"
 #include "capture.h"
 #include "frame.h"
 #include "log.h"
 #include "real.h"
 #include "record.h"
 #include "ring.h"
-#include "snapshot.h"
 #include "state.h"
 #include "vclock.h"
 
@@ -37,12 +36,7 @@ static struct {
 static void *
 map(size_t n)
 {
-	void *p = mmap(NULL, n ? n : 1, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	snapshot_exclude(p, n ? n : 1);
-	return p;
+	return shim_pages(n ? n : 1);
 }
 
 int
@@ -66,7 +60,6 @@ capture_init(void)
 		hlog("capture: out of memory for a %zu-byte state", cap.size);
 		return -1;
 	}
-	snapshot_exclude(cap.watch.buf, cap.watch.cap);
 	cap.ready = 1;
 	return 0;
 }

@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "../common/launch.h"
 #include "context.h"
 
@@ -52,11 +52,13 @@ grow(struct region *r, size_t need)
 	size_t cap = r->cap ? r->cap : 65536;
 	while (cap < r->len + need)
 		cap *= 2;
-	void *p = r->p ? mremap(r->p, r->cap, cap, MREMAP_MAYMOVE) :
-	    mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-	    -1, 0);
-	if (p == MAP_FAILED)
+	char *p = shim_pages(cap);
+	if (p == NULL)
 		return -1;
+	if (r->p != NULL) {
+		memcpy(p, r->p, r->len);
+		shim_pages_free(r->p, r->cap);
+	}
 	r->p = p;
 	r->cap = cap;
 	return 0;
@@ -109,7 +111,7 @@ context_get(struct trace_context *c)
 	context_release(c);
 	if (slurp(&r, "cmdline", &aoff) != 0 || slurp(&r, "environ", &eoff) != 0) {
 		if (r.p)
-			munmap(r.p, r.cap);
+			shim_pages_free(r.p, r.cap);
 		return -1;
 	}
 	eend = r.len;
@@ -119,7 +121,7 @@ context_get(struct trace_context *c)
 	size_t at = (r.len + 15) & ~(size_t)15;
 	size_t need = (na + 1 + 2 * (ne + 1)) * sizeof(char *);
 	if (grow(&r, at - r.len + need) != 0) {
-		munmap(r.p, r.cap);
+		shim_pages_free(r.p, r.cap);
 		return -1;
 	}
 	char **v = (char **)(void *)(r.p + at);
@@ -157,7 +159,7 @@ void
 context_release(struct trace_context *c)
 {
 	if (held.p != NULL)
-		munmap(held.p, held.cap);
+		shim_pages_free(held.p, held.cap);
 	memset(&held, 0, sizeof held);
 	memset(c, 0, sizeof *c);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/alloc.h"
 #include "../common/layout.h"
 #include "control.pb-c.h"
 #include "ctl-client.h"
@@ -34,7 +35,7 @@ send_response(struct client *c, PbResponse *r)
 {
 	size_t len = gamehook__control__response__get_packed_size(r);
 	uint8_t small[1024];
-	uint8_t *buf = len + 4 <= sizeof small ? small : malloc(len + 4);
+	uint8_t *buf = len + 4 <= sizeof small ? small : gh_malloc(len + 4);
 	if (buf == NULL) {
 		c->closing = 2;
 		return;
@@ -45,7 +46,7 @@ send_response(struct client *c, PbResponse *r)
 	gamehook__control__response__pack(r, buf + 4);
 	ctl_send(c, (const char *)buf, len + 4);
 	if (buf != small)
-		free(buf);
+		gh_free(buf);
 	ctl_set_events(c);
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/alloc.h"
 #include "../common/layout.h"
 #include "../common/sbuf.h"
 #include "../common/textproto.h"
@@ -76,8 +77,8 @@ get_blob(void)
 {
 	const struct layout *l = state_layout();
 	if (req.blob == NULL) {
-		req.blob = calloc(1, l->blob_size ? l->blob_size : 1);
-		req.unread = calloc(1, (size_t)l->nfields);
+		req.blob = gh_calloc(1, l->blob_size ? l->blob_size : 1);
+		req.unread = gh_calloc(1, (size_t)l->nfields);
 	}
 	return req.blob != NULL && req.unread != NULL ? 0 : -1;
 }

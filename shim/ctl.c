@@ -18,6 +18,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "../common/alloc.h"
 #include "../common/sockpath.h"
 #include "ctl-client.h"
 #include "ctl.h"
@@ -209,7 +210,7 @@ client_free(struct client *c)
 	epoll_ctl(epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	c->fd = -1;
-	free(c->out);
+	gh_free(c->out);
 	c->out = NULL;
 	c->outlen = c->outcap = 0;
 	cmd_client_gone(c);
@@ -273,7 +274,7 @@ ctl_send(struct client *c, const char *buf, size_t len)
 		size_t cap = c->outcap ? c->outcap : 4096;
 		while (cap < c->outlen + len)
 			cap *= 2;
-		char *p = realloc(c->out, cap);
+		char *p = gh_realloc(c->out, cap);
 		if (p == NULL) {
 			c->closing = 2;
 			return;

@@ -7,11 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "../common/jstr.h"
 #include "../common/textproto.h"
 #include "capture.h"
@@ -177,7 +177,7 @@ release(void)
 	ring_free(&rc.ring);
 	trace_packer_free(&rc.pk);
 	if (rc.hdr != NULL)
-		munmap(rc.hdr, rc.hdr_cap);
+		shim_pages_free(rc.hdr, rc.hdr_cap);
 	rc.hdr = NULL;
 	free(rc.unread_list);
 	rc.unread_list = NULL;
@@ -213,10 +213,7 @@ record_open(const char *dest, uint32_t interval, char *err, size_t errlen)
 	int have_ctx = context_get(&ctx) == 0;
 	size_t hcap = rec_bound(strlen(l->json) + 4096 + strlen(shim_cfg.exe) +
 	    (have_ctx ? context_bytes(&ctx) : 0));
-	rc.hdr = mmap(NULL, hcap, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (rc.hdr == MAP_FAILED)
-		rc.hdr = NULL;
+	rc.hdr = shim_pages(hcap);
 	rc.hdr_cap = hcap;
 	if (rc.unread_list == NULL || rc.hdr == NULL ||
 	    ring_init(&rc.ring, 3 * rc.bound + (1u << 20)) != 0) {
@@ -226,7 +223,6 @@ record_open(const char *dest, uint32_t interval, char *err, size_t errlen)
 		    l->blob_size);
 		return -1;
 	}
-	snapshot_exclude(rc.ring.buf, rc.ring.cap);
 	struct timespec now;
 	real_clock_gettime(CLOCK_REALTIME, &now);
 	struct trace_header_info h = {

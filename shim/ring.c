@@ -3,8 +3,8 @@
  * buffer is preceded by a wrap marker and starts at the beginning. */
 #include <limits.h>
 #include <string.h>
-#include <sys/mman.h>
 
+#include "alloc.h"
 #include "futex.h"
 #include "ring.h"
 
@@ -22,9 +22,8 @@ ring_init(struct ring *r, size_t cap)
 {
 	memset(r, 0, sizeof *r);
 	cap = (cap + 4095) & ~(size_t)4095;
-	void *p = mmap(NULL, cap, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
+	void *p = shim_pages(cap);
+	if (p == NULL)
 		return -1;
 	r->buf = p;
 	r->cap = cap;
@@ -35,7 +34,7 @@ void
 ring_free(struct ring *r)
 {
 	if (r->buf != NULL)
-		munmap(r->buf, r->cap);
+		shim_pages_free(r->buf, r->cap);
 	r->buf = NULL;
 }
 
