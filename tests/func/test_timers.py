@@ -9,8 +9,8 @@ with a nodelay getch between ticks, keys and a timerfd in one epoll set, a tick 
 that sleeps, so a frame boundary falls inside the handler). For
 each: lockstep steps return with the world moved, injected keys arrive, a
 paused game stands still, two runs with one seed and the same keys end
-identically and another seed differs, and at speed max its clock runs at
-least 5x real time. Also: timer_gettime/getitimer/timerfd_gettime report
+identically and another seed differs, and at speed max its clock passes
+30 virtual seconds within 15 real ones. Also: timer_gettime/getitimer/timerfd_gettime report
 virtual time left, and a snapshot's load brings back a pending timer."""
 import json
 import os
@@ -141,20 +141,19 @@ def test_paused_games_stand_still():
 
 
 def test_speed_max_runs_ahead_of_real_time():
-    # Running free at speed max for about a real second, each game's
-    # virtual clock gets at least 5 s ahead, and its world ticks.
+    # Running free at speed max, each game's virtual clock passes 30
+    # seconds before 15 real seconds are up, which a clock bound to real
+    # time cannot do however loaded the machine (at speed 1 it would take
+    # 30), and its world ticks.
     for name in GAMES:
         with Game(argv(name), env={"HOOK_SPEED": "max"}) as g:
             c = g.connect()
-            t0 = time.monotonic()
             v0 = json.loads(c.ok("info"))["vtime_ns"]
-            time.sleep(1.0)
+            wait_until(lambda: json.loads(c.ok("info"))["vtime_ns"] - v0 >= 30e9,
+                       timeout=15.0, what="%s: 30 virtual seconds at speed max "
+                       "within 15 real ones" % name)
             c.ok("pause")
-            v1 = json.loads(c.ok("info"))["vtime_ns"]
-            real = time.monotonic() - t0
             tick = status(g, c)[0]
-            check((v1 - v0) / 1e9 >= 5 * real, "%s: %.2f virtual s in %.2f real s" % (
-                name, (v1 - v0) / 1e9, real))
             check(tick >= 5, "%s: %d ticks at speed max" % (name, tick))
 
 
