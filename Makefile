@@ -270,6 +270,7 @@ bench: all benches
 	$(Q)/usr/bin/python3 bench/bench-timers.py
 	$(Q)/usr/bin/python3 bench/bench-screen.py
 	$(Q)/usr/bin/python3 bench/bench-pytrace.py
+	$(Q)/usr/bin/python3 bench/bench-env.py
 
 # Installs what gamehook ships, building only that.
 install: $(SHIP)

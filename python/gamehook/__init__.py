@@ -20,10 +20,12 @@ from .client import Game, Observation, MAGIC, VERSION
 from . import spaces
 from .scenario import Scenario
 from .env import GameEnv, Observer, State
+from .vector import VectorEnv
 
 __all__ = ["Game", "Observation", "GamehookError", "ERROR_CODES", "MAGIC",
            "VERSION", "find_lib", "is_shim_var", "launch_env", "resolve",
-           "spawn", "spaces", "Scenario", "GameEnv", "Observer", "State"]
+           "spawn", "spaces", "Scenario", "GameEnv", "Observer", "State",
+           "VectorEnv"]
 
 # Traces as data (trace.py): frames as dumper cat's dicts, columns as numpy.
 from .trace import read_trace, TraceReader, TraceError  # noqa: E402

@@ -259,6 +259,7 @@ class Observer:
         self.wants_screen = any(s == "screen" for _, s in self.items)
         self.wants_blob = bool(layout) and state_size > 0
         self.space = self._build(self.sp)
+        self._plan_decode()
 
     def _one_space(self, sp, src):
         if src == "screen":
@@ -293,17 +294,27 @@ class Observer:
                        lead_strides + lf.strides)
         return a.astype(lf.native) if lf.dtype != lf.native else a
 
+    def _plan_decode(self):
+        """The decode loop's table: (key, shape, dtype, offset, strides,
+        native dtype or None) a leaf, "screen" and "raw" by name."""
+        self._table = [(k, None, None, None, None, src) if isinstance(src, str)
+                       else (k, src.shape, src.dtype, src.offset, src.strides,
+                             None if src.dtype == src.native else src.native)
+                       for k, src in self.items]
+
     def decode(self, blob, screen_rows=None):
         """One observation from the blob (bytes) and the screen's rows."""
         buf = bytearray(blob) if blob is not None else None
         out = {}
-        for k, src in self.items:
-            if src == "screen":
+        nd = np.ndarray
+        for k, shape, dt, off, st, other in self._table:
+            if shape is not None:
+                a = nd(shape, dt, buf, off, st)
+                out[k] = a if other is None else a.astype(other)
+            elif other == "screen":
                 out[k] = self.screen_array(screen_rows)
-            elif src == "raw":
-                out[k] = np.frombuffer(buf, np.uint8).copy()
             else:
-                out[k] = self._leaf(buf, src)
+                out[k] = np.frombuffer(buf, np.uint8).copy()
         return out[self.single] if self.single else out
 
     def decode_batch(self, blobs, screens=None):
@@ -315,13 +326,16 @@ class Observer:
             buf = np.empty((n, self.state_size), np.uint8)
             for i, b in enumerate(blobs):
                 buf[i] = np.frombuffer(b, np.uint8)
-        for k, src in self.items:
-            if src == "screen":
+        nd = np.ndarray
+        lead, lst = (n,), (self.state_size,)
+        for k, shape, dt, off, st, other in self._table:
+            if shape is not None:
+                a = nd(lead + shape, dt, buf, off, lst + st)
+                out[k] = a if other is None else a.astype(other)
+            elif other == "screen":
                 out[k] = np.stack([self.screen_array(s) for s in screens])
-            elif src == "raw":
-                out[k] = buf
             else:
-                out[k] = self._leaf(buf, src, (n,), (self.state_size,))
+                out[k] = buf
         return out[self.single] if self.single else out
 
     def value(self, blob, key):
