@@ -11,15 +11,16 @@
 
 Modules: client (Game, the binary control protocol), launch (the
 launcher's rules, as common/launch.c), errors, spaces (Gymnasium's spaces
-when gymnasium is missing), env (GameEnv), vector (VectorEnv), scenario
-(scenario files).
+when gymnasium is missing), observe (the layout -> spaces mapping), env
+(GameEnv), vector (VectorEnv), scenario (scenario files).
 """
 from .errors import GamehookError, ERROR_CODES
 from .launch import find_lib, is_shim_var, launch_env, resolve, spawn
 from .client import Game, Observation, MAGIC, VERSION
 from . import spaces
 from .scenario import Scenario
-from .env import GameEnv, Observer, State
+from .observe import Observer, State
+from .env import GameEnv
 from .vector import VectorEnv
 
 __all__ = ["Game", "Observation", "GamehookError", "ERROR_CODES", "MAGIC",

@@ -20,7 +20,6 @@ all their sockets with one selector, finishing each game's step as its responses
 """
 import collections
 import concurrent.futures
-import os
 import selectors
 
 import numpy as np

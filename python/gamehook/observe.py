@@ -1,0 +1,266 @@
+"""The layout -> observation mapping, in one place: every scalar path of
+a layout (hero.hp, entities.x, game.state) is a Box of its dtype and shape
+(an array of structs gives each member a leading axis of the array's max;
+|S and |V values are uint8 arrays of their bytes); "screen" is a Box of the
+terminal's characters (uint32 code points, rows x cols); "raw" the state
+blob (uint8). Values are decoded from the blob of a binary step request
+with numpy, never from JSON. GameEnv, VectorEnv and gamehookd use it, so
+a game's spaces are the same everywhere."""
+import collections
+import collections.abc
+
+import numpy as np
+
+from . import spaces as _own
+from .errors import GamehookError
+
+Leaf = collections.namedtuple("Leaf", "key dtype native shape offset strides")
+
+
+def _resolve_type(layout, t):
+    """A struct dict, or a numpy dtype."""
+    if isinstance(t, dict):
+        return t
+    types = layout.get("types", {})
+    if t in types:
+        return types[t]
+    return np.dtype(t)
+
+
+def _size_of(layout, t):
+    t = _resolve_type(layout, t)
+    return t["size"] if isinstance(t, dict) else t.itemsize
+
+
+def _walk(layout, t, off, shape, strides, key, out):
+    t = _resolve_type(layout, t)
+    if isinstance(t, dict):
+        for name, m in t["members"].items():
+            mo = off + m["offset"]
+            if "count" in m:
+                c = int(m["count"])
+                _walk(layout, m["type"], mo, shape + (c,),
+                      strides + (_size_of(layout, m["type"]),),
+                      key + "." + name, out)
+            else:
+                _walk(layout, m["type"], mo, shape, strides,
+                      key + "." + name, out)
+        return
+    if t.kind in "SV":
+        # Strings and byte blocks: their bytes, a trailing axis.
+        u1 = np.dtype(np.uint8)
+        out.append(Leaf(key, u1, u1, shape + (t.itemsize,), off,
+                        strides + (1,)))
+        return
+    native = t if t.isnative else t.newbyteorder("=")
+    out.append(Leaf(key, t, native, shape, off, strides))
+
+
+def layout_leaves(layout):
+    """The layout's scalar paths as Leaves (key, dtype in the blob, native
+    dtype, shape, offset in the blob, strides), and the blob's size: each
+    top-level field in order in a slot starting at a multiple of 8, a
+    counted array its max elements (FORMAT.md, "The state blob")."""
+    leaves = []
+    pos = 0
+    for name, f in layout["fields"].items():
+        pos = (pos + 7) & ~7
+        size = _size_of(layout, f["type"])
+        c = f.get("count")
+        if c is None:
+            _walk(layout, f["type"], pos, (), (), name, leaves)
+            pos += size
+        else:
+            n = int(c) if not isinstance(c, str) else int(f["max"])
+            _walk(layout, f["type"], pos, (n,), (size,), name, leaves)
+            pos += size * n
+    return leaves, pos
+
+
+def _box_for(sp, leaf):
+    d = leaf.native
+    if d == np.bool_:
+        return sp.Box(np.zeros(leaf.shape, bool), np.ones(leaf.shape, bool),
+                      leaf.shape, np.bool_)
+    if np.issubdtype(d, np.integer):
+        i = np.iinfo(d)
+        return sp.Box(np.full(leaf.shape, i.min, d),
+                      np.full(leaf.shape, i.max, d), leaf.shape, d)
+    return sp.Box(np.full(leaf.shape, -np.inf, d),
+                  np.full(leaf.shape, np.inf, d), leaf.shape, d)
+
+
+class Observer:
+    """The layout -> observation mapping, in one place. OBSERVE: None (every
+    scalar path of the layout as a Dict; "screen" without a layout), the
+    string "screen" or "raw" (that Box alone), or a list of names: scalar
+    paths, prefixes of them ("hero": every hero.*), "screen", "raw" (a
+    Dict with those keys). .space is built from SP (gymnasium.spaces or
+    gamehook.spaces); decode() and decode_batch() make observations."""
+
+    def __init__(self, layout, state_size, observe, screen_size, sp=None):
+        self.sp = sp or _own.backend()
+        self.layout = layout
+        self.fields = list(layout["fields"]) if layout else []
+        self.leaves, size = layout_leaves(layout) if layout else ([], 0)
+        if layout and size != state_size:
+            raise GamehookError("layout", "the layout's state blob is %d "
+                                "bytes, the game's %d" % (size, state_size))
+        self.state_size = state_size
+        self.by_key = {lf.key: lf for lf in self.leaves}
+        cols, rows = screen_size
+        self.screen_shape = (int(rows), int(cols))
+        self.single = None
+        if observe is None:
+            names = [lf.key for lf in self.leaves] if layout else None
+            if names is None:
+                self.single = "screen"
+                names = ["screen"]
+        elif isinstance(observe, str):
+            if observe in ("screen", "raw"):
+                self.single = observe
+            names = [observe]
+        else:
+            names = list(observe)
+        items = []
+        for n in names:
+            if n == "screen":
+                items.append(("screen", "screen"))
+            elif n == "raw":
+                if not layout:
+                    raise GamehookError("layout", "observe raw: the game "
+                                        "has no layout loaded")
+                items.append(("raw", "raw"))
+            elif n in self.by_key:
+                items.append((n, self.by_key[n]))
+            else:
+                sub = [lf for lf in self.leaves if lf.key.startswith(n + ".")]
+                if not sub:
+                    raise GamehookError("field", "observe: no path '%s' in "
+                                        "the layout (paths: %s; or screen, "
+                                        "raw)" % (n, ", ".join(
+                                            self.by_key) or "none"))
+                items += [(lf.key, lf) for lf in sub]
+        seen = set()
+        self.items = []
+        for k, src in items:
+            if k not in seen:
+                seen.add(k)
+                self.items.append((k, src))
+        self.wants_screen = any(s == "screen" for _, s in self.items)
+        self.wants_blob = bool(layout) and state_size > 0
+        self.space = self._build(self.sp)
+        self._plan_decode()
+
+    def _one_space(self, sp, src):
+        if src == "screen":
+            return sp.Box(np.zeros(self.screen_shape, np.uint32),
+                          np.full(self.screen_shape, 0x10FFFF, np.uint32),
+                          self.screen_shape, np.uint32)
+        if src == "raw":
+            return sp.Box(np.zeros((self.state_size,), np.uint8),
+                          np.full((self.state_size,), 255, np.uint8),
+                          (self.state_size,), np.uint8)
+        return _box_for(sp, src)
+
+    def _build(self, sp):
+        if self.single:
+            return self._one_space(sp, self.single)
+        return sp.Dict(collections.OrderedDict(
+            (k, self._one_space(sp, s)) for k, s in self.items))
+
+    # Decoding.
+
+    def screen_array(self, rows):
+        rows_n, cols = self.screen_shape
+        a = np.full(self.screen_shape, 32, np.uint32)
+        for i, r in enumerate(rows[:rows_n]):
+            r = r[:cols]
+            if r:
+                a[i, :len(r)] = np.frombuffer(r.encode("utf-32-le"), "<u4")
+        return a
+
+    def _leaf(self, buf, lf, lead=(), lead_strides=()):
+        a = np.ndarray(lead + lf.shape, lf.dtype, buf, lf.offset,
+                       lead_strides + lf.strides)
+        return a.astype(lf.native) if lf.dtype != lf.native else a
+
+    def _plan_decode(self):
+        """The decode loop's table: (key, shape, dtype, offset, strides,
+        native dtype or None) a leaf, "screen" and "raw" by name."""
+        self._table = [(k, None, None, None, None, src) if isinstance(src, str)
+                       else (k, src.shape, src.dtype, src.offset, src.strides,
+                             None if src.dtype == src.native else src.native)
+                       for k, src in self.items]
+
+    def decode(self, blob, screen_rows=None):
+        """One observation from the blob (bytes) and the screen's rows."""
+        buf = bytearray(blob) if blob is not None else None
+        out = {}
+        nd = np.ndarray
+        for k, shape, dt, off, st, other in self._table:
+            if shape is not None:
+                a = nd(shape, dt, buf, off, st)
+                out[k] = a if other is None else a.astype(other)
+            elif other == "screen":
+                out[k] = self.screen_array(screen_rows)
+            else:
+                out[k] = np.frombuffer(buf, np.uint8).copy()
+        return out[self.single] if self.single else out
+
+    def decode_batch(self, blobs, screens=None):
+        """Observations of several games stacked: every array gains a
+        leading axis (gymnasium's batch_space)."""
+        n = len(blobs)
+        out = {}
+        if self.wants_blob:
+            buf = np.empty((n, self.state_size), np.uint8)
+            for i, b in enumerate(blobs):
+                buf[i] = np.frombuffer(b, np.uint8)
+        nd = np.ndarray
+        lead, lst = (n,), (self.state_size,)
+        for k, shape, dt, off, st, other in self._table:
+            if shape is not None:
+                a = nd(lead + shape, dt, buf, off, lst + st)
+                out[k] = a if other is None else a.astype(other)
+            elif other == "screen":
+                out[k] = np.stack([self.screen_array(s) for s in screens])
+            else:
+                out[k] = buf
+        return out[self.single] if self.single else out
+
+    def value(self, blob, key):
+        """One scalar path's value as a Python number."""
+        lf = self.by_key.get(key)
+        if lf is None or lf.shape != ():
+            raise GamehookError("field", "'%s' is not a scalar path of the "
+                                "layout (scalar paths: %s)" % (key, ", ".join(
+                                    k for k, v in self.by_key.items()
+                                    if v.shape == ())))
+        return np.frombuffer(blob, lf.dtype, 1, lf.offset)[0].item()
+
+
+class State(collections.abc.Mapping):
+    """What reward and termination callables see: every scalar path of the
+    layout (state["hero.hp"]: an array; state.value("hero.hp"): a number),
+    the blob, frame, vtime_ns and the unreadable fields."""
+
+    def __init__(self, observer, blob, frame, vtime_ns, unreadable):
+        self.observer = observer
+        self.blob = blob
+        self.frame = frame
+        self.vtime_ns = vtime_ns
+        self.unreadable = unreadable
+
+    def __getitem__(self, key):
+        lf = self.observer.by_key[key]
+        return self.observer._leaf(bytearray(self.blob), lf)
+
+    def __iter__(self):
+        return iter(self.observer.by_key)
+
+    def __len__(self):
+        return len(self.observer.by_key)
+
+    def value(self, key):
+        return self.observer.value(self.blob, key)
