@@ -12,7 +12,10 @@ returns; the requests are framed here (Wire), and planned apart from
 their answers so VectorEnv can pipeline many games' at once.
 """
 import json
+import os
+import socket
 import struct
+import time
 
 import numpy as np
 
@@ -66,15 +69,30 @@ def step_body(frames=1, raw=True):
 class Wire:
     """Pipelined requests on a Game's socket: frame() numbers a request,
     take() parses the responses that have arrived. The Game's own methods
-    may be used between exchanges (request ids stay shared)."""
+    may be used between exchanges (request ids stay shared).
+
+    The game's terminal (the pty Game.launch made) is drained here, not by
+    the Game's thread: before each request and whenever an answer takes
+    more than POLL seconds (a game that writes more than the pty holds in
+    one step blocks until then). A drain thread per game costs this
+    process a wakeup and a GIL handover for every write a game makes;
+    measured, that was most of its CPU a step. So the Game's own step()
+    should not run many frames while a Wire owns its terminal."""
+
+    POLL = 0.02
 
     def __init__(self, game):
         from ._proto import control_pb2
         self._Response = control_pb2.Response
         self.game = game
         self.sock = game._s
+        self.timeout = self.sock.gettimeout()
         self.buf = bytearray(game._buf)
         game._buf = b""
+        self.tty = getattr(game, "_master", None)
+        if self.tty is not None:
+            game._stop_drain.set()      # its thread ends within 0.2 s
+            os.set_blocking(self.tty, False)
 
     def frame(self, body):
         """The length-prefixed request BODY with the next id; returns
@@ -83,6 +101,16 @@ class Wire:
         self.game._next_id += 1
         msg = b"\x08" + _varint(rid) + body
         return struct.pack("<I", len(msg)) + msg, rid
+
+    def drain(self):
+        """Read (and drop) what the game wrote to its terminal."""
+        if self.tty is None:
+            return
+        try:
+            while len(os.read(self.tty, 1 << 16)) == 1 << 16:
+                pass
+        except OSError:
+            pass
 
     def take(self, out, want):
         """Append complete responses in the buffer to OUT, up to WANT."""
@@ -105,13 +133,33 @@ class Wire:
 
     def exchange(self, reqs):
         """Send REQS (framed bytes) in one write, return their responses."""
+        self.drain()
         self.sock.sendall(b"".join(reqs))
         out = []
         self.take(out, len(reqs))
-        while len(out) < len(reqs):
-            if not self.receive():
-                raise ConnectionError("the game closed the connection")
-            self.take(out, len(reqs))
+        if len(out) == len(reqs):
+            return out
+        self.sock.settimeout(self.POLL)
+        deadline = None
+        try:
+            while len(out) < len(reqs):
+                try:
+                    d = self.sock.recv(1 << 18)
+                except socket.timeout:
+                    self.drain()
+                    now = time.monotonic()
+                    if deadline is None:
+                        deadline = now + (self.timeout or 60.0)
+                    elif now > deadline:
+                        raise GamehookError("timeout", "the game did not "
+                                            "answer in %ss" % self.timeout)
+                    continue
+                if not d:
+                    raise ConnectionError("the game closed the connection")
+                self.buf += d
+                self.take(out, len(reqs))
+        finally:
+            self.sock.settimeout(self.timeout)
         return out
 
 

@@ -21,6 +21,7 @@ all their sockets with one selector, finishing each game's step as its responses
 import collections
 import concurrent.futures
 import selectors
+import time
 
 import numpy as np
 
@@ -164,8 +165,9 @@ class VectorEnv(_VBase):
 
     # Each game's socket in one selector (registered by number: a game
     # launched again has a new one). Each game's terminal is drained by
-    # its Game's own thread: measured faster than serving the terminals
-    # from this loop too, which wakes it for every write a game makes.
+    # its Wire: before its requests, and whenever the wait passes
+    # Wire.POLL (serving the terminals from the selector too would wake
+    # this loop for every write a game makes).
 
     def _adopt(self, i):
         env = self.envs[i]
@@ -201,6 +203,7 @@ class VectorEnv(_VBase):
                 return
             reqs, ids = plan
             self._pending[i] = (kind, ids, (arg, True), [])
+        env.wire.drain()
         env.wire.sock.sendall(b"".join(reqs))
         self._take(i)
 
@@ -239,15 +242,26 @@ class VectorEnv(_VBase):
         self._ready[i] = res
 
     def _wait(self, done):
-        """Serve every game's socket and terminal until DONE() holds."""
-        timeout = self.envs[0].game._s.gettimeout()
+        """Serve every game's socket until DONE() holds."""
+        timeout = self.envs[0].wire.timeout or 60.0
+        deadline = None
         while not done():
-            events = self._sel.select(timeout)
+            events = self._sel.select(self.envs[0].wire.POLL)
             if not events:
-                raise GamehookError("timeout", "no game answered in %ss "
-                                    "(games waiting: %s)" % (timeout, [
-                                        i for i, p in enumerate(self._pending)
-                                        if p is not None]))
+                for i, p in enumerate(self._pending):
+                    if p is not None:
+                        self.envs[i].wire.drain()
+                now = time.monotonic()
+                if deadline is None:
+                    deadline = now + timeout
+                elif now > deadline:
+                    raise GamehookError("timeout", "no game answered in %ss "
+                                        "(games waiting: %s)" % (timeout, [
+                                            i for i, p in enumerate(
+                                                self._pending)
+                                            if p is not None]))
+                continue
+            deadline = None
             for key, _ in events:
                 i = key.data
                 if not self.envs[i].wire.receive():

@@ -230,3 +230,15 @@ env.close()
     check(p.stdout.split() == ["True", "gymnasium.spaces", "gymnasium.spaces",
                                "gymnasium.spaces", "True"],
           "stdout %r stderr %s" % (p.stdout, p.stderr[-800:]))
+
+
+def test_a_step_writing_more_than_the_pty_holds():
+    # 3,000 frames in one step: the demo writes far more to its terminal
+    # than a pty buffers (64 KiB); the env drains it while it waits, so
+    # the game never blocks on its write.
+    with make(frame_skip=3000, observe=["game.tick"], timeout=20) as env:
+        env.reset()
+        obs, _, _, _, info = env.step(0)
+        check(info["frame"] == 3001, repr(info))
+        text = "\n".join(env.game.screen())
+        check("Tick" in text, text[:200])

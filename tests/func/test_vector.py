@@ -150,3 +150,13 @@ def test_bad_batches_are_refused():
         obs, _, _, _, info = v.step(np.array([RIGHT, RIGHT]))
         check(list(obs["hero.x"]) == [3, 3] and list(info["frame"]) ==
               [2, 2], repr((obs, info)))
+
+
+def test_a_batch_writing_more_than_the_ptys_hold():
+    # As test_env's: each game writes more than its pty holds in a step;
+    # the wait drains them all.
+    with VectorEnv(2, [DEMO], layout=LAYOUT, seed=3, frame_skip=3000,
+                   observe=["game.tick"], timeout=20) as v:
+        v.reset()
+        _, _, _, _, info = v.step(np.array([NOOP, NOOP]))
+        check(list(info["frame"]) == [3001, 3001], repr(info))
