@@ -81,7 +81,7 @@ TEST_PROGS := $(B)/demo-game.debug \
 	$(B)/tests/spin-game $(B)/tests/epoll-game $(B)/tests/handler-game \
 	$(B)/tests/acs-game $(B)/tests/esc-game
 BENCH_PROGS := $(B)/bench-step $(B)/bench-state $(B)/bench-reset \
-	$(B)/bench-timer-game $(B)/tests/esc-game
+	$(B)/bench-timer-game $(B)/tests/esc-game $(B)/bench-client
 
 # Keep intermediate objects: tests rebuild only what changed.
 .SECONDARY:
@@ -241,6 +241,10 @@ $(B)/tests/libctor.so: tests/progs/libctor.c | $(DEPS_STAMP)
 	$(Q)$(CC) $(ALL_CFLAGS) -shared -fPIC -o $@ $<
 
 $(B)/bench-step: $(call obj,bench/bench-step.c bench/benchlib.c)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lpthread -lm
+
+$(B)/bench-client: $(call obj,bench/bench-client.c bench/benchlib.c)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lpthread -lm
 

@@ -76,8 +76,8 @@ class Wire:
     more than POLL seconds (a game that writes more than the pty holds in
     one step blocks until then). A drain thread per game costs this
     process a wakeup and a GIL handover for every write a game makes;
-    measured, that was most of its CPU a step. So the Game's own step()
-    should not run many frames while a Wire owns its terminal."""
+    measured, that was most of its CPU a step. The Game's own methods
+    drain it too while they wait (its _read is wrapped)."""
 
     POLL = 0.02
 
@@ -93,6 +93,32 @@ class Wire:
         if self.tty is not None:
             game._stop_drain.set()      # its thread ends within 0.2 s
             os.set_blocking(self.tty, False)
+            # Every wait on the socket wakes each POLL seconds to drain.
+            self.sock.settimeout(self.POLL)
+            game._read = self._game_read(game._read)
+
+    def _game_read(self, read):
+        """The Game's own reads (its step(), command()...) drain the
+        terminal while they wait, as exchange() does."""
+        def draining_read():
+            deadline = None
+            while True:
+                try:
+                    return read()   # keeps what it got in game._buf
+                except socket.timeout:
+                    deadline = self._waited(deadline)
+        return draining_read
+
+    def _waited(self, deadline):
+        """A wait passed POLL: drain; past the game's timeout, raise."""
+        self.drain()
+        now = time.monotonic()
+        if deadline is None:
+            return now + (self.timeout or 60.0)
+        if now > deadline:
+            raise GamehookError("timeout", "the game did not answer in %ss"
+                                % self.timeout)
+        return deadline
 
     def frame(self, body):
         """The length-prefixed request BODY with the next id; returns
@@ -136,31 +162,20 @@ class Wire:
         self.drain()
         self.sock.sendall(b"".join(reqs))
         out = []
-        self.take(out, len(reqs))
-        if len(out) == len(reqs):
-            return out
-        self.sock.settimeout(self.POLL)
+        want = len(reqs)
         deadline = None
-        try:
-            while len(out) < len(reqs):
-                try:
-                    d = self.sock.recv(1 << 18)
-                except socket.timeout:
-                    self.drain()
-                    now = time.monotonic()
-                    if deadline is None:
-                        deadline = now + (self.timeout or 60.0)
-                    elif now > deadline:
-                        raise GamehookError("timeout", "the game did not "
-                                            "answer in %ss" % self.timeout)
-                    continue
-                if not d:
-                    raise ConnectionError("the game closed the connection")
-                self.buf += d
-                self.take(out, len(reqs))
-        finally:
-            self.sock.settimeout(self.timeout)
-        return out
+        while True:
+            self.take(out, want)
+            if len(out) == want:
+                return out
+            try:
+                d = self.sock.recv(1 << 18)
+            except socket.timeout:
+                deadline = self._waited(deadline)
+                continue
+            if not d:
+                raise ConnectionError("the game closed the connection")
+            self.buf += d
 
 
 # --- the environment ------------------------------------------------------

@@ -242,3 +242,17 @@ def test_a_step_writing_more_than_the_pty_holds():
         check(info["frame"] == 3001, repr(info))
         text = "\n".join(env.game.screen())
         check("Tick" in text, text[:200])
+
+
+def test_the_games_own_methods_still_drain_its_terminal():
+    # env.game's own step() writes more than a pty holds too; with the
+    # env draining the terminal instead of the Game's thread, the Game's
+    # reads must drain it while they wait.
+    with make(observe=["game.tick"], timeout=20) as env:
+        env.reset()
+        o = env.game.step(3000, observe=["game.tick"])
+        check(o.frame == 3001, repr(o))
+        for _ in range(3):
+            env.game.command("step 1000")
+        obs, _, _, _, info = env.step(0)
+        check(info["frame"] == 6002, repr(info))
