@@ -93,8 +93,14 @@ class Wire:
         if self.tty is not None:
             game._stop_drain.set()      # its thread ends within 0.2 s
             os.set_blocking(self.tty, False)
-            # Every wait on the socket wakes each POLL seconds to drain.
-            self.sock.settimeout(self.POLL)
+            # Every wait on the socket wakes each POLL seconds to drain:
+            # a blocking socket with a receive timeout (SO_RCVTIMEO), so
+            # a read is one system call (a Python timeout polls first).
+            self.sock.settimeout(None)
+            us = int(self.POLL * 1e6)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO,
+                                 struct.pack("@ll", us // 1000000,
+                                             us % 1000000))
             game._read = self._game_read(game._read)
 
     def _game_read(self, read):
@@ -105,7 +111,7 @@ class Wire:
             while True:
                 try:
                     return read()   # keeps what it got in game._buf
-                except socket.timeout:
+                except (socket.timeout, BlockingIOError):
                     deadline = self._waited(deadline)
         return draining_read
 
@@ -170,7 +176,7 @@ class Wire:
                 return out
             try:
                 d = self.sock.recv(1 << 18)
-            except socket.timeout:
+            except (socket.timeout, BlockingIOError):
                 deadline = self._waited(deadline)
                 continue
             if not d:
