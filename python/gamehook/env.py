@@ -260,6 +260,13 @@ class GameEnv(_Base):
                                             else actions)]
             if not self._sets:
                 raise GamehookError("usage", "actions: no key sets")
+            # Each set's requests before and after the step, made once.
+            self._set_bodies = [
+                ([command_body("key " + ks[0])], [])
+                if len(ks) == 1 and frame_skip == 1 else
+                ([command_body("keydown " + k) for k in ks],
+                 [command_body("keyup " + k) for k in ks])
+                for ks in self._sets]
             self.action_space = sp.Discrete(len(self._sets))
             self._keys = None
         for k in (self._keys or [k for s in self._sets for k in s]):
@@ -272,6 +279,8 @@ class GameEnv(_Base):
         self._reward_fn = reward
         self._terminated_fn = terminated
         self._truncated_fn = truncated
+        self._wants_state = self.scenario is not None or any(
+            f is not None for f in (reward, terminated, truncated))
         self.max_steps = max_steps if max_steps is not None else (
             self.scenario.max_steps if self.scenario else None)
         self._held = set()
@@ -322,11 +331,7 @@ class GameEnv(_Base):
             if not self.action_space.contains(action):
                 raise GamehookError("range", "action %r is not in %r" % (
                     action, self.action_space))
-            keys = self._sets[int(action)]
-            if len(keys) == 1 and self.frame_skip == 1:
-                return [command_body("key " + keys[0])], []
-            return ([command_body("keydown " + k) for k in keys],
-                    [command_body("keyup " + k) for k in keys])
+            return self._set_bodies[int(action)]
         a = np.asarray(action)
         if a.shape != (len(self._keys),) or not np.all((a == 0) | (a == 1)):
             raise GamehookError("range", "action %r is not in %r" % (
@@ -353,6 +358,9 @@ class GameEnv(_Base):
             raise GamehookError("state", "step() before reset(), or after "
                                 "the episode ended")
         pre, post = self._key_bodies(action)
+        if not pre and not post and not self.observer.wants_screen:
+            r, i = self.wire.frame(self._step_cache)
+            return [r], [i], 0
         bodies = pre + [self._step_cache] + post
         if self.observer.wants_screen:
             bodies.append(self._screen_body)
@@ -378,7 +386,7 @@ class GameEnv(_Base):
         info = {"frame": self.game.frame, "vtime_ns": o.vtime_ns,
                 "unreadable": unread}
         state = State(self.observer, blob, self.game.frame, o.vtime_ns,
-                      unread)
+                      unread) if self._wants_state else None
         return blob, rows, info, state
 
     def _finish_step(self, resps, ids, at, decode=True):
