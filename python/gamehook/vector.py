@@ -110,14 +110,24 @@ class VectorEnv(_VBase):
     infos["final_info"]). BATCH_SIZE: how many games recv() returns
     (EnvPool's batch_size; default all)."""
 
+    def __new__(cls, *args, server=None, **kw):
+        """With SERVER ("HOST:PORT" or a list of them) the games run under
+        gamehookd there: a gamehook.remote_vector.RemoteVectorEnv."""
+        if server is None:
+            return super().__new__(cls)
+        try:
+            from . import remote_vector
+        except ImportError as e:
+            raise GamehookError("remote", "server=%r: remote games need "
+                                "gamehook.remote_vector, which this "
+                                "installation lacks (%s)" % (server, e))
+        return remote_vector.RemoteVectorEnv(*args, server=server, **kw)
+
     def __init__(self, num_envs, argv, *, autoreset_mode=None,
                  batch_size=None, seed=None, server=None, **kw):
         if not (isinstance(num_envs, int) and num_envs >= 1):
             raise GamehookError("usage", "num_envs must be an integer >= 1, "
                                 "not %r" % (num_envs,))
-        if server is not None:
-            raise GamehookError("remote", "VectorEnv(server=...): remote "
-                                "games need gamehook.remote")
         self.num_envs = num_envs
         self.batch_size = num_envs if batch_size is None else int(batch_size)
         if not 1 <= self.batch_size <= num_envs:

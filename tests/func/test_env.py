@@ -190,9 +190,6 @@ def test_bad_input_is_refused_clearly():
     fails("field", ["'entities.x' is not a scalar"], lambda: make(
         scenario={"reward": {"variables": {"entities.x": {"reward": 1}}}}))
     fails("scenario", ["nothere.json"], lambda: make(scenario="nothere.json"))
-    fails("remote", ["gamehook.remote"], lambda: GameEnv(
-        [DEMO], server="127.0.0.1:1")) if not os.path.exists(os.path.join(
-            ROOT, "python", "gamehook", "remote.py")) else None
     with make(observe=["hero.x"]) as env:
         fails("state", ["reset"], lambda: env.step(0))
         env.reset()
@@ -256,3 +253,64 @@ def test_the_games_own_methods_still_drain_its_terminal():
             env.game.command("step 1000")
         obs, _, _, _, info = env.step(0)
         check(info["frame"] == 6002, repr(info))
+
+
+def test_server_goes_to_gamehook_remote():
+    # GameEnv(server=) and VectorEnv(server=) hand over to gamehook.remote
+    # and gamehook.remote_vector (py-remote's modules), whatever this tree
+    # has: stand-ins in sys.modules show the routing, None an absent one.
+    from gamehook import VectorEnv
+
+    class Stand:
+        def __init__(self, *a, **kw):
+            self.a, self.kw = a, kw
+    names = ("remote", "remote_vector")
+    saved = {n: (sys.modules.get("gamehook." + n), getattr(gamehook, n, None))
+             for n in names}
+
+    def install(n, mod):
+        # `from . import n` takes the package's attribute first.
+        sys.modules["gamehook." + n] = mod
+        if mod is None:
+            if hasattr(gamehook, n):
+                delattr(gamehook, n)
+        else:
+            setattr(gamehook, n, mod)
+    try:
+        fake = type(sys)("gamehook.remote")
+        fake.RemoteGameEnv = Stand
+        fakev = type(sys)("gamehook.remote_vector")
+        fakev.RemoteVectorEnv = Stand
+        install("remote", fake)
+        install("remote_vector", fakev)
+        e = GameEnv([DEMO], server="box:50051", seed=3, observe="screen")
+        check(isinstance(e, Stand) and e.a == ([DEMO],) and e.kw == {
+            "server": "box:50051", "seed": 3, "observe": "screen"},
+            repr(vars(e)))
+        v = VectorEnv(4, [DEMO], server=["a:1", "b:2"], batch_size=2)
+        check(isinstance(v, Stand) and v.a == (4, [DEMO]) and v.kw == {
+            "server": ["a:1", "b:2"], "batch_size": 2}, repr(vars(v)))
+        install("remote", None)
+        install("remote_vector", None)
+        for make_it, mod in ((lambda: GameEnv([DEMO], server="box:1"),
+                              "gamehook.remote"),
+                             (lambda: VectorEnv(2, [DEMO], server="box:1"),
+                              "gamehook.remote_vector")):
+            try:
+                make_it()
+                check(False, "no error without %s" % mod)
+            except GamehookError as err:
+                check(err.code == "remote" and mod in err.message and
+                      "box:1" in err.message, str(err))
+    finally:
+        for n, (mod, attr) in saved.items():
+            if mod is None:
+                sys.modules.pop("gamehook." + n, None)
+            else:
+                sys.modules["gamehook." + n] = mod
+            if attr is None:
+                if hasattr(gamehook, n):
+                    delattr(gamehook, n)
+            else:
+                setattr(gamehook, n, attr)
+
