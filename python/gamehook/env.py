@@ -244,7 +244,19 @@ class GameEnv(_Base):
         self.game = None
         self._np_random = None
         self._np_random_seed = None
+        self.scenario = Scenario.load(scenario) if scenario is not None \
+            else None
         self._launch()
+        try:
+            self._setup(observe, held_keys, actions, frame_skip, reward,
+                        terminated, truncated, max_steps)
+        except BaseException:
+            self.close()
+            raise
+
+    def _setup(self, observe, held_keys, actions, frame_skip, reward,
+               terminated, truncated, max_steps):
+        """What needs the running game: its layout and state size."""
         sp = _own.backend()
         self.observer = Observer(self.game.layout, self.game.state_size,
                                  observe, self._size, sp)
@@ -272,8 +284,6 @@ class GameEnv(_Base):
         for k in (self._keys or [k for s in self._sets for k in s]):
             if not k or any(c.isspace() for c in k):
                 raise GamehookError("usage", "key name %r" % (k,))
-        self.scenario = Scenario.load(scenario) if scenario is not None \
-            else None
         for path in (self.scenario.variables if self.scenario else []):
             self.observer.value(bytes(self.game.state_size), path)
         self._reward_fn = reward
@@ -468,19 +478,30 @@ class GameEnv(_Base):
 
     def reset(self, *, seed=None, options=None):
         """Back to the first frame by the shim's in-memory reset (the game
-        is launched again when a reset is refused, or for a new SEED),
-        then one frame run: returns (obs, info)."""
+        is launched again when a reset is refused, for a new SEED, or when
+        it died), then one frame run: returns (obs, info)."""
         if self._np_random is None and seed is None:
             self._np_random = _seeded(None)
         plan = self._plan_reset(seed)
+        if plan is not None and not self.alive():
+            plan = None
+        if plan is not None:
+            try:
+                resps = self.wire.exchange(plan[0])
+            except (ConnectionError, OSError):
+                plan = None         # the game went away: launch it again
         if plan is None:
             reqs, ids, resps = self._relaunch(seed)
         else:
             reqs, ids = plan
-            resps = self.wire.exchange(reqs)
         obs, info, _, _ = self._finish_reset(resps, ids, seed,
                                              in_memory=plan is not None)
         return obs, info
+
+    def alive(self):
+        """Whether the game's process still runs."""
+        p = getattr(self.game, "_proc", None) if self.game else None
+        return p is not None and p.poll() is None
 
     def step(self, action):
         """Press ACTION's keys for frame_skip frames: returns (obs, reward,

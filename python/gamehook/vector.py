@@ -206,7 +206,8 @@ class VectorEnv(_VBase):
             self._pending[i] = ("step", ids, at, [])
         else:
             plan = env._plan_reset(arg)
-            if plan is None:        # a new seed: launched again, now
+            if plan is None or not env.alive():
+                # A new seed, or a game that died: launched again, now.
                 reqs, ids, resps = env._relaunch(arg)
                 self._adopt(i)
                 self._complete(i, kind, ids, (arg, False), resps)
@@ -214,8 +215,30 @@ class VectorEnv(_VBase):
             reqs, ids = plan
             self._pending[i] = (kind, ids, (arg, True), [])
         env.wire.drain()
-        env.wire.sock.sendall(b"".join(reqs))
+        try:
+            env.wire.sock.sendall(b"".join(reqs))
+        except OSError as e:
+            self._lost(i, e)
         self._take(i)
+
+    def _lost(self, i, why):
+        """Game I's connection is gone: drop what it had in flight (reset()
+        launches it again) and raise."""
+        self._pending[i] = None
+        old = self._adopted[i]
+        if old is not None:
+            try:
+                self._sel.unregister(old[1])
+            except (KeyError, ValueError, OSError):
+                pass
+            self._adopted[i] = None
+        env = self.envs[i]
+        p = getattr(env.game, "_proc", None)
+        raise ConnectionError("game %d (pid %s) closed its connection%s "
+                              "(%s); reset() launches it again" % (
+                                  i, env.game.pid, "" if p is None or
+                                  p.poll() is None else ", exit status %s"
+                                  % p.returncode, why))
 
     def _take(self, i):
         p = self._pending[i]
@@ -274,11 +297,25 @@ class VectorEnv(_VBase):
             deadline = None
             for key, _ in events:
                 i = key.data
-                if not self.envs[i].wire.receive():
-                    raise ConnectionError("game %d closed the connection"
-                                          % i)
+                try:
+                    got = self.envs[i].wire.receive()
+                except OSError as e:
+                    got = e
+                if got is not True:
+                    self._lost(i, got or "end of stream")
                 if self._pending[i] is not None:
                     self._take(i)
+
+    def _settle(self):
+        """Finish, and drop, whatever is in flight: steps sent and never
+        received, or the rest of a batch a lost game broke off."""
+        while any(p is not None for p in self._pending):
+            try:
+                self._wait(lambda: all(p is None for p in self._pending))
+            except ConnectionError:
+                continue        # that game's part was dropped
+        self._ready.clear()
+        self._final.clear()
 
     # Batches out.
 
@@ -315,7 +352,9 @@ class VectorEnv(_VBase):
 
     def reset(self, *, seed=None, options=None):
         """Reset every game: SEED an int (game i gets SEED+i) or a list;
-        returns (obs, infos) with a leading axis of num_envs."""
+        returns (obs, infos) with a leading axis of num_envs. Steps sent
+        and not received are dropped; a game that died is launched
+        again."""
         if seed is None:
             seeds = [None] * self.num_envs
         elif isinstance(seed, (int, np.integer)):
@@ -326,6 +365,7 @@ class VectorEnv(_VBase):
             if len(seeds) != self.num_envs:
                 raise GamehookError("usage", "reset: %d seeds for %d games"
                                     % (len(seeds), self.num_envs))
+        self._settle()
         res = self._run([(i, "reset", s) for i, s in enumerate(seeds)])
         obs, _, _, _, infos = self._batch(list(range(self.num_envs)), res)
         return obs, infos

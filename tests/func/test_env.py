@@ -314,3 +314,23 @@ def test_server_goes_to_gamehook_remote():
             else:
                 setattr(gamehook, n, attr)
 
+
+
+def test_a_game_that_dies_is_launched_again_by_reset():
+    # The game killed under the env: the step raises (never hangs), and
+    # reset() launches it again.
+    with make(observe=["hero.x"], timeout=20) as env:
+        env.reset()
+        env.step(RIGHT)
+        pid = env.game.pid
+        os.kill(pid, 9)
+        try:
+            env.step(RIGHT)
+            check(False, "a step of a dead game returned")
+        except (ConnectionError, OSError):
+            pass
+        obs, info = env.reset()
+        check(env.game.pid != pid and int(obs["hero.x"]) == 2 and
+              info["frame"] == 1, "after reset: pid %r, %r %r" % (
+                  env.game.pid, obs, info))
+        check(int(env.step(RIGHT)[0]["hero.x"]) == 3, "stepping again")

@@ -160,3 +160,25 @@ def test_a_batch_writing_more_than_the_ptys_hold():
         v.reset()
         _, _, _, _, info = v.step(np.array([NOOP, NOOP]))
         check(list(info["frame"]) == [3001, 3001], repr(info))
+
+
+def test_a_game_that_dies_is_named_and_relaunched_by_reset():
+    # One of two games killed: the batch raises naming it (the other's
+    # step is dropped, not left in flight), reset() launches it again and
+    # both play on.
+    with make(2, timeout=20) as v:
+        v.reset()
+        v.step(np.array([RIGHT, RIGHT]))
+        pid0, pid1 = v.envs[0].game.pid, v.envs[1].game.pid
+        os.kill(pid0, 9)
+        try:
+            v.step(np.array([RIGHT, RIGHT]))
+            check(False, "a batch with a dead game returned")
+        except ConnectionError as e:
+            check("game 0 (pid %d)" % pid0 in str(e), str(e))
+        obs, info = v.reset()
+        check(v.envs[0].game.pid != pid0 and v.envs[1].game.pid == pid1 and
+              list(obs["hero.x"]) == [2, 2] and list(info["frame"]) ==
+              [1, 1], repr((obs, info)))
+        obs, _, _, _, _ = v.step(np.array([RIGHT, RIGHT]))
+        check(list(obs["hero.x"]) == [3, 3], repr(obs))
