@@ -41,7 +41,7 @@ SHIM_SRC := shim/shim.c shim/alloc.c shim/real.c shim/log.c shim/vclock.c shim/f
 	shim/seed.c shim/hook-random.c shim/replay.c shim/snapshot.c shim/snapshot-req.c shim/ctl-snapshot.c \
 	shim/ctl-binary.c shim/context.c shim/vtimer.c shim/hook-timer.c shim/hook-signal.c shim/spin.c shim/hook-sync.c shim/hook-pid.c shim/tty.c shim/hook-stdio.c \
 	shim/sys.c shim/hook-syscall.c \
-	shim/term.c shim/hook-output.c
+	shim/term.c shim/hook-output.c shim/wtrack.c
 HOOKCTL_SRC := hookctl/hookctl.c hookctl/launch.c
 DUMPER_SRC := dumper/main.c dumper/dumper.c dumper/cat.c dumper/npy.c dumper/verify.c \
 	dumper/replay.c dumper/screen.c
@@ -79,9 +79,13 @@ TEST_PROGS := $(B)/demo-game.debug \
 	$(B)/tests/ptimer-game $(B)/tests/clock-game $(B)/tests/condvar-game \
 	$(B)/tests/halfdelay-game $(B)/tests/select-game $(B)/tests/stdio-game \
 	$(B)/tests/spin-game $(B)/tests/epoll-game $(B)/tests/handler-game \
-	$(B)/tests/acs-game $(B)/tests/esc-game
+	$(B)/tests/acs-game $(B)/tests/esc-game \
+	$(B)/tests/map-game
 BENCH_PROGS := $(B)/bench-step $(B)/bench-state $(B)/bench-reset \
 	$(B)/bench-timer-game $(B)/tests/esc-game $(B)/bench-client
+# Write tracking's bench and its games of 16 MiB, 256 MiB and 1 GiB.
+BENCH_PROGS += $(B)/bench-track $(B)/bench-track-game-16 \
+	$(B)/bench-track-game-256 $(B)/bench-track-game-1024
 
 # Keep intermediate objects: tests rebuild only what changed.
 .SECONDARY:
@@ -252,6 +256,14 @@ $(B)/bench-reset: $(call obj,bench/bench-reset.c bench/benchlib.c)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lpthread -lm
 
+$(B)/bench-track: $(call obj,bench/bench-track.c bench/benchlib.c)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lpthread -lm
+
+$(B)/bench-track-game-%: bench/track-game.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -O2 -DSTATE_MIB=$* -o $@ $<
+
 $(B)/bench-timer-game: $(call obj,bench/timer-game.c)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS)
@@ -271,6 +283,7 @@ bench: all benches
 	$(Q)$(B)/bench-step
 	$(Q)$(B)/bench-state
 	$(Q)$(B)/bench-reset
+	$(Q)$(B)/bench-track
 	$(Q)/usr/bin/python3 bench/bench-timers.py
 	$(Q)/usr/bin/python3 bench/bench-screen.py
 	$(Q)/usr/bin/python3 bench/bench-pytrace.py

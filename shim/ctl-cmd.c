@@ -24,6 +24,7 @@
 #include "shim.h"
 #include "vclock.h"
 #include "vtimer.h"
+#include "wtrack.h"
 
 #define PROTOCOL_VERSION 1
 
@@ -117,6 +118,9 @@ do_info(struct client *c)
 	len += strlen(buf + len);
 	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"terminal\":");
 	term_describe(buf + len, sizeof buf - len);
+	len += strlen(buf + len);
+	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"track\":");
+	wtrack_describe(buf + len, sizeof buf - len);
 	len += strlen(buf + len);
 	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"snapshots\":");
 	snapshot_list(buf + len, sizeof buf - len);

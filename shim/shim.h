@@ -40,6 +40,7 @@ struct shim_config {
 	int trace_screen;           /* HOOK_TRACE_SCREEN=1: traces keep the screen */
 	int screen_off;             /* HOOK_SCREEN=0: output is not interpreted */
 	unsigned keyframe;          /* HOOK_KEYFRAME */
+	int track;                  /* HOOK_TRACK: a wtrack method, -1 auto */
 	char replay[512];           /* HOOK_REPLAY: a trace to take inputs from */
 	int seeded;                 /* HOOK_SEED was given */
 	uint64_t seed;              /* HOOK_SEED */
