@@ -14,11 +14,14 @@
  *  2. Capture: recording (trace start, to a file under /tmp, no keyframe
  *     after the first), `step 1` at a time: the shim's own capture time a
  *     frame (info's trace capture_ns, real time on the game's frame
- *     thread), the first frames (the keyframe) left out.
+ *     thread), the first WARM frames left out (the keyframe, and with
+ *     tracking the one protection of the pages the keyframe's packing
+ *     wrote, whose faults the game pays in the next frame).
  *  3. The game's frame time (info's track figures, real time from one
- *     boundary's end to the next's start), while recording and while only
- *     snapshots are kept: with tracking on, every first write to a page
- *     after a sync costs the game a (kernel-resolved) fault.
+ *     boundary's end to the next's start): per frame while recording
+ *     (median), and the mean over the snapshot rounds: with tracking on,
+ *     the first write to a protected page costs the game a fault the
+ *     kernel resolves.
  *
  * Baselines in the same run: a memcmp of two buffers of the state's size
  * in this process (4 KiB blocks, a block that differs compared again to
@@ -45,6 +48,7 @@
 #define MAX_ROUNDS 100
 #define GAP 30                  /* frames between snapshot operations */
 #define BLOCK 4096
+#define WARM 6                  /* recorded frames before the timed ones */
 
 static struct {
 	const char *lib;
@@ -224,6 +228,7 @@ finish(void)
 		unlink(layout_path);
 	layout_path[0] = '\0';
 	game_remove_dir(&g);
+	g.dir[0] = '\0';
 }
 
 /* The relaunch baseline for MIB: median seconds to frame 0. */
@@ -274,7 +279,7 @@ static void
 measure(int mib, double churn, const char *track, struct run *out)
 {
 	double rs[MAX_ROUNDS], sv[MAX_ROUNDS], ld[MAX_ROUNDS];
-	double cap[MAX_ROUNDS * 4];
+	double cap[MAX_ROUNDS * 4], fr[MAX_ROUNDS * 4];
 	char line[16384], cmd[256];
 	double a0, b0, c0, d0, a1, b1, c1, d1;
 
@@ -306,21 +311,24 @@ measure(int mib, double churn, const char *track, struct run *out)
 	snprintf(trace_path, sizeof trace_path, "%s/t.trace", g.dir);
 	snprintf(cmd, sizeof cmd, "trace start %s", trace_path);
 	request(cmd, line, sizeof line);
-	step(2);                          /* the keyframe */
-	frame_stats(&a0, &b0, &c0, &d0);
+	/* The keyframe, and tracking's one protection of the trace packer's
+	 * buffers the keyframe filled (the game's next frame pays faults). */
+	step(WARM);
 	double prev = json_num(strstr(request("info", line, sizeof line),
 	    "\"trace\":"), "capture_ns", "info");
 	int n = 0;
 	for (int i = 0; i < opt.frames; i++) {
+		frame_stats(&a0, &b0, &c0, &d0);
 		step(1);
 		double c = json_num(strstr(request("info", line, sizeof line),
 		    "\"trace\":"), "capture_ns", "info");
-		cap[n++] = (c - prev) / 1e9;
+		frame_stats(&a1, &b1, &c1, &d1);
+		cap[n] = (c - prev) / 1e9;
+		fr[n++] = on ? frames_between(a0, b0, a1, b1) :
+		    frames_between(c0, d0, c1, d1);
 		prev = c;
 	}
-	frame_stats(&a1, &b1, &c1, &d1);
-	out->frame_rec = on ? frames_between(a0, b0, a1, b1) :
-	    frames_between(c0, d0, c1, d1);
+	out->frame_rec = median(fr, (size_t)n);
 	out->capture = median(cap, (size_t)n);
 	request("trace stop", line, sizeof line);
 	unlink(trace_path);
