@@ -350,10 +350,17 @@ snapshot_regions(struct mrange *out, int max, struct mrange *stack, char *err,
 	return l.n;
 }
 
-/* List the regions a snapshot covers into scan[]. */
+/* List the regions a snapshot covers into scan[]: as write tracking's
+ * sync just read them (MARK its result, non-zero), or from the maps. */
 static int
-list_regions(struct mrange *stack, char *err, size_t errlen)
+list_regions(uint32_t mark, struct mrange *stack, char *err, size_t errlen)
 {
+	const struct mrange *r;
+	int n = mark != 0 ? wtrack_last_regions(&r, stack) : -1;
+	if (n >= 0 && n <= REGION_MAX) {
+		memcpy(scan, r, sizeof *r * (size_t)n);
+		return n;
+	}
 	return snapshot_regions(scan, REGION_MAX, stack, err, errlen);
 }
 
@@ -420,7 +427,7 @@ snapshot_save(const char *name, int64_t frame, char *err, size_t errlen)
 		tracking_held = 1;
 	}
 	uint32_t mark = wtrack_sync(0);
-	int nr = list_regions(&stack, err, errlen);
+	int nr = list_regions(mark, &stack, err, errlen);
 	if (nr < 0)
 		return -1;
 	/* The frame thread's stack from about here up (save_point takes it
@@ -556,7 +563,7 @@ snapshot_load(const char *name, char *err, size_t errlen)
 	/* Only the pages written since the save go back (when tracking
 	 * knows them). */
 	s->load_mark = wtrack_sync(0);
-	int nr = list_regions(&stack, err, errlen);
+	int nr = list_regions(s->load_mark, &stack, err, errlen);
 	if (nr < 0)
 		return -1;
 	if (stack.lo > s->stack.lo || stack.hi != s->stack.hi) {

@@ -4,12 +4,9 @@
  * laid out again in the other one (marks of pages still there are kept),
  * so nothing is allocated and no table ever has to grow in place. */
 #include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,8 +14,7 @@
 #include "log.h"
 #include "real.h"
 #include "snapshot.h"
-#include "sys.h"
-#include "uffd-abi.h"
+#include "wtrack-kernel.h"
 #include "wtrack.h"
 
 #define PAGE ((uintptr_t)4096)
@@ -26,7 +22,6 @@
 /* The most memory tracked: 16 GiB, 16 MiB of marks. Regions past it are
  * not tracked (they count as written at every sync). */
 #define TRACK_PAGES ((size_t)4 << 20)
-#define SCAN_VEC 128
 
 struct treg {
 	uintptr_t lo, hi;
@@ -36,9 +31,6 @@ struct treg {
 static struct {
 	enum wtrack_method method;
 	char why[512];              /* why a better method was not taken */
-	int uffd_flags;             /* how the userfaultfd was opened */
-	int uffd_dev;               /* 1: through /dev/userfaultfd */
-	int uffd, pagemap, clear_refs;
 	_Atomic int holds;
 	int on;
 	uint32_t now;
@@ -47,6 +39,8 @@ static struct {
 	struct treg reg[TREG_MAX], next[TREG_MAX];
 	int nreg;
 	struct mrange cur[TREG_MAX];
+	int ncur;                   /* cur[] as the last sync read it; -1 */
+	struct mrange stack;        /* and the main stack */
 	uint8_t fresh[TREG_MAX];    /* reg[i] has pages new to the tracker */
 	uint32_t *buf[2];           /* the two table areas */
 	int in;                     /* the area reg[] uses */
@@ -58,7 +52,7 @@ static struct {
 	_Atomic uint64_t fr_ns[2], fr_n[2];
 	int64_t resume_ns;
 	int resume_on;
-} wt = { .uffd = -1, .pagemap = -1, .clear_refs = -1 };
+} wt;
 
 static int64_t
 real_ns(void)
@@ -95,275 +89,19 @@ wtrack_method(void)
 	return wt.method;
 }
 
-static void
-why(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Add a reason to wt.why ("; " between them). */
-static void
-why(const char *fmt, ...)
-{
-	size_t n = strlen(wt.why);
-	va_list ap;
-	if (n && n + 2 < sizeof wt.why) {
-		memcpy(wt.why + n, "; ", 3);
-		n += 2;
-	}
-	va_start(ap, fmt);
-	vsnprintf(wt.why + n, sizeof wt.why - n, fmt, ap);
-	va_end(ap);
-}
-
-static long
-xioctl(int fd, unsigned long req, void *arg)
-{
-	return sys_call(SYS_ioctl, fd, req, arg);
-}
-
-/* --- userfaultfd write-protection ------------------------------------------ */
-
-/* A userfaultfd with asynchronous write-protection: user-mode only first
- * (allowed to anyone since Linux 5.11, whatever
- * vm.unprivileged_userfaultfd says), then the plain call (a kernel that
- * knows no such flag), then /dev/userfaultfd (where the system call is
- * refused). PROBE: find the way and note why not (wt.why); otherwise open
- * it the way found. Returns the descriptor or -1. */
-static int
-uffd_open(int probe)
-{
-	int fd = -1, err = 0;
-
-	if (probe) {
-		static const int tries[] = { UFFD_USER_MODE_ONLY, 0 };
-		for (int i = 0; i < 2 && fd < 0; i++) {
-			fd = (int)sys_call(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK |
-			    tries[i]);
-			if (fd >= 0)
-				wt.uffd_flags = tries[i];
-			else if (!err || err == EINVAL)
-				err = errno;
-			if (fd < 0 && errno != EINVAL)
-				break;   /* not a flag the kernel does not know */
-		}
-		if (fd < 0 && err != ENOSYS) {
-			int dev = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
-			if (dev >= 0) {
-				fd = (int)xioctl(dev, USERFAULTFD_IOC_NEW,
-				    (void *)(long)(O_CLOEXEC | O_NONBLOCK |
-				    UFFD_USER_MODE_ONLY));
-				close(dev);
-				wt.uffd_dev = fd >= 0;
-				wt.uffd_flags = UFFD_USER_MODE_ONLY;
-			}
-		}
-		if (fd < 0) {
-			if (err == ENOSYS)
-				why("wp: this kernel has no userfaultfd");
-			else if (err == EPERM || err == EACCES)
-				why("wp: userfaultfd not permitted (refused even user-"
-				    "mode only; vm.unprivileged_userfaultfd is 0 and "
-				    "/dev/userfaultfd not accessible)");
-			else
-				why("wp: userfaultfd: %s", strerror(err));
-			return -1;
-		}
-	} else if (wt.uffd_dev) {
-		int dev = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
-		if (dev < 0)
-			return -1;
-		fd = (int)xioctl(dev, USERFAULTFD_IOC_NEW, (void *)(long)(O_CLOEXEC |
-		    O_NONBLOCK | wt.uffd_flags));
-		close(dev);
-	} else {
-		fd = (int)sys_call(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK |
-		    wt.uffd_flags);
-	}
-	if (fd < 0)
-		return -1;
-	struct uffdio_api api = {
-		.api = UFFD_API,
-		.features = UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED,
-	};
-	if (xioctl(fd, UFFDIO_API, &api) != 0 || (api.features &
-	    (UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED)) !=
-	    (UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED)) {
-		if (probe)
-			why("wp: userfaultfd has no asynchronous write-protection "
-			    "(UFFD_FEATURE_WP_ASYNC and WP_UNPOPULATED need Linux "
-			    "6.7): %s", strerror(errno));
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Register [LO, HI) for write-protection. 0 or -1. */
-static int
-wp_register(uintptr_t lo, uintptr_t hi)
-{
-	struct uffdio_register r = {
-		.range = { lo, hi - lo }, .mode = UFFDIO_REGISTER_MODE_WP,
-	};
-	return xioctl(wt.uffd, UFFDIO_REGISTER, &r) == 0 ? 0 : -1;
-}
-
-/* PAGEMAP_SCAN of [LO, HI) for the pages written (unprotected), FN on
- * each run found; with PROTECT, protect them again in the same walk.
- * Fails where a mapping in the range is not registered for
- * write-protection. Returns 0 or -1. */
-static int
-pm_scan(uintptr_t lo, uintptr_t hi, int protect,
-    void (*fn)(uintptr_t lo, uintptr_t hi, void *arg), void *arg)
-{
-	struct gh_page_region vec[SCAN_VEC];
-	uint64_t cat = GH_PAGE_IS_WRITTEN;
-	struct gh_pm_scan_arg a = {
-		.size = sizeof a,
-		.flags = GH_PM_SCAN_CHECK_WPASYNC |
-		    (protect ? GH_PM_SCAN_WP_MATCHING : 0),
-		.start = lo, .end = hi,
-		.vec = (uintptr_t)vec, .vec_len = SCAN_VEC,
-		.category_mask = cat, .return_mask = cat,
-	};
-	for (;;) {
-		long n = xioctl(wt.pagemap, GH_PAGEMAP_SCAN, &a);
-		if (n < 0)
-			return -1;
-		for (long i = 0; i < n; i++)
-			fn(vec[i].start, vec[i].end, arg);
-		if (a.walk_end >= hi || (n == 0 && a.walk_end <= a.start))
-			return 0;
-		a.start = a.walk_end;
-	}
-}
-
-static void
-probe_hit(uintptr_t lo, uintptr_t hi, void *arg)
-{
-	uintptr_t *got = arg;
-	if (got[0] == 0)
-		got[0] = lo;
-	got[1] = hi;
-	got[2]++;
-}
-
-/* Whether write-protection works: a page of two written after
- * protecting both must be the only one found, and not found again. */
-static int
-wp_probe(void)
-{
-	wt.uffd = uffd_open(1);
-	if (wt.uffd < 0)
-		return -1;
-	wt.pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	if (wt.pagemap < 0) {
-		why("wp: /proc/self/pagemap: %s", strerror(errno));
-		goto fail;
-	}
-	volatile uint8_t *p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED) {
-		why("wp: no memory to probe with");
-		goto fail;
-	}
-	uintptr_t lo = (uintptr_t)p, got[3] = { 0, 0, 0 }, again[3] = { 0, 0, 0 };
-	int ok = wp_register(lo, lo + 2 * PAGE) == 0;
-	if (!ok)
-		why("wp: cannot register for write-protection: %s",
-		    strerror(errno));
-	p[0] = 1;
-	p[PAGE] = 1;
-	uintptr_t first[3] = { 0, 0, 0 };
-	if (ok && pm_scan(lo, lo + 2 * PAGE, 1, probe_hit, first) != 0) {
-		ok = 0;
-		why("wp: no PAGEMAP_SCAN (Linux 6.7): %s", strerror(errno));
-	}
-	p[PAGE + 1] = 1;
-	if (ok && pm_scan(lo, lo + 2 * PAGE, 1, probe_hit, got) != 0)
-		ok = 0;
-	if (ok && pm_scan(lo, lo + 2 * PAGE, 0, probe_hit, again) != 0)
-		ok = 0;
-	munmap((void *)p, 2 * PAGE);
-	if (ok && (first[0] != lo || first[1] != lo + 2 * PAGE || got[2] != 1 ||
-	    got[0] != lo + PAGE || got[1] != lo + 2 * PAGE || again[2] != 0)) {
-		ok = 0;
-		why("wp: the kernel found the wrong pages written in a probe");
-	}
-	if (ok)
-		return 0;
-fail:
-	if (wt.uffd >= 0)
-		close(wt.uffd);
-	if (wt.pagemap >= 0)
-		close(wt.pagemap);
-	wt.uffd = wt.pagemap = -1;
-	return -1;
-}
-
-/* --- soft-dirty bits ------------------------------------------------------------ */
-
-static int
-clear_soft_dirty(void)
-{
-	return pwrite(wt.clear_refs, "4", 1, 0) == 1 ? 0 : -1;
-}
-
-/* Whether the soft-dirty bit of the page at ADDR is set: 1, 0, -1. */
-static int
-soft_dirty_bit(uintptr_t addr)
-{
-	uint64_t e;
-	if (pread(wt.pagemap, &e, 8, (off_t)(addr / PAGE * 8)) != 8)
-		return -1;
-	return (e & GH_PM_SOFT_DIRTY) != 0;
-}
-
-static int
-sd_probe(void)
-{
-	wt.pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	wt.clear_refs = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
-	volatile uint8_t *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	int ok = 0;
-	if (wt.pagemap < 0 || wt.clear_refs < 0 || p == MAP_FAILED) {
-		why("soft-dirty: /proc/self/pagemap or clear_refs: %s",
-		    strerror(errno));
-	} else {
-		p[0] = 1;
-		int before = clear_soft_dirty() == 0 ? soft_dirty_bit((uintptr_t)p) :
-		    -1;
-		p[0] = 2;
-		int after = soft_dirty_bit((uintptr_t)p);
-		ok = before == 0 && after == 1;
-		if (!ok)
-			why("soft-dirty: the kernel keeps no soft-dirty bits "
-			    "(CONFIG_MEM_SOFT_DIRTY off: bit 55 of "
-			    "/proc/self/pagemap %s)", after == 1 ? "is never "
-			    "cleared" : "stays 0 after a write");
-	}
-	if (p != MAP_FAILED)
-		munmap((void *)p, PAGE);
-	if (ok)
-		return 0;
-	if (wt.pagemap >= 0)
-		close(wt.pagemap);
-	if (wt.clear_refs >= 0)
-		close(wt.clear_refs);
-	wt.pagemap = wt.clear_refs = -1;
-	return -1;
-}
-
 void
 wtrack_init(int want)
 {
 	wt.method = WTRACK_NONE;
 	if (want == WTRACK_NONE) {
-		why("HOOK_TRACK=off");
+		snprintf(wt.why, sizeof wt.why, "HOOK_TRACK=off");
 		return;
 	}
-	if ((want < 0 || want == WTRACK_WP) && wp_probe() == 0)
+	if ((want < 0 || want == WTRACK_WP) &&
+	    wtk_wp_probe(wt.why, sizeof wt.why) == 0)
 		wt.method = WTRACK_WP;
-	else if ((want < 0 || want == WTRACK_SOFTDIRTY) && sd_probe() == 0)
+	else if ((want < 0 || want == WTRACK_SOFTDIRTY) &&
+	    wtk_sd_probe(wt.why, sizeof wt.why) == 0)
 		wt.method = WTRACK_SOFTDIRTY;
 	if (wt.method == WTRACK_NONE)
 		hlog("write tracking: none, every page compared (%s)", wt.why);
@@ -400,13 +138,12 @@ start(void)
 		snapshot_exclude(p, bytes);
 		wt.buf[i] = p;
 	}
-	if (wt.method == WTRACK_WP && wt.uffd < 0 &&
-	    (wt.uffd = uffd_open(0)) < 0) {
+	if (wt.method == WTRACK_WP && wtk_wp_open() != 0) {
 		hlog("write tracking: userfaultfd: %s", strerror(errno));
 		return -1;
 	}
 	if (wt.method == WTRACK_SOFTDIRTY)
-		clear_soft_dirty();
+		wtk_sd_clear();
 	wt.nreg = 0;
 	wt.found = 0;
 	wt.working = -1;
@@ -419,9 +156,7 @@ start(void)
 static void
 stop(void)
 {
-	if (wt.uffd >= 0)
-		close(wt.uffd);
-	wt.uffd = -1;
+	wtk_wp_close();
 	wt.nreg = 0;
 	wt.on = 0;
 	atomic_store(&wt.a_on, 0);
@@ -447,29 +182,6 @@ mark_run(uintptr_t lo, uintptr_t hi, void *arg)
 	for (uintptr_t a = lo; a < hi; a += PAGE)
 		r->mark[(a - r->lo) / PAGE] = m->now;
 	m->n += (hi - lo) / PAGE;
-}
-
-/* The soft-dirty pages of R, read from pagemap 512 at a time. */
-static void
-sd_harvest(struct mark_arg *m)
-{
-	uint64_t e[512];
-	struct treg *r = m->r;
-	for (uintptr_t a = r->lo; a < r->hi; ) {
-		size_t n = (r->hi - a) / PAGE;
-		if (n > 512)
-			n = 512;
-		ssize_t got = pread(wt.pagemap, e, n * 8, (off_t)(a / PAGE * 8));
-		if (got <= 0) {
-			mark_run(a, r->hi, m);   /* unknown: written */
-			return;
-		}
-		n = (size_t)got / 8;
-		for (size_t i = 0; i < n; i++)
-			if (e[i] & GH_PM_SOFT_DIRTY)
-				mark_run(a + i * PAGE, a + (i + 1) * PAGE, m);
-		a += n * PAGE;
-	}
 }
 
 /* Lay out the tables for wt.cur[0..N) in the other area, keeping the
@@ -522,7 +234,7 @@ relayout(int n, uint32_t now)
 		 * tracked parts are registered already). They are found
 		 * unprotected, written, until a sync protects them. */
 		if (gaps && wt.method == WTRACK_WP &&
-		    wp_register(r->lo, r->hi) != 0) {
+		    wtk_wp_register(r->lo, r->hi) != 0) {
 			if (wt.logged++ < 8)
 				hlog("write tracking: cannot protect 0x%lx-0x%lx (%s): "
 				    "not tracked", (unsigned long)r->lo,
@@ -547,10 +259,12 @@ wtrack_sync(int exact)
 	char err[256];
 	struct mrange stack;
 
+	wt.ncur = -1;
 	if (wt.method == WTRACK_NONE || atomic_load(&wt.holds) <= 0)
 		return 0;
 	int64_t t0 = real_ns();
-	if (!wt.on && start() != 0) {
+	int starting = !wt.on;
+	if (starting && start() != 0) {
 		stop();
 		return 0;
 	}
@@ -581,8 +295,8 @@ wtrack_sync(int exact)
 			continue;
 		m.r = r;
 		if (wt.method == WTRACK_SOFTDIRTY) {
-			sd_harvest(&m);
-		} else if (pm_scan(r->lo, r->hi, protect, mark_run, &m) != 0) {
+			wtk_sd_scan(r->lo, r->hi, mark_run, &m);
+		} else if (wtk_wp_scan(r->lo, r->hi, protect, mark_run, &m) != 0) {
 			mark_run(r->lo, r->hi, &m);
 			r->mark = NULL;   /* laid out, registered again below */
 			lost = 1;
@@ -598,10 +312,12 @@ wtrack_sync(int exact)
 	if (protect)
 		atomic_fetch_add(&wt.protects, 1);
 	if (wt.method == WTRACK_SOFTDIRTY)
-		clear_soft_dirty();
+		wtk_sd_clear();
 	atomic_fetch_add(&wt.written, m.n);
 	/* The mappings now: laid out again when they differ. */
 	int n = snapshot_regions(wt.cur, TREG_MAX, &stack, err, sizeof err);
+	wt.ncur = n;
+	wt.stack = stack;
 	if (n < 0) {
 		hlog("write tracking: %s; stopped", err);
 		stop();
@@ -617,13 +333,27 @@ wtrack_sync(int exact)
 			struct treg *r = &wt.reg[i];
 			m.r = r;
 			if (wt.fresh[i] && r->mark != NULL &&
-			    pm_scan(r->lo, r->hi, 1, mark_run, &m) != 0)
+			    wtk_wp_scan(r->lo, r->hi, 1, mark_run, &m) != 0)
 				r->mark = NULL;
 		}
 	}
+	/* Everything was protected as it came: the working set is what the
+	 * next sync finds. */
+	if (starting)
+		wt.working = -1;
 	atomic_fetch_add(&wt.syncs, 1);
 	atomic_fetch_add(&wt.sync_ns, (uint64_t)(real_ns() - t0));
 	return now;
+}
+
+int
+wtrack_last_regions(const struct mrange **regions, struct mrange *stack)
+{
+	if (wt.ncur < 0)
+		return -1;
+	*regions = wt.cur;
+	*stack = wt.stack;
+	return wt.ncur;
 }
 
 int

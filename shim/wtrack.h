@@ -51,6 +51,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "snapshot.h"
+
 enum wtrack_method { WTRACK_NONE, WTRACK_WP, WTRACK_SOFTDIRTY };
 
 /* The setting (HOOK_TRACK): "auto" (wp, else soft-dirty, else none),
@@ -82,6 +84,11 @@ void wtrack_hold(int delta);
  * baseline) protects every page found, so that "written since this mark"
  * is exactly what is written after it. */
 uint32_t wtrack_sync(int exact);
+
+/* Frame thread, right after a wtrack_sync that returned a mark: the
+ * regions (snapshot_regions) it read, valid until the next sync, and the
+ * main stack into *STACK; their count, or -1 when that sync read none. */
+int wtrack_last_regions(const struct mrange **regions, struct mrange *stack);
 
 /* Frame thread, after a wtrack_sync: call FN(lo, hi, ARG) for each run of
  * pages in [LO, HI) written since mark M, clipped to [LO, HI), in address

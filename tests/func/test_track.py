@@ -6,14 +6,15 @@ since (fewer bytes than the snapshot holds) and the game comes back exact,
 across mappings that appear, grow (brk), move (mremap), are replaced in
 place (MAP_FIXED) and go (munmap), over many save/load/reset cycles; a
 trace recorded with tracking is identical to one recorded without, and
-both hold the values the game checksums itself."""
+both hold the values the game checksums itself; a user without
+privileges gets write-protection too (user-mode-only userfaultfd)."""
 import json
 import os
 import platform
 import subprocess
 import tempfile
 
-from gh import ROOT, Game, check, frame_of, hookctl, wait_until
+from gh import ROOT, Game, check, frame_of, hookctl, shim_env, wait_until
 
 BUILD = os.path.join(ROOT, "build")
 MAP_GAME = os.path.join(BUILD, "tests", "map-game")
@@ -238,3 +239,53 @@ def test_traces_are_identical_with_and_without_tracking():
                 h = ((h ^ v) * 16777619) & 0xffffffff
         check(h == st["sum"], "the recorded areas do not sum to the game's "
               "own checksum (%d, not %d)" % (h, st["sum"]))
+
+
+def test_an_unprivileged_user_gets_write_protection_too():
+    # Run as nobody: userfaultfd is opened user-mode only, which needs no
+    # privilege whatever vm.unprivileged_userfaultfd says (0 here). The
+    # shim answers only its own user: hookctl runs as nobody too.
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+              "--"]
+    # Its socket's directory must be its own, and reachable (/tmp may be
+    # root's alone).
+    with tempfile.TemporaryDirectory(dir="/var/tmp") as d:
+        os.chown(d, 65534, 65534)
+        sock = os.path.join(d, "s.sock")
+
+        def ctl(*cmd):
+            r = subprocess.run(nobody + [os.path.join(BUILD, "hookctl"), "-s",
+                                         sock] + list(cmd),
+                               capture_output=True, text=True, timeout=60)
+            check(r.returncode == 0, "%s: %s" % (cmd, r.stderr))
+            return r.stdout.strip()
+
+        env = shim_env(d, HOOK_MODE="lockstep", HOOK_LAYOUT=MAP_LAYOUT,
+                       HOOK_TARGET="*map-game")
+        p = subprocess.Popen(nobody + [MAP_GAME], env=env,
+                             stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        try:
+            wait_until(lambda: os.path.exists(sock), what="the socket")
+            wait_until(lambda: json.loads(ctl("hello"))["frame"] == 0,
+                       what="the first frame")
+            info = json.loads(ctl("info"))
+            uid = [l.split()[1] for l in open("/proc/%d/status" % info["pid"])
+                   if l.startswith("Uid:")][0]
+            check(uid == "65534", "the game runs as uid %s" % uid)
+            t = info["track"]
+            if kernel_has_wp():
+                check(t["method"] == "wp" and t["on"], repr(t))
+            else:
+                check(t["method"] == "none" and "wp:" in t["why"], repr(t))
+            ctl("step", "3")
+            ctl("save", "a")
+            at = ctl("get")
+            ctl("step", "4")
+            r = json.loads(ctl("load", "a"))
+            check(r["loaded"] and ctl("get") == at, repr(r))
+            check(r["copied"] < r["bytes"] or not kernel_has_wp(), repr(r))
+        finally:
+            p.kill()
+            p.wait()
