@@ -48,7 +48,7 @@ xioctl(int fd, unsigned long req, void *arg)
 	return sys_call(SYS_ioctl, fd, req, arg);
 }
 
-/* --- userfaultfd write-protection ------------------------------------------ */
+/* --- userfaultfd write-protection --------------------------------------- */
 
 /* A userfaultfd with asynchronous write-protection: user-mode only first
  * (allowed to anyone since Linux 5.11, whatever
@@ -224,7 +224,7 @@ fail:
 	return -1;
 }
 
-/* --- soft-dirty bits ------------------------------------------------------------ */
+/* --- soft-dirty bits ---------------------------------------------------- */
 
 int
 wtk_sd_clear(void)

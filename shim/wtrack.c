@@ -38,6 +38,7 @@ static struct {
 	long working;               /* at the sync after protecting; -1 */
 	struct treg reg[TREG_MAX], next[TREG_MAX];
 	int nreg;
+	int relay;                  /* lay out again at the next sync */
 	struct mrange cur[TREG_MAX];
 	int ncur;                   /* cur[] as the last sync read it; -1 */
 	struct mrange stack;        /* and the main stack */
@@ -113,7 +114,7 @@ wtrack_init(int want)
 		    "compare and copy every page", wtrack_method_name(want));
 }
 
-/* --- on, off, sync --------------------------------------------------------------- */
+/* --- on, off, sync ------------------------------------------------------ */
 
 void
 wtrack_hold(int delta)
@@ -288,7 +289,8 @@ wtrack_sync(int exact)
 	 * stay unprotected and are written without a fault. */
 	struct mark_arg m = { NULL, now, 0 };
 	int lost = 0;
-	int protect = exact || (wt.working >= 0 && wt.found > 2 * wt.working + 64);
+	int protect = exact ||
+	    (wt.working >= 0 && wt.found > 2 * wt.working + 64);
 	for (int i = 0; i < wt.nreg; i++) {
 		struct treg *r = &wt.reg[i];
 		if (r->mark == NULL)
@@ -323,18 +325,21 @@ wtrack_sync(int exact)
 		stop();
 		return 0;
 	}
-	int same = !lost && n == wt.nreg;
+	int same = !lost && !wt.relay && n == wt.nreg;
 	for (int i = 0; i < n && same; i++)
 		same = wt.cur[i].lo == wt.reg[i].lo && wt.cur[i].hi == wt.reg[i].hi;
 	if (!same) {
 		relayout(n, now);
+		wt.relay = 0;
 		/* Memory new to the tracker is protected now, once. */
 		for (int i = 0; i < wt.nreg && wt.method == WTRACK_WP; i++) {
 			struct treg *r = &wt.reg[i];
 			m.r = r;
 			if (wt.fresh[i] && r->mark != NULL &&
-			    wtk_wp_scan(r->lo, r->hi, 1, mark_run, &m) != 0)
-				r->mark = NULL;
+			    wtk_wp_scan(r->lo, r->hi, 1, mark_run, &m) != 0) {
+				r->mark = NULL;   /* replaced already */
+				wt.relay = 1;
+			}
 		}
 	}
 	/* Everything was protected as it came: the working set is what the
