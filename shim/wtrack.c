@@ -331,6 +331,10 @@ wtrack_sync(int exact)
 	if (!same) {
 		relayout(n, now);
 		wt.relay = 0;
+		/* Registering and protecting took time in which the shim's
+		 * other threads may have mapped or unmapped memory of their
+		 * own: a snapshot lists the mappings again. */
+		wt.ncur = -1;
 		/* Memory new to the tracker is protected now, once. */
 		for (int i = 0; i < wt.nreg && wt.method == WTRACK_WP; i++) {
 			struct treg *r = &wt.reg[i];

@@ -87,7 +87,9 @@ uint32_t wtrack_sync(int exact);
 
 /* Frame thread, right after a wtrack_sync that returned a mark: the
  * regions (snapshot_regions) it read, valid until the next sync, and the
- * main stack into *STACK; their count, or -1 when that sync read none. */
+ * main stack into *STACK; their count, or -1 when that sync read none or
+ * read them before registering new memory (which takes long enough for
+ * another thread to map or unmap: read them again then). */
 int wtrack_last_regions(const struct mrange **regions, struct mrange *stack);
 
 /* Frame thread, after a wtrack_sync: call FN(lo, hi, ARG) for each run of
