@@ -41,7 +41,8 @@ SHIM_SRC := shim/shim.c shim/alloc.c shim/real.c shim/log.c shim/vclock.c shim/f
 	shim/seed.c shim/hook-random.c shim/replay.c shim/snapshot.c shim/snapshot-req.c shim/ctl-snapshot.c \
 	shim/ctl-binary.c shim/context.c shim/vtimer.c shim/hook-timer.c shim/hook-signal.c shim/spin.c shim/hook-sync.c shim/hook-pid.c shim/tty.c shim/hook-stdio.c \
 	shim/sys.c shim/hook-syscall.c \
-	shim/term.c shim/hook-output.c
+	shim/term.c shim/hook-output.c \
+	shim/scan.c shim/scan-ptr.c shim/ctl-scan.c
 HOOKCTL_SRC := hookctl/hookctl.c hookctl/launch.c
 DUMPER_SRC := dumper/main.c dumper/dumper.c dumper/cat.c dumper/npy.c dumper/verify.c \
 	dumper/replay.c dumper/screen.c

@@ -516,6 +516,23 @@ snapshot_load(const char *name, char *err, size_t errlen)
 	restore(s, 0);
 }
 
+int
+snapshot_game_memory(uintptr_t *lo, uintptr_t *hi, int max, char *err,
+    size_t errlen)
+{
+	struct range stack;
+	int nr = list_regions(&stack, err, errlen);
+	if (nr > max) {
+		snprintf(err, errlen, "more than %d memory regions", max);
+		return -1;
+	}
+	for (int i = 0; i < nr; i++) {
+		lo[i] = scan[i].lo;
+		hi[i] = scan[i].hi;
+	}
+	return nr;
+}
+
 int64_t
 snapshot_frame(const char *name, size_t *bytes)
 {
