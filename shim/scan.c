@@ -665,19 +665,18 @@ make_pass(int op, const char *a, const char *b, struct pass *p, char *err,
 		uint32_t ua = (uint32_t)p->a, ub = (uint32_t)p->b;
 		memcpy(&fa, &ua, 4);
 		memcpy(&fb, &ub, 4);
+		if (op == SCAN_RANGE && fa > fb)
+			goto backwards;
 		lo = fa - ea;
 		hi = (op == SCAN_RANGE ? fb + eb : fa + ea);
 	} else {
 		double da, db;
 		memcpy(&da, &p->a, 8);
 		memcpy(&db, &p->b, 8);
+		if (op == SCAN_RANGE && da > db)
+			goto backwards;
 		lo = da - ea;
 		hi = (op == SCAN_RANGE ? db + eb : da + ea);
-	}
-	if (lo > hi) {
-		snprintf(err, errlen, "range %s %s: the first is the lower "
-		    "bound", a, b);
-		return -1;
 	}
 	p->op = op == SCAN_NE ? SCAN_OUTSIDE : SCAN_RANGE;
 	if (S.type == SCAN_F32) {
@@ -692,6 +691,9 @@ make_pass(int op, const char *a, const char *b, struct pass *p, char *err,
 		memcpy(&p->b, &hi, 8);
 	}
 	return 0;
+backwards:
+	snprintf(err, errlen, "range %s %s: the first is the lower bound", a, b);
+	return -1;
 }
 
 int
