@@ -82,7 +82,7 @@ TEST_PROGS := $(B)/demo-game.debug \
 	$(B)/tests/spin-game $(B)/tests/epoll-game $(B)/tests/handler-game \
 	$(B)/tests/acs-game $(B)/tests/esc-game
 BENCH_PROGS := $(B)/bench-step $(B)/bench-state $(B)/bench-reset \
-	$(B)/bench-timer-game $(B)/tests/esc-game $(B)/bench-client
+	$(B)/bench-timer-game $(B)/tests/esc-game $(B)/bench-client $(B)/bench-scan
 
 # Keep intermediate objects: tests rebuild only what changed.
 .SECONDARY:
@@ -268,6 +268,10 @@ $(B)/bench-state: $(call obj,bench/bench-state.c bench/benchlib.c $(COMMON_SRC) 
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) $(call pkg,--libs) -lpthread -lm
 
+$(B)/bench-scan: $(call obj,bench/bench-scan.c bench/benchlib.c shim/scan.c)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lpthread -lm
+
 # `make demo DEMO_SIZE=120x40`: the demo game's terminal (80x24 by default).
 demo: all
 	$(Q)/usr/bin/python3 scripts/demo.py $(if $(DEMO_SIZE),--size $(DEMO_SIZE))
@@ -283,6 +287,7 @@ bench: all benches
 	$(Q)/usr/bin/python3 bench/bench-screen.py
 	$(Q)/usr/bin/python3 bench/bench-pytrace.py
 	$(Q)/usr/bin/python3 bench/bench-env.py
+	$(Q)$(B)/bench-scan
 
 # Installs what gamehook ships, building only that.
 install: $(SHIP)
