@@ -125,7 +125,7 @@ main(int argc, char **argv)
 			bench_usage_error(usage);
 	}
 	bench_header("bench-scan: the memory scan's passes beside a plain pass",
-	    "int32 values 0..999; a frame writes 64 values in each of 1% of "
+	    "\n  int32 values 0..999; a frame writes 64 values in each of 1% of "
 	    "the pages\n");
 	printf("| memory | pass | median | / plain pass | candidates after |\n");
 	printf("| --- | --- | --- | --- | --- |\n");

@@ -309,9 +309,10 @@ do_info(void)
 	else
 		rep_printf("null");
 	rep_printf(",\"candidates\":%llu,\"passes\":%llu,\"mode\":\"%s\","
-	    "\"memory\":%zu,\"limit\":%zu,\"tracking\":\"none\"}",
-	    (unsigned long long)scan_count(), (unsigned long long)scan_passes(),
-	    scan_mode(), scan_memory(), scan_limit());
+	    "\"memory\":%zu,\"held\":%zu,\"limit\":%zu,"
+	    "\"tracking\":\"none\"}", (unsigned long long)scan_count(),
+	    (unsigned long long)scan_passes(), scan_mode(), scan_memory(),
+	    scan_held(), scan_limit());
 }
 
 /* Frame thread: run the scan line ARG. */

@@ -78,11 +78,14 @@ int scan_narrow(int op, const char *a, const char *b,
     const struct scan_region *cur, int ncur, struct scan_stats *st,
     char *err, size_t errlen);
 
-/* Whether a scan is on; its type, candidates, bytes held, mode. */
+/* Whether a scan is on; its type, candidates, bytes in use, mode. */
 int scan_active(void);
 int scan_current_type(void);
 uint64_t scan_count(void);
 size_t scan_memory(void);
+/* Bytes of the arena written so far: kept for the next scan until
+ * scan_stop() gives them back. */
+size_t scan_held(void);
 size_t scan_limit(void);
 const char *scan_mode(void);
 uint64_t scan_passes(void);
