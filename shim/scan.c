@@ -544,11 +544,16 @@ written_pages(uintptr_t lo, uintptr_t hi)
 	return out;
 }
 
-static void
+/* A mark of now, taken before a pass reads: what is written after it is
+ * what the next pass must read. (With write tracking, taking it brings
+ * the tracker's knowledge up to date, so the pass that takes it may ask
+ * about the mark before.) */
+static uint64_t
 take_mark(void)
 {
 	if (S.tracker != NULL && S.tracker->mark != NULL)
-		S.mark = S.tracker->mark();
+		return S.tracker->mark();
+	return 0;
 }
 
 /* --- storage -------------------------------------------------------------- */
@@ -803,6 +808,7 @@ scan_start(int type, const char *value, const struct scan_region *r,
 	S.active = 1;
 	S.count = 0;
 	S.passes = 1;
+	S.mark = take_mark();
 	if (value == NULL) {
 		/* Every slot, its value kept. */
 		for (int i = 0; i < nr; i++) {
@@ -812,7 +818,6 @@ scan_start(int type, const char *value, const struct scan_region *r,
 			S.count += n / (size_t)S.size;
 			st->pages_read += n / PAGE;
 		}
-		take_mark();
 		st->candidates = S.count;
 		return 0;
 	}
@@ -820,7 +825,6 @@ scan_start(int type, const char *value, const struct scan_region *r,
 	p.konst = p.a;
 	for (int i = 0; i < nr; i++)
 		S.count += bitmap_pass(&S.reg[i], &p, NULL, st);
-	take_mark();
 	if (settle(!is_float(type), p.a, err, errlen) != 0)
 		return -1;
 	st->candidates = S.count;
@@ -902,6 +906,7 @@ scan_narrow(int op, const char *a, const char *b,
 	}
 	if (make_pass(op, a, b, &p, err, errlen) != 0)
 		return -1;
+	uint64_t now = take_mark();
 	if (S.list) {
 		list_pass(&p, cur, ncur, st);
 	} else {
@@ -919,7 +924,7 @@ scan_narrow(int op, const char *a, const char *b,
 		S.count = count;
 	}
 	S.passes++;
-	take_mark();
+	S.mark = now;
 	/* After = (an integer) every value is that one; after unchanged a
 	 * constant stays one. */
 	int eq = op == SCAN_EQ && !is_float(S.type);
