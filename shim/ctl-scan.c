@@ -373,6 +373,16 @@ check(struct client *c, int argc, char **argv)
 	const char *sub = argv[1];
 	int op = scan_op_parse(sub);
 
+	/* No number is longer (and libc's parsers may take heap memory for
+	 * a very long one: they run on the game's main thread). */
+	for (int i = 2; i < argc; i++) {
+		if (strlen(argv[i]) > 64) {
+			ctl_err(c, ERR_USAGE, "scan: '%.20s...' is longer than a "
+			    "value or a name can be", argv[i]);
+			return -1;
+		}
+	}
+
 	if (strcmp(sub, "start") == 0) {
 		if (argc < 3 || argc > 4 || scan_type_parse(argv[2]) < 0) {
 			ctl_err(c, ERR_USAGE, "usage: scan start TYPE [VALUE] (TYPE: "

@@ -3,7 +3,7 @@
  * words pointing at most RANGE bytes before an address of the level are
  * the next level's addresses; one in a module's writable data ends a
  * chain. Its nodes are static arrays (the shim's own data): nothing is
- * allocated. */
+ * allocated (it runs on the game's main thread, whose heap is the game's). */
 #include <dlfcn.h>
 #include <link.h>
 #include <stdio.h>
@@ -106,12 +106,23 @@ scanptr_static(uintptr_t addr, struct scanptr_chain *out)
 	return 1;
 }
 
-static int
-by_addr(const void *a, const void *b)
+/* Sort the level's node indexes by address: a Shell sort in place, as
+ * glibc's qsort may take memory from the game's heap for its buffer. */
+static void
+sort_level(int *v, int n)
 {
-	uintptr_t x = nodes[*(const int *)a].addr;
-	uintptr_t y = nodes[*(const int *)b].addr;
-	return x < y ? -1 : x > y;
+	static const int gaps[] = { 1750, 701, 301, 132, 57, 23, 10, 4, 1 };
+	for (size_t g = 0; g < sizeof gaps / sizeof gaps[0]; g++) {
+		int gap = gaps[g];
+		for (int i = gap; i < n; i++) {
+			int x = v[i], j = i;
+			while (j >= gap && nodes[v[j - gap]].addr > nodes[x].addr) {
+				v[j] = v[j - gap];
+				j -= gap;
+			}
+			v[j] = x;
+		}
+	}
 }
 
 static void
@@ -144,7 +155,7 @@ scanptr_find(uintptr_t target, const struct scan_region *mem, int nmem,
 	for (int level = 1; level <= depth && count > 0; level++) {
 		for (int i = 0; i < count; i++)
 			level_sorted[i] = first + i;
-		qsort(level_sorted, (size_t)count, sizeof level_sorted[0], by_addr);
+		sort_level(level_sorted, count);
 		uintptr_t lo_all = nodes[level_sorted[0]].addr > range ?
 		    nodes[level_sorted[0]].addr - range : 0;
 		uintptr_t hi_all = nodes[level_sorted[count - 1]].addr;
