@@ -216,11 +216,11 @@ $(B)/tests/test-term: $(call obj,tests/unit/test-term.c shim/term.c) \
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) $(call pkg,--libs) -lpthread
 
 # The memory scan's engine on memory of its own.
-$(B)/tests/test-scan: $(call obj,tests/unit/test-scan.c shim/scan.c) \
+$(B)/tests/test-scan: $(call obj,tests/unit/test-scan.c shim/scan.c shim/scan-ptr.c) \
 		$(B)/obj/tests/unit/unit.o
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lm
+	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -ldl -lm
 
 $(B)/tests/%: $(B)/obj/tests/progs/%.o
 	@mkdir -p $(dir $@)

@@ -6,14 +6,84 @@
  * them; a tracker that says a page was not written makes the pass skip it
  * (its values taken as the old ones, the memory not read); the memory
  * bound refuses a start clearly and leaves no scan; bad values are
- * refused. The engine is one global scan: cases run in order. */
+ * refused; and neither the passes nor the pointer scan take memory from
+ * the heap (they run on the game's main thread, whose heap is the
+ * game's). The engine is one global scan: cases run in order. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
+#include "../../shim/scan-ptr.h"
 #include "../../shim/scan.h"
 #include "unit.h"
+
+/* Allocations counted: by ASan's hooks under ASan, else by taking
+ * malloc, calloc and realloc over (the program's own definitions come
+ * before libc's, for libc's own calls too). */
+static volatile long allocs;
+
+#ifdef __SANITIZE_ADDRESS__
+int __sanitizer_install_malloc_and_free_hooks(
+    void (*m)(const volatile void *, size_t),
+    void (*f)(const volatile void *));
+
+static void
+on_malloc(const volatile void *p, size_t n)
+{
+	(void)p;
+	(void)n;
+	allocs++;
+}
+
+static void
+on_free(const volatile void *p)
+{
+	(void)p;
+}
+
+static void
+count_allocs(void)
+{
+	static int done;
+	if (!done)
+		__sanitizer_install_malloc_and_free_hooks(on_malloc, on_free);
+	done = 1;
+}
+#else
+void *__libc_malloc(size_t n);
+void *__libc_calloc(size_t n, size_t k);
+void *__libc_realloc(void *p, size_t n);
+void *malloc(size_t n);
+void *calloc(size_t n, size_t k);
+void *realloc(void *p, size_t n);
+
+void *
+malloc(size_t n)
+{
+	allocs++;
+	return __libc_malloc(n);
+}
+
+void *
+calloc(size_t n, size_t k)
+{
+	allocs++;
+	return __libc_calloc(n, k);
+}
+
+void *
+realloc(void *p, size_t n)
+{
+	allocs++;
+	return __libc_realloc(p, n);
+}
+
+static void
+count_allocs(void)
+{
+}
+#endif
 
 #define PAGE 4096
 
@@ -454,6 +524,73 @@ bad_values_are_refused(void)
 	munmap(m, PAGE);
 }
 
+static int
+by_value(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/* The control: the count sees an allocation, and one inside libc's qsort
+ * of a few thousand ints (which the pointer scan used to call). */
+static void
+alloc_count_sees_the_heap(void)
+{
+	static int v[4000];
+	count_allocs();
+	long before = allocs;
+	void *volatile p = malloc(100);
+	CHECK_GT_INT(allocs, before);
+	free(p);
+	for (int i = 0; i < 4000; i++)
+		v[i] = (int)(next() % 100000);
+	before = allocs;
+	qsort(v, 4000, sizeof v[0], by_value);
+	CHECK_GT_INT(allocs, before);
+}
+
+static void
+passes_and_pointer_scan_take_no_heap(void)
+{
+	const size_t pages = 64;
+	uint8_t *m = region(pages), *d = region(4);
+	char err[256], buf[64];
+	struct scan_stats st;
+	struct scanptr_chain ch;
+	if (!CHECK(m != NULL && d != NULL))
+		return;
+	count_allocs();
+	memset(m, 0, pages * PAGE);
+	/* 2,000 pointers a little below a target: a level of the pointer
+	 * scan that large, to be sorted. */
+	uintptr_t target = (uintptr_t)m + 5 * PAGE + 8;
+	for (int i = 0; i < 2000; i++)
+		((uintptr_t *)(void *)d)[i] = target - (uintptr_t)(i % 64) * 8;
+	struct scan_region reg[2] = { { (uintptr_t)m, (uintptr_t)m + pages * PAGE },
+	    { (uintptr_t)d, (uintptr_t)d + 4 * PAGE } };
+	if (reg[1].lo < reg[0].lo) {
+		struct scan_region t = reg[0];
+		reg[0] = reg[1];
+		reg[1] = t;
+	}
+	long before = allocs;
+	CHECK(scan_start(SCAN_I32, NULL, reg, 2, &st, err, sizeof err) == 0);
+	m[0] = 7;
+	CHECK(scan_narrow(SCAN_CHANGED, NULL, NULL, reg, 2, &st, err,
+	    sizeof err) == 0);
+	CHECK(scan_start(SCAN_F64, "0.5", reg, 2, &st, err, sizeof err) == 0);
+	CHECK(scan_start(SCAN_I32, "0", reg, 2, &st, err, sizeof err) == 0);
+	CHECK(scan_narrow(SCAN_INCREASED, NULL, NULL, reg, 2, &st, err,
+	    sizeof err) == 0);
+	scan_format(SCAN_F64, 0x400921fb54442d18ULL, buf, sizeof buf);
+	CHECK(scanptr_find(target, reg, 2, 3, 4096, &ch, err, sizeof err) >= 0);
+	CHECK(scanptr_static((uintptr_t)m, &ch) == 0);
+	CHECK_EQ_INT(allocs - before, 0);
+	scan_stop();
+	munmap(m, pages * PAGE);
+	munmap(d, 4 * PAGE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -464,6 +601,8 @@ main(int argc, char **argv)
 		UNIT_CASE(unmapped_pages_are_dropped),
 		UNIT_CASE(tracker_skips_unwritten_pages),
 		UNIT_CASE(bad_values_are_refused),
+		UNIT_CASE(alloc_count_sees_the_heap),
+		UNIT_CASE(passes_and_pointer_scan_take_no_heap),
 	};
 	return unit_main(argc, argv, cases, UNIT_NCASES(cases));
 }
