@@ -144,8 +144,7 @@ const struct cmd_entry cmd_table[CMD_COUNT] = {
 	},
 	[CMD_SCAN] = {
 		.id = CMD_SCAN, .name = "scan",
-		.args = "start TYPE [VALUE]|OP [VALUE...]|list [N [FROM]]|"
-		    "layout I [NAME]|info|stop",
+		.args = "start TYPE [V]|OP [V]|list [N]|layout I [NAME]|info|stop",
 		.min_args = 1, .max_args = 7,
 		.help = "find a value in the game's memory: start a scan of a type "
 		    "(i32, f32, <u2...) or a value, narrow it between frames (= != "
