@@ -549,10 +549,10 @@ written_pages(uintptr_t lo, uintptr_t hi)
  * the tracker's knowledge up to date, so the pass that takes it may ask
  * about the mark before.) */
 static uint64_t
-take_mark(void)
+take_mark(int exact)
 {
 	if (S.tracker != NULL && S.tracker->mark != NULL)
-		return S.tracker->mark();
+		return S.tracker->mark(exact);
 	return 0;
 }
 
@@ -808,7 +808,7 @@ scan_start(int type, const char *value, const struct scan_region *r,
 	S.active = 1;
 	S.count = 0;
 	S.passes = 1;
-	S.mark = take_mark();
+	S.mark = take_mark(1);
 	if (value == NULL) {
 		/* Every slot, its value kept. */
 		for (int i = 0; i < nr; i++) {
@@ -906,7 +906,7 @@ scan_narrow(int op, const char *a, const char *b,
 	}
 	if (make_pass(op, a, b, &p, err, errlen) != 0)
 		return -1;
-	uint64_t now = take_mark();
+	uint64_t now = take_mark(0);
 	if (S.list) {
 		list_pass(&p, cur, ncur, st);
 	} else {

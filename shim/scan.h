@@ -29,12 +29,14 @@ struct scan_region {
 
 /* The seam for page-level write tracking. MARK is called as each pass
  * begins, before it reads (it may bring the tracker's knowledge up to
- * date), and returns a mark of that moment (0: none). WRITTEN then says
- * which pages of [LO, HI) may have been written since SINCE, the mark of
- * the pass before: it fills OUT (one byte a page, 1: maybe written) and
- * returns 1, or returns 0 when it cannot tell (every page is read). */
+ * date), and returns a mark of that moment (0: none); EXACT at a start,
+ * whose mark is the baseline every later write must be seen against.
+ * WRITTEN then says which pages of [LO, HI) may have been written since
+ * SINCE, the mark of the pass before: it fills OUT (one byte a page, 1:
+ * maybe written) and returns 1, or returns 0 when it cannot tell (every
+ * page is read). */
 struct scan_tracker {
-	uint64_t (*mark)(void);
+	uint64_t (*mark)(int exact);
 	int (*written)(uintptr_t lo, uintptr_t hi, uint64_t since, uint8_t *out);
 };
 
