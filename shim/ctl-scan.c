@@ -10,6 +10,7 @@
 
 #include "../common/cmdtab.h"
 #include "../common/textproto.h"
+#include "alloc.h"
 #include "ctl-client.h"
 #include "frame.h"
 #include "scan-ptr.h"
@@ -60,11 +61,6 @@ rep_err(enum err_code code, const char *msg)
 	rep_printf("scan: %s", msg);
 }
 
-static void
-reserved(void *p, size_t len)
-{
-	snapshot_exclude(p, len);
-}
 
 /* The game's memory now, into mem[]. Returns the count or -1 (replied). */
 static int
@@ -427,7 +423,7 @@ scan_cmd(struct client *c, int argc, char **argv)
 			    "1048576), not '%s'", v);
 			return;
 		}
-		scan_configure((size_t)mib << 20, reserved);
+		scan_configure((size_t)mib << 20, shim_pages);
 		configured = 1;
 	}
 	size_t n = 1;

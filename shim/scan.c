@@ -6,7 +6,9 @@
  * region; once a sorted list of (address, value), 16 bytes each, is no
  * larger than the bitmaps, the list. Everything is in one arena mapped on
  * the first scan (MAP_NORESERVE: only what is used is memory), reset
- * between scans; its size is the bound, reported clearly when reached. */
+ * between scans (in the shim, from its own reserved address range: kept
+ * out of snapshots and write tracking, mapped before the game runs); its
+ * size is the bound, reported clearly when reached. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -22,10 +24,6 @@
 #endif
 /* Internal: outside [a, b] (a float's != with its tolerance). */
 #define SCAN_OUTSIDE SCAN_OPS
-/* Where the arena goes: away from where the kernel puts a game's own
- * mappings (top-down below the stack) and its heap (above the executable),
- * so that mapping it does not move the game's later mappings. A hint only. */
-#define ARENA_HINT ((void *)0x6f0000000000UL)
 
 struct sreg {
 	uintptr_t lo, hi;
@@ -35,7 +33,7 @@ struct sreg {
 
 static struct {
 	size_t limit;
-	void (*reserved)(void *, size_t);
+	void *(*reserve)(size_t);
 	const struct scan_tracker *tracker;
 	uint8_t *arena;     /* reserved: limit bytes */
 	size_t used, touched;
@@ -131,11 +129,11 @@ scan_op_args(int op)
 }
 
 void
-scan_configure(size_t limit, void (*reserved)(void *, size_t))
+scan_configure(size_t limit, void *(*reserve)(size_t len))
 {
 	if (S.arena == NULL && limit > 0)
 		S.limit = (limit + PAGE - 1) & ~(size_t)(PAGE - 1);
-	S.reserved = reserved;
+	S.reserve = reserve;
 }
 
 void
@@ -151,16 +149,21 @@ arena_reserve(char *err, size_t errlen)
 {
 	if (S.arena != NULL)
 		return 0;
-	void *p = mmap(ARENA_HINT, S.limit, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED) {
+	void *p;
+	if (S.reserve != NULL) {
+		p = S.reserve(S.limit);
+	} else {
+		p = mmap(NULL, S.limit, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p == MAP_FAILED)
+			p = NULL;
+	}
+	if (p == NULL) {
 		snprintf(err, errlen, "cannot reserve %zu MiB for the scan: %s",
 		    S.limit >> 20, strerror(errno));
 		return -1;
 	}
 	S.arena = p;
-	if (S.reserved != NULL)
-		S.reserved(p, S.limit);
 	return 0;
 }
 

@@ -61,9 +61,11 @@ const char *scan_op_name(int op);
 /* How many values the operator takes (0, 1 or 2). */
 int scan_op_args(int op);
 
-/* At most LIMIT bytes for candidates (default 2 GiB). On reserving its
- * arena the scan calls RESERVED (the shim keeps snapshots out of it). */
-void scan_configure(size_t limit, void (*reserved)(void *p, size_t len));
+/* At most LIMIT bytes for candidates (default 2 GiB), in an arena of that
+ * many bytes taken on the first start from RESERVE (readable, writable,
+ * committed only as used; the shim's shim_pages), or mapped by the scan
+ * itself when RESERVE is NULL. */
+void scan_configure(size_t limit, void *(*reserve)(size_t len));
 void scan_set_tracker(const struct scan_tracker *t);
 
 /* Start a scan of TYPE over the NR regions R (sorted, disjoint): with
