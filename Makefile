@@ -41,7 +41,8 @@ SHIM_SRC := shim/shim.c shim/alloc.c shim/real.c shim/log.c shim/vclock.c shim/f
 	shim/seed.c shim/hook-random.c shim/replay.c shim/snapshot.c shim/snapshot-req.c shim/ctl-snapshot.c \
 	shim/ctl-binary.c shim/context.c shim/vtimer.c shim/hook-timer.c shim/hook-signal.c shim/spin.c shim/hook-sync.c shim/hook-pid.c shim/tty.c shim/hook-stdio.c \
 	shim/sys.c shim/hook-syscall.c \
-	shim/term.c shim/hook-output.c shim/wtrack.c shim/wtrack-kernel.c
+	shim/term.c shim/hook-output.c shim/wtrack.c shim/wtrack-kernel.c \
+	shim/scan.c shim/scan-ptr.c shim/ctl-scan.c
 HOOKCTL_SRC := hookctl/hookctl.c hookctl/launch.c
 DUMPER_SRC := dumper/main.c dumper/dumper.c dumper/cat.c dumper/npy.c dumper/verify.c \
 	dumper/replay.c dumper/screen.c
@@ -82,7 +83,7 @@ TEST_PROGS := $(B)/demo-game.debug \
 	$(B)/tests/acs-game $(B)/tests/esc-game \
 	$(B)/tests/map-game
 BENCH_PROGS := $(B)/bench-step $(B)/bench-state $(B)/bench-reset \
-	$(B)/bench-timer-game $(B)/tests/esc-game $(B)/bench-client
+	$(B)/bench-timer-game $(B)/tests/esc-game $(B)/bench-client $(B)/bench-scan
 # Write tracking's bench and its games of 16 MiB, 256 MiB and 1 GiB.
 BENCH_PROGS += $(B)/bench-track $(B)/bench-track-game-16 \
 	$(B)/bench-track-game-256 $(B)/bench-track-game-1024
@@ -218,6 +219,13 @@ $(B)/tests/test-term: $(call obj,tests/unit/test-term.c shim/term.c) \
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) $(call pkg,--libs) -lpthread
 
+# The memory scan's engine on memory of its own.
+$(B)/tests/test-scan: $(call obj,tests/unit/test-scan.c shim/scan.c shim/scan-ptr.c) \
+		$(B)/obj/tests/unit/unit.o
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -ldl -lm
+
 $(B)/tests/%: $(B)/obj/tests/progs/%.o
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lpthread
@@ -272,6 +280,10 @@ $(B)/bench-state: $(call obj,bench/bench-state.c bench/benchlib.c $(COMMON_SRC) 
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) $(call pkg,--libs) -lpthread -lm
 
+$(B)/bench-scan: $(call obj,bench/bench-scan.c bench/benchlib.c shim/scan.c)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lpthread -lm
+
 # `make demo DEMO_SIZE=120x40`: the demo game's terminal (80x24 by default).
 demo: all
 	$(Q)/usr/bin/python3 scripts/demo.py $(if $(DEMO_SIZE),--size $(DEMO_SIZE))
@@ -288,6 +300,7 @@ bench: all benches
 	$(Q)/usr/bin/python3 bench/bench-screen.py
 	$(Q)/usr/bin/python3 bench/bench-pytrace.py
 	$(Q)/usr/bin/python3 bench/bench-env.py
+	$(Q)$(B)/bench-scan
 
 # Installs what gamehook ships, building only that.
 install: $(SHIP)
