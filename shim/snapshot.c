@@ -596,24 +596,6 @@ snapshot_last_copied(void)
 	return last_copied;
 }
 
-int
-snapshot_game_memory(uintptr_t *lo, uintptr_t *hi, int max, char *err,
-    size_t errlen)
-{
-	static struct mrange r[REGION_MAX];   /* the frame thread's */
-	struct mrange stack;
-	int nr = snapshot_regions(r, REGION_MAX, &stack, err, errlen);
-	if (nr > max) {
-		snprintf(err, errlen, "more than %d memory regions", max);
-		return -1;
-	}
-	for (int i = 0; i < nr; i++) {
-		lo[i] = r[i].lo;
-		hi[i] = r[i].hi;
-	}
-	return nr;
-}
-
 int64_t
 snapshot_frame(const char *name, size_t *bytes)
 {

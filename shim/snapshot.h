@@ -78,12 +78,6 @@ void snapshot_keep_start(int64_t f);
  * name's first save (or without write tracking), else only the pages
  * written since (see wtrack.h). */
 size_t snapshot_last_copied(void);
-/* Frame thread: the game's memory a snapshot covers (its private
- * writable mappings less the shim's own; the main thread's stack apart),
- * sorted, into LO[i], HI[i] (at most MAX). Returns the count, or -1 with
- * ERR set. The memory scan reads this. */
-int snapshot_game_memory(uintptr_t *lo, uintptr_t *hi, int max, char *err,
-    size_t errlen);
 
 /* The frame NAME was saved at, its size in bytes; -1 when none. */
 int64_t snapshot_frame(const char *name, size_t *bytes);
