@@ -31,7 +31,8 @@ SHIM_LIBS = $(shell pkg-config --libs libelf libprotobuf-c libzstd jansson zlib 
 COMMON_SRC := common/cmdtab.c common/errcode.c common/keys.c common/textproto.c \
 	common/jstr.c common/sbuf.c common/sockpath.c \
 	common/layout.c common/layout-resolve.c common/layout-value.c common/trace.c \
-	common/rec.c common/libpath.c common/launch.c
+	common/rec.c common/libpath.c common/launch.c \
+	common/gfxkeys.c
 # The readers' allocator (the shim has its own: shim/alloc.c).
 READER_ALLOC := common/alloc.c
 SHIM_SRC := shim/shim.c shim/alloc.c shim/real.c shim/log.c shim/vclock.c shim/frame.c shim/fastpath.c shim/framerule.c \
@@ -42,7 +43,8 @@ SHIM_SRC := shim/shim.c shim/alloc.c shim/real.c shim/log.c shim/vclock.c shim/f
 	shim/ctl-binary.c shim/context.c shim/vtimer.c shim/hook-timer.c shim/hook-signal.c shim/spin.c shim/hook-sync.c shim/hook-pid.c shim/tty.c shim/hook-stdio.c \
 	shim/sys.c shim/hook-syscall.c \
 	shim/term.c shim/hook-output.c shim/wtrack.c shim/wtrack-kernel.c \
-	shim/scan.c shim/scan-ptr.c shim/ctl-scan.c
+	shim/scan.c shim/scan-ptr.c shim/ctl-scan.c \
+	shim/gfxin.c shim/ctl-gfxin.c shim/hook-sdl-input.c shim/sdl2-input.c shim/sdl1-input.c shim/hook-xlib-input.c
 HOOKCTL_SRC := hookctl/hookctl.c hookctl/launch.c
 DUMPER_SRC := dumper/main.c dumper/dumper.c dumper/cat.c dumper/npy.c dumper/verify.c \
 	dumper/replay.c dumper/screen.c
@@ -81,7 +83,8 @@ TEST_PROGS := $(B)/demo-game.debug \
 	$(B)/tests/halfdelay-game $(B)/tests/select-game $(B)/tests/stdio-game \
 	$(B)/tests/spin-game $(B)/tests/epoll-game $(B)/tests/handler-game \
 	$(B)/tests/acs-game $(B)/tests/esc-game \
-	$(B)/tests/map-game
+	$(B)/tests/map-game \
+	$(B)/tests/sdl2-input $(B)/tests/sdl1-input $(B)/tests/x11-input $(B)/tests/x-sender
 BENCH_PROGS := $(B)/bench-step $(B)/bench-state $(B)/bench-reset \
 	$(B)/bench-timer-game $(B)/tests/esc-game $(B)/bench-client $(B)/bench-scan
 # Write tracking's bench and its games of 16 MiB, 256 MiB and 1 GiB.
@@ -207,7 +210,7 @@ $(B)/demo-game.debug: $(DEMO_SRC) | $(DEPS_STAMP)
 		-lncursesw -ltinfo -lpthread
 
 $(B)/tests/test-%: $(call obj,tests/unit/test-%.c) $(GEN_OBJ) $(call obj,$(COMMON_SRC) $(READER_ALLOC) \
-		shim/vclock.c shim/input.c shim/sys.c) $(B)/obj/tests/unit/unit.o
+		shim/vclock.c shim/input.c shim/gfxin.c shim/sys.c) $(B)/obj/tests/unit/unit.o
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) $(call pkg,--libs) -lpthread -lm
@@ -235,6 +238,22 @@ $(B)/tests/%: $(B)/obj/tests/progs/%.o
 $(B)/tests/alarm-game $(B)/tests/halfdelay-game $(B)/tests/spin-game $(B)/tests/acs-game: $(B)/tests/%: $(B)/obj/tests/progs/%.o
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lncursesw -ltinfo
+
+# Graphical input: the shim's SDL and Xlib hooks are built against their
+# headers (<SDL2/SDL.h>, <SDL/SDL.h>: the structures of each version's
+# events), never linked with them; the test programs that print what they
+# receive are.
+$(B)/obj/tests/progs/sdl2-input.o: ALL_CFLAGS += $(shell pkg-config --cflags sdl2)
+$(B)/obj/tests/progs/sdl1-input.o: ALL_CFLAGS += $(shell pkg-config --cflags sdl)
+$(B)/tests/sdl2-input: $(B)/obj/tests/progs/sdl2-input.o
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) $(shell pkg-config --libs sdl2)
+$(B)/tests/sdl1-input: $(B)/obj/tests/progs/sdl1-input.o
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) $(shell pkg-config --libs sdl)
+$(B)/tests/x11-input $(B)/tests/x-sender: $(B)/tests/%: $(B)/obj/tests/progs/%.o
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lX11 -ldl
 
 # A stripped game: its layout finds the state by byte signatures.
 $(B)/tests/sig-game: $(B)/obj/tests/progs/sig-game.o

@@ -151,6 +151,28 @@ const struct cmd_entry cmd_table[CMD_COUNT] = {
 		    "< > range changed unchanged increased decreased), list the "
 		    "candidates, print a layout entry for one",
 	},
+	[CMD_MOUSE] = {
+		.id = CMD_MOUSE, .name = "mouse", .args = "move X Y|down BUTTON|up BUTTON",
+		.min_args = 2, .max_args = 3,
+		.flags = CMD_INPUT,
+		.help = "move the pointer to X Y (window coordinates), or press or "
+		    "release a button (1-8, left, middle, right) where it is, on the "
+		    "next frame (SDL and X11 games)",
+	},
+	[CMD_CLICK] = {
+		.id = CMD_CLICK, .name = "click", .args = "X Y [BUTTON]",
+		.min_args = 2, .max_args = 3,
+		.flags = CMD_INPUT,
+		.help = "move to X Y and press a button (default left) on the next "
+		    "frame, release it on the frame after",
+	},
+	[CMD_WHEEL] = {
+		.id = CMD_WHEEL, .name = "wheel", .args = "N",
+		.min_args = 1, .max_args = 1,
+		.flags = CMD_INPUT,
+		.help = "turn the mouse wheel N clicks (positive: away from the "
+		    "user) on the next frame",
+	},
 };
 
 const struct cmd_entry *

@@ -28,6 +28,9 @@ enum cmd_id {
 	CMD_LOAD,
 	CMD_RESET,
 	CMD_SCAN,
+	CMD_MOUSE,
+	CMD_CLICK,
+	CMD_WHEEL,
 	CMD_COUNT
 };
 

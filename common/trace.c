@@ -360,8 +360,18 @@ trace_pack_frame(struct trace_packer *p, const struct trace_frame_info *fi,
 		gamehook__trace__input__init(in);
 		in->has_kind = 1;
 		in->kind = (Gamehook__Trace__Input__Kind)s->kind;
-		in->has_code = s->kind <= TI_KEYUP;
+		in->has_code = s->kind <= TI_KEYUP || s->kind == TI_KEY_PRESS ||
+		    s->kind == TI_KEY_RELEASE;
 		in->code = s->code;
+		if (s->kind >= TI_KEY_PRESS) {
+#define PB_SET(f) in->has_##f = s->f != 0; in->f = s->f;
+			PB_SET(scancode) PB_SET(mod) PB_SET(x) PB_SET(y)
+			PB_SET(button) PB_SET(wheel) PB_SET(sdl1_sym)
+			PB_SET(x_keysym) PB_SET(unicode)
+#undef PB_SET
+			in->has_x = in->has_y = s->kind >= TI_MOUSE_MOVE &&
+			    s->kind <= TI_WHEEL;
+		}
 		in->name = (char *)s->name;
 		in->value = s->value[0] ? (char *)s->value : NULL;
 		in->has_seq = s->seqlen > 0;
@@ -722,6 +732,15 @@ trace_input(const struct trace_reader *t, int i, struct trace_input *buf)
 	    sizeof buf->seq);
 	if (buf->seqlen)
 		memcpy(buf->seq, in->seq.data, buf->seqlen);
+	buf->scancode = in->scancode;
+	buf->mod = in->mod;
+	buf->x = in->x;
+	buf->y = in->y;
+	buf->button = in->button;
+	buf->wheel = in->wheel;
+	buf->sdl1_sym = in->sdl1_sym;
+	buf->x_keysym = in->x_keysym;
+	buf->unicode = in->unicode;
 	return buf;
 }
 

@@ -21,7 +21,10 @@ struct trace_run {
 	uint32_t off, len;
 };
 
-enum trace_input_kind { TI_KEY = 1, TI_KEYDOWN, TI_KEYUP, TI_SET, TI_SPEED };
+enum trace_input_kind { TI_KEY = 1, TI_KEYDOWN, TI_KEYUP, TI_SET, TI_SPEED,
+	/* graphical games (shim/gfxin.h) */
+	TI_KEY_PRESS, TI_KEY_RELEASE, TI_MOUSE_MOVE, TI_MOUSE_DOWN, TI_MOUSE_UP,
+	TI_WHEEL, TI_TEXT };
 
 struct trace_input {
 	int kind;               /* enum trace_input_kind */
@@ -30,6 +33,9 @@ struct trace_input {
 	char value[64];         /* a set's value, a speed */
 	uint8_t seq[16];        /* the key's terminal bytes */
 	uint8_t seqlen;
+	/* graphical input: code is the SDL2 keycode, value the text input */
+	int32_t scancode, mod, x, y, button, wheel;
+	uint32_t sdl1_sym, x_keysym, unicode;
 };
 
 /* A run's launch context (FORMAT.md, "Launch context"): NULL-terminated

@@ -218,7 +218,8 @@ void
 sb_inputs(struct sbuf *b, const struct trace_reader *t)
 {
 	static const char *const kinds[] = { "?", "key", "keydown", "keyup",
-		"set", "speed" };
+		"set", "speed", "key_press", "key_release", "mouse_move",
+		"mouse_down", "mouse_up", "wheel", "text" };
 	int n = trace_ninputs(t);
 
 	sb_put(b, "[", 1);
@@ -228,7 +229,7 @@ sb_inputs(struct sbuf *b, const struct trace_reader *t)
 		if (i)
 			sb_put(b, ",", 1);
 		sb_puts(b, "{\"kind\":");
-		if (in->kind >= TI_KEY && in->kind <= TI_SPEED)
+		if (in->kind >= TI_KEY && in->kind <= TI_TEXT)
 			sb_json_str(b, kinds[in->kind]);
 		else
 			sb_printf(b, "%d", in->kind);
@@ -238,7 +239,16 @@ sb_inputs(struct sbuf *b, const struct trace_reader *t)
 		}
 		if (in->kind >= TI_KEY && in->kind <= TI_KEYUP)
 			sb_printf(b, ",\"code\":%d", in->code);
-		else {
+		else if (in->kind == TI_KEY_PRESS || in->kind == TI_KEY_RELEASE)
+			sb_printf(b, ",\"code\":%d,\"scancode\":%d,\"mod\":%d",
+			    in->code, in->scancode, in->mod);
+		else if (in->kind >= TI_MOUSE_MOVE && in->kind <= TI_WHEEL) {
+			sb_printf(b, ",\"x\":%d,\"y\":%d", in->x, in->y);
+			if (in->kind == TI_MOUSE_DOWN || in->kind == TI_MOUSE_UP)
+				sb_printf(b, ",\"button\":%d", in->button);
+			if (in->kind == TI_WHEEL)
+				sb_printf(b, ",\"wheel\":%d", in->wheel);
+		} else {
 			sb_puts(b, ",\"value\":");
 			sb_json_str(b, in->value);
 		}

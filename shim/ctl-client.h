@@ -114,6 +114,15 @@ void cmd_key(struct client *c, int argc, char **argv);
 void cmd_keydown(struct client *c, char **argv, int down);
 void cmd_type(struct client *c, const char *text);
 void cmd_keyboard(struct client *c, char **argv);
+/* The same for graphical games, and the mouse (ctl-gfxin.c). */
+void gfx_cmd_key(struct client *c, int argc, char **argv);
+void gfx_cmd_keydown(struct client *c, char **argv, int down);
+void gfx_cmd_type(struct client *c, const unsigned char *text, size_t n);
+void gfx_cmd_mouse(struct client *c, int argc, char **argv);
+void gfx_cmd_click(struct client *c, int argc, char **argv);
+void gfx_cmd_wheel(struct client *c, char **argv);
+/* A load brought the game back: nothing the controller pressed is held. */
+void gfx_cmd_loaded(void);
 /* Note an input (enum trace_input_kind KIND) for the trace: applied on
  * frame F. */
 void cmd_note_input(int kind, int64_t f, const struct key_def *k,

@@ -14,6 +14,7 @@
 #include "ctl-client.h"
 #include "fastpath.h"
 #include "frame.h"
+#include "gfxin.h"
 #include "input.h"
 #include "record.h"
 #include "replay.h"
@@ -97,9 +98,10 @@ do_info(struct client *c)
 
 	speed_str(sp, sizeof sp);
 	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"speed\":%s,"
-	    "\"vtime_ns\":%lld,\"keyboard\":\"%s\",\"frame_rule\":\"%s\","
+	    "\"vtime_ns\":%lld,\"keyboard\":\"%s\",\"input\":\"%s\","
+	    "\"frame_rule\":\"%s\","
 	    "\"clients\":%d,\"socket\":", sp, (long long)vclock_now(),
-	    input_ignore_real() ? "ignore" : "real",
+	    input_ignore_real() ? "ignore" : "real", gfxin_lib_name(),
 	    framerule_name(shim_cfg.frame_rule), ctl.nclients);
 	jstr_append(buf, sizeof buf, &len, shim_cfg.socket_path,
 	    strlen(shim_cfg.socket_path));
@@ -555,6 +557,9 @@ cmd_exec(struct client *c, char *line)
 	case CMD_RESET: snap_cmd(c, SNAP_LOAD, SNAPSHOT_START); break;
 	case CMD_TRACE: state_cmd_trace(c, argc, argv); break;
 	case CMD_SCAN: scan_cmd(c, argc, argv); break;
+	case CMD_MOUSE: gfx_cmd_mouse(c, argc, argv); break;
+	case CMD_CLICK: gfx_cmd_click(c, argc, argv); break;
+	case CMD_WHEEL: gfx_cmd_wheel(c, argv); break;
 	case CMD_COUNT:
 		break;
 	}

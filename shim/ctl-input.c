@@ -8,6 +8,7 @@
 #include "capture.h"
 #include "ctl-client.h"
 #include "frame.h"
+#include "gfxin.h"
 #include "input.h"
 #include "replay.h"
 
@@ -56,6 +57,10 @@ cmd_key(struct client *c, int argc, char **argv)
 {
 	struct key_def keys[TP_WORDS_MAX];
 
+	if (gfxin_lib() != GFX_NONE) {
+		gfx_cmd_key(c, argc, argv);
+		return;
+	}
 	if (parse_keys(c, argc, argv, keys) != 0)
 		return;
 	if (input_space() < (size_t)(argc - 1)) {
@@ -77,6 +82,10 @@ cmd_keydown(struct client *c, char **argv, int down)
 {
 	struct key_def k;
 
+	if (gfxin_lib() != GFX_NONE) {
+		gfx_cmd_keydown(c, argv, down);
+		return;
+	}
 	if (parse_keys(c, 2, argv, &k) != 0)
 		return;
 	if (down && input_hold(&k) != 0) {
@@ -102,6 +111,10 @@ cmd_type(struct client *c, const char *text)
 	if (n < 0) {
 		ctl_err(c, ERR_USAGE, "type: bad escape at offset %zu (use \\n "
 		    "\\t \\r \\e \\\\ \\xHH)", bad);
+		return;
+	}
+	if (gfxin_lib() != GFX_NONE) {
+		gfx_cmd_type(c, buf, (size_t)n);
 		return;
 	}
 	if (input_space() < (size_t)n) {

@@ -57,6 +57,7 @@ snap_progress(void)
 		/* The game is back at FRAME: steps count from there. */
 		ctl.sched_until = frame;
 		ctl.tap_next = 0;
+		gfx_cmd_loaded();
 	}
 	if (c == NULL)
 		return;

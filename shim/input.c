@@ -2,6 +2,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "gfxin.h"
 #include "input.h"
 
 struct input_event {
@@ -50,6 +51,7 @@ input_reset(void)
 	for (int i = 0; i < INPUT_HELD_MAX; i++)
 		atomic_store(&in.held[i].on, 0);
 	in.carry_len = in.carry_off = 0;
+	gfxin_reset();
 }
 
 size_t
@@ -114,6 +116,12 @@ void
 input_frame_begin(int64_t f)
 {
 	atomic_store_explicit(&in.frame, f, memory_order_release);
+}
+
+int64_t
+input_frame(void)
+{
+	return atomic_load_explicit(&in.frame, memory_order_acquire);
 }
 
 /* The next queued event readable now, or NULL. */

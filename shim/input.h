@@ -38,6 +38,8 @@ void input_reset(void);
 
 /* Frame F begins: inputs queued for frames up to F become readable. */
 void input_frame_begin(int64_t f);
+/* The frame whose inputs are readable now (any thread). */
+int64_t input_frame(void);
 
 /* --- consumer (the thread that reads input) --- */
 

@@ -1,7 +1,9 @@
 /* Resolution of the real functions behind the hooks (see real.h). */
 #include <dlfcn.h>
 
+#include "gfxin.h"
 #include "real.h"
+#include "sdlin.h"
 
 #define REAL_DEFINE(ret, name, params, args) ret (*real_##name) params;
 REAL_LIBC(REAL_DEFINE)
@@ -20,6 +22,8 @@ real_resolve(void)
 	REAL_LIBC(REAL_LOOKUP)
 #undef REAL_LOOKUP
 	real_resolve_curses();
+	sdl_resolve();
+	x11_resolve();
 }
 
 void

@@ -16,6 +16,7 @@
 #include "../common/layout.h"
 #include "../common/replayfile.h"
 #include "capture.h"
+#include "gfxin.h"
 #include "input.h"
 #include "log.h"
 #include "replay.h"
@@ -106,6 +107,13 @@ replay_feed(int64_t f)
 		case TI_SET:
 			apply_set(in, e->frame);
 			break;
+		case TI_KEY_PRESS: case TI_KEY_RELEASE: case TI_MOUSE_MOVE:
+		case TI_MOUSE_DOWN: case TI_MOUSE_UP: case TI_WHEEL: case TI_TEXT: {
+			struct gfx_event g;
+			if (gfxin_from_trace(in, e->frame, &g) == 0)
+				gfxin_push(&g);
+			break;
+		}
 		default:
 			break;   /* speed: pacing, not the simulation */
 		}

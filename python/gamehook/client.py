@@ -204,6 +204,35 @@ class Game:
     def type(self, text):
         return int(self.command("type " + text))
 
+    # Graphical games (SDL2, SDL 1.2, Xlib): held keys, the mouse. Each
+    # returns the frame the input lands on (keydown/keyup: the key's name).
+
+    def keydown(self, name):
+        return self.command("keydown " + name)
+
+    def keyup(self, name):
+        return self.command("keyup " + name)
+
+    def mouse_move(self, x, y):
+        """Move the pointer to X, Y (window coordinates)."""
+        return int(self.command("mouse move %d %d" % (x, y)))
+
+    def mouse_down(self, button="left"):
+        """Press BUTTON (1-8, "left", "middle", "right") where the pointer is."""
+        return int(self.command("mouse down %s" % button))
+
+    def mouse_up(self, button="left"):
+        return int(self.command("mouse up %s" % button))
+
+    def click(self, x, y, button="left"):
+        """Move to X, Y and press BUTTON on the next frame, release it on the
+        frame after."""
+        return int(self.command("click %d %d %s" % (x, y, button)))
+
+    def wheel(self, clicks):
+        """Turn the wheel CLICKS clicks, positive away from the user."""
+        return int(self.command("wheel %d" % clicks))
+
     def get(self, *paths):
         """Values as `get` gives them: the whole state, one value, or a
         dict path -> value."""
