@@ -363,6 +363,9 @@ def test_bad_arguments_get_clear_errors():
             r = c.cmd(cmd)
             check(r.startswith(want), "%r -> %r (wanted %r...)" % (cmd, r, want))
         c.ok("step 3")
+        helps = {e["name"]: e for e in json.loads(c.ok("help"))}
+        for name in ("mouse", "click", "wheel"):
+            check(name in helps, "help lacks %s: %r" % (name, sorted(helps)))
         g.settled_output(quiet=0.2)
         got = [l for l in lines(g) if re.match(r"F\d+ (key|motion|button|wheel|text)", l)]
         check(not got, "refused commands delivered input: %r" % got)
@@ -428,3 +431,47 @@ def test_python_client_moves_clicks_and_turns_the_wheel():
                 check(e.code == "usage" and "button" in e.message, str(e))
         finally:
             py.close()
+
+
+def test_graphical_demo_moves_by_held_keys_and_follows_the_mouse():
+    # demo-gfx reads movement from SDL_GetKeyboardState and the mouse from
+    # its events: what the shim injects must agree for both.
+    import xshot
+    gfx = os.path.join(BUILD, "demo-gfx")
+    layout = os.path.join(os.path.dirname(BUILD), "demo-gfx",
+                          "demo-gfx.layout.json")
+    with tempfile.TemporaryDirectory(prefix="gh-gfx-") as tmp, \
+            xshot.Xvfb(tmp) as x:
+        env = dict(x.env, HOOK_FRAME="nanosleep", HOOK_LAYOUT=layout,
+                   SDL_AUDIODRIVER="dummy")
+        with Game([gfx, "--seed", "3"], env=env, lockstep=True) as g:
+            c = g.connect(timeout=60)
+            c.ok("step 5")
+
+            def get(path):
+                return json.loads(c.ok("get " + path))
+            x0 = get("player.x")
+            c.ok("keydown right")
+            c.ok("step 10")
+            check(get("world.held") == 2, "held right: world.held %r" %
+                  get("world.held"))
+            x1 = get("player.x")
+            check(x1 > x0, "held right moved the player from %r to %r" % (x0, x1))
+            c.ok("keyup right")
+            c.ok("step 3")
+            check(get("world.held") == 0, "released: world.held %r" %
+                  get("world.held"))
+            c.ok("mouse move 100 80")
+            c.ok("step 3")
+            cur = get("cursor")
+            check((cur["x"], cur["y"]) == (100, 80) and cur["moves"] >= 1, cur)
+            r0 = cur["radius"]
+            clicks = cur["clicks"]
+            c.ok("click 50 60")
+            c.ok("wheel 2")
+            c.ok("step 4")
+            cur = get("cursor")
+            check(cur["clicks"] == clicks + 1 and cur["buttons"] == 0 and
+                  (cur["x"], cur["y"]) == (50, 60), cur)
+            check(cur["radius"] == min(80, r0 + 8), "wheel 2: radius %r -> %r" % (
+                r0, cur["radius"]))
