@@ -139,6 +139,30 @@ target_window(void)
 	return s2.window ? s2.window : 1;
 }
 
+/* Code point C as UTF-8 into OUT (at least 5 bytes), NUL-terminated. */
+static void
+utf8(uint32_t c, char *out)
+{
+	unsigned char *o = (unsigned char *)out;
+
+	if (c < 0x80) {
+		*o++ = (unsigned char)c;
+	} else if (c < 0x800) {
+		*o++ = (unsigned char)(0xc0 | c >> 6);
+		*o++ = (unsigned char)(0x80 | (c & 0x3f));
+	} else if (c < 0x10000) {
+		*o++ = (unsigned char)(0xe0 | c >> 12);
+		*o++ = (unsigned char)(0x80 | (c >> 6 & 0x3f));
+		*o++ = (unsigned char)(0x80 | (c & 0x3f));
+	} else {
+		*o++ = (unsigned char)(0xf0 | c >> 18);
+		*o++ = (unsigned char)(0x80 | (c >> 12 & 0x3f));
+		*o++ = (unsigned char)(0x80 | (c >> 6 & 0x3f));
+		*o++ = (unsigned char)(0x80 | (c & 0x3f));
+	}
+	*o = 0;
+}
+
 static void
 push(SDL_Event *e)
 {
@@ -169,7 +193,20 @@ sdl2_deliver(const struct gfx_event *g)
 		e.key.keysym.scancode = (SDL_Scancode)g->key.scancode;
 		e.key.keysym.sym = g->key.sdl_key;
 		e.key.keysym.mod = mod;
-		break;
+		push(&e);
+		/* A key that types a character gives its text too, as a
+		 * keyboard does while text input is on (SDL's default). */
+		if (press && g->key.unicode >= 32 && g->key.unicode != 127 &&
+		    !(g->key.mods & ~(GK_MOD_LSHIFT | GK_MOD_RSHIFT)) &&
+		    (real_SDL_IsTextInputActive == NULL ||
+		    (real_SDL_IsTextInputActive() & 0xff))) {
+			memset(&e, 0, sizeof e);
+			e.type = SDL_TEXTINPUT;
+			e.text.windowID = win;
+			utf8(g->key.unicode, e.text.text);
+			push(&e);
+		}
+		return;
 	}
 	case GFX_TEXT:
 		e.type = SDL_TEXTINPUT;

@@ -32,7 +32,8 @@
 	X(uint32_t, SDL_GetRelativeMouseState, (int *x, int *y), (x, y)) \
 	X(void *, SDL_GetKeyboardFocus, (void), ()) \
 	X(void *, SDL_GetMouseFocus, (void), ()) \
-	X(uint32_t, SDL_GetWindowID, (void *w), (w))
+	X(uint32_t, SDL_GetWindowID, (void *w), (w)) \
+	X(int, SDL_IsTextInputActive, (void), ())
 
 #define REAL_DECLARE(ret, name, params, args) \
 	extern ret (*real_##name) params;
