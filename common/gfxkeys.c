@@ -64,7 +64,8 @@ static const struct named table[] = {
 
 /* Scancodes of the unshifted punctuation keys, and what shift makes them. */
 static const char punct[] = "-=[]\\;'`,./";
-static const uint16_t punct_sc[] = { 45, 46, 47, 48, 49, 51, 52, 53, 54, 55, 56 };
+static const uint16_t punct_sc[] = {
+	45, 46, 47, 48, 49, 51, 52, 53, 54, 55, 56 };
 static const char shifted[] = "!@#$%^&*()_+{}|:\"~<>?";
 static const char unshifted[] = "1234567890-=[]\\;'`,./";
 

@@ -1,9 +1,9 @@
 /* Injected input for graphical games: key presses and releases, mouse
  * motion, buttons, wheel and text, queued by the control thread for given
- * frames and handed to the game through SDL's event queue (hook-sdl-input.c) or
- * Xlib's (hook-xlib-input.c). One producer (the control thread, or the frame
- * thread replaying), one consumer (the thread reading the game's events);
- * lock-free. */
+ * frames and handed to the game through SDL's event queue
+ * (hook-sdl-input.c) or Xlib's (hook-xlib-input.c). One producer (the
+ * control thread, or the frame thread replaying), one consumer (the thread
+ * reading the game's events); lock-free. */
 #ifndef GH_GFXIN_H
 #define GH_GFXIN_H
 
@@ -44,8 +44,8 @@ void gfxin_set_lib(enum gfx_lib lib);
 const char *gfxin_lib_name(void);
 
 /* Look up Xlib's event functions and say whether the game reads its
- * events from Xlib itself, not through SDL (hook-xlib-input.c; from real_resolve,
- * after sdl_resolve). */
+ * events from Xlib itself, not through SDL (hook-xlib-input.c; from
+ * real_resolve, after sdl_resolve). */
 void x11_resolve(void);
 
 /* --- producer --- */

@@ -35,7 +35,8 @@ sdl_resolve(void)
 		*(void **)&real_##name = dlsym(RTLD_NEXT, #name);
 	/* Probe one name first: dlsym of a missing name costs an error
 	 * string, so skip the list when SDL is not loaded at all. */
-	if ((*(void **)&real_SDL_PollEvent = dlsym(RTLD_NEXT, "SDL_PollEvent")) != NULL) {
+	*(void **)&real_SDL_PollEvent = dlsym(RTLD_NEXT, "SDL_PollEvent");
+	if (real_SDL_PollEvent != NULL) {
 		REAL_SDL(REAL_LOOKUP)
 		if (dlsym(RTLD_NEXT, "SDL_Linked_Version") != NULL)
 			version = 1;

@@ -56,7 +56,8 @@ typedef Bool (*wire_fn)(Display *, XEvent *, xEvent *);
 	X(int, XPutBackEvent, (Display *d, XEvent *e), (d, e), 0) \
 	X(KeyCode, XKeysymToKeycode, (Display *d, KeySym k), (d, k), 0)
 
-#define REAL_DEFINE(ret, name, params, args, fail) static ret (*real_##name) params;
+#define REAL_DEFINE(ret, name, params, args, fail) \
+	static ret (*real_##name) params;
 X11_READERS(REAL_DEFINE)
 X11_OTHERS(REAL_DEFINE)
 #undef REAL_DEFINE

@@ -1,8 +1,9 @@
-/* Input for SDL games: hook-sdl-input.c holds the hooks (one per name, shared by
- * SDL2 and SDL 1.2, whose functions are named alike but differ), and hands
- * each call to the module of the version the game links, sdl2-input.c or
- * sdl1-input.c, which know that version's event structures. The shim links
- * neither: the real functions come from dlsym(RTLD_NEXT). */
+/* Input for SDL games: hook-sdl-input.c holds the hooks (one per name,
+ * shared by SDL2 and SDL 1.2, whose functions are named alike but differ),
+ * and hands each call to the module of the version the game links,
+ * sdl2-input.c or sdl1-input.c, which know that version's event
+ * structures. The shim links neither: the real functions come from
+ * dlsym(RTLD_NEXT). */
 #ifndef GH_SDLIN_H
 #define GH_SDLIN_H
 

@@ -103,6 +103,7 @@ ids_name_their_verbs(void)
 		[CMD_GET] = "get", [CMD_SET] = "set", [CMD_WATCH] = "watch",
 		[CMD_TRACE] = "trace", [CMD_SAVE] = "save", [CMD_LOAD] = "load",
 		[CMD_RESET] = "reset", [CMD_SCAN] = "scan",
+		[CMD_MOUSE] = "mouse", [CMD_CLICK] = "click", [CMD_WHEEL] = "wheel",
 	};
 
 	for (int i = 0; i < CMD_COUNT; i++) {
@@ -125,7 +126,7 @@ flags_are_the_documented_ones(void)
 		const char *verbs;
 	} want[] = {
 		{ CMD_REST_OF_LINE, " type set " },
-		{ CMD_INPUT, " key keydown keyup type set " },
+		{ CMD_INPUT, " key keydown keyup type set mouse click wheel " },
 		{ CMD_WHEN_DETACHED, " quit " },
 		{ CMD_NO_AUTH, " auth " },
 		{ CMD_TEXT_ONLY, " watch " },
