@@ -177,6 +177,23 @@ SDL_PumpEvents(void)
 	real_SDL_PumpEvents();
 }
 
+/* SDL2 only: whether events are queued, which the events due answer too. */
+EXPORT int
+SDL_HasEvent(uint32_t type)
+{
+	NEED(SDL_HasEvent, 0);
+	deliver();
+	return real_SDL_HasEvent(type);
+}
+
+EXPORT int
+SDL_HasEvents(uint32_t lo, uint32_t hi)
+{
+	NEED(SDL_HasEvents, 0);
+	deliver();
+	return real_SDL_HasEvents(lo, hi);
+}
+
 /* SDL2: (filter, userdata); SDL 1.2: (filter). The game's filter runs
  * behind the shim's. */
 EXPORT void

@@ -23,6 +23,8 @@
 	X(int, SDL_PeepEvents, (void *e, int n, int a, uint32_t lo, uint32_t hi), \
 	    (e, n, a, lo, hi)) \
 	X(void, SDL_PumpEvents, (void), ()) \
+	X(int, SDL_HasEvent, (uint32_t t), (t)) \
+	X(int, SDL_HasEvents, (uint32_t lo, uint32_t hi), (lo, hi)) \
 	X(int, SDL_PushEvent, (void *e), (e)) \
 	X(void, SDL_SetEventFilter, (void *f, void *u), (f, u)) \
 	X(void *, SDL_GetEventFilter, (void *f, void *u), (f, u)) \
