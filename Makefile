@@ -86,7 +86,7 @@ TEST_PROGS := $(B)/demo-game.debug \
 	$(B)/tests/map-game \
 	$(B)/tests/sdl2-input $(B)/tests/sdl1-input $(B)/tests/x11-input $(B)/tests/x-sender
 BENCH_PROGS := $(B)/bench-step $(B)/bench-state $(B)/bench-reset \
-	$(B)/bench-timer-game $(B)/tests/esc-game $(B)/bench-client $(B)/bench-scan
+	$(B)/bench-timer-game $(B)/tests/esc-game $(B)/bench-client $(B)/bench-scan $(B)/tests/sdl2-input
 # Write tracking's bench and its games of 16 MiB, 256 MiB and 1 GiB.
 BENCH_PROGS += $(B)/bench-track $(B)/bench-track-game-16 \
 	$(B)/bench-track-game-256 $(B)/bench-track-game-1024
@@ -320,6 +320,7 @@ bench: all benches
 	$(Q)/usr/bin/python3 bench/bench-pytrace.py
 	$(Q)/usr/bin/python3 bench/bench-env.py
 	$(Q)$(B)/bench-scan
+	$(Q)/usr/bin/python3 bench/bench-gfx-input.py
 
 # Installs what gamehook ships, building only that.
 install: $(SHIP)

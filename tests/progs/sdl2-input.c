@@ -4,7 +4,8 @@
  * modifier and mouse state (SDL_GetKeyboardState, SDL_GetModState,
  * SDL_GetMouseState) whenever it changes. What it received is also its
  * state (`seen`, in its data: recorded raw, compared by a replay). Ends on
- * Escape or a window close. */
+ * Escape or a window close. With --quiet it prints only "ready" (on
+ * standard error). */
 #include <stdio.h>
 #include <string.h>
 
@@ -17,11 +18,16 @@ static struct {
 	char text[64];
 } seen;
 
+static int quiet;
+#define say(...) do { if (!quiet) printf(__VA_ARGS__); } while (0)
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	char prev[512] = "", cur[512];
 
+	/* --quiet: print nothing but "ready" (for bench-gfx-input). */
+	quiet = argc > 1 && strcmp(argv[1], "--quiet") == 0;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (SDL_Init(SDL_INIT_VIDEO) != 0) {
 		printf("SDL_Init: %s\n", SDL_GetError());
@@ -33,13 +39,13 @@ main(void)
 		return 1;
 	}
 	SDL_StartTextInput();
-	printf("ready\n");
+	fprintf(quiet ? stderr : stdout, "ready\n");
 	for (int f = 0;; f++) {
 		SDL_Event e;
 		while (SDL_PollEvent(&e)) {
 			switch (e.type) {
 			case SDL_QUIT:
-				printf("F%d quit\n", f);
+				say("F%d quit\n", f);
 				return 0;
 			case SDL_KEYDOWN:
 			case SDL_KEYUP:
@@ -49,7 +55,7 @@ main(void)
 					seen.keyups++;
 				seen.last_sc = e.key.keysym.scancode;
 				seen.mod = e.key.keysym.mod;
-				printf("F%d key %s sc=%d sym=%d mod=%#x repeat=%d\n", f,
+				say("F%d key %s sc=%d sym=%d mod=%#x repeat=%d\n", f,
 				    e.type == SDL_KEYDOWN ? "down" : "up",
 				    e.key.keysym.scancode, e.key.keysym.sym,
 				    e.key.keysym.mod, e.key.repeat);
@@ -61,26 +67,26 @@ main(void)
 				seen.texts++;
 				strncat(seen.text, e.text.text,
 				    sizeof seen.text - strlen(seen.text) - 1);
-				printf("F%d text '%s'\n", f, e.text.text);
+				say("F%d text '%s'\n", f, e.text.text);
 				break;
 			case SDL_MOUSEMOTION:
 				seen.motions++;
 				seen.x = e.motion.x;
 				seen.y = e.motion.y;
-				printf("F%d motion %d,%d rel %d,%d state %u\n", f,
+				say("F%d motion %d,%d rel %d,%d state %u\n", f,
 				    e.motion.x, e.motion.y, e.motion.xrel,
 				    e.motion.yrel, e.motion.state);
 				break;
 			case SDL_MOUSEBUTTONDOWN:
 			case SDL_MOUSEBUTTONUP:
 				seen.buttons += e.button.button;
-				printf("F%d button %s b=%d at %d,%d\n", f,
+				say("F%d button %s b=%d at %d,%d\n", f,
 				    e.type == SDL_MOUSEBUTTONDOWN ? "down" : "up",
 				    e.button.button, e.button.x, e.button.y);
 				break;
 			case SDL_MOUSEWHEEL:
 				seen.wheel += e.wheel.y;
-				printf("F%d wheel %d\n", f, e.wheel.y);
+				say("F%d wheel %d\n", f, e.wheel.y);
 				break;
 			default:
 				break;
@@ -96,7 +102,7 @@ main(void)
 		snprintf(cur + len, sizeof cur - len, " mod=%#x mouse=%d,%d buttons=%u",
 		    SDL_GetModState(), x, y, b);
 		if (strcmp(cur, prev) != 0) {
-			printf("F%d state %s\n", f, cur);
+			say("F%d state %s\n", f, cur);
 			strcpy(prev, cur);
 		}
 		SDL_UpdateWindowSurface(w);
