@@ -281,7 +281,9 @@ class Layout:
 
 # ---------------------------------------------------------------- records
 
-_INPUT_KINDS = {1: "key", 2: "keydown", 3: "keyup", 4: "set", 5: "speed"}
+_INPUT_KINDS = {1: "key", 2: "keydown", 3: "keyup", 4: "set", 5: "speed",
+                6: "key_press", 7: "key_release", 8: "mouse_move",
+                9: "mouse_down", 10: "mouse_up", 11: "wheel", 12: "text"}
 
 
 class _Records:
@@ -742,6 +744,14 @@ def frame_dict(layout, fr):
             d["name"] = _cstr(i.name, 63)
         if 1 <= kind <= 3:
             d["code"] = i.code
+        elif kind in (6, 7):       # a graphical game's key (dumper.c)
+            d["code"], d["scancode"], d["mod"] = i.code, i.scancode, i.mod
+        elif 8 <= kind <= 11:      # the mouse
+            d["x"], d["y"] = i.x, i.y
+            if kind in (9, 10):
+                d["button"] = i.button
+            if kind == 11:
+                d["wheel"] = i.wheel
         else:
             d["value"] = _cstr(i.value, 63)
         inputs.append(d)

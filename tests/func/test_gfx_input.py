@@ -338,6 +338,13 @@ def test_inputs_are_recorded_and_replayed_identically():
         presses = [(f, i["scancode"], i["mod"]) for f, i in kinds["key_press"]]
         check((sent["key"], 224, 0) in presses and
               (sent["key"], 4, 0x40) in presses, presses)
+        # Python's reader gives each input as dumper cat does.
+        import gamehook
+        py = {f["frame"]: f["inputs"] for f in gamehook.read_trace(trace)}
+        cat = {json.loads(l)["frame"]: json.loads(l)["inputs"]
+               for l in r.stdout.splitlines()}
+        check(py == cat, "read_trace's inputs differ from dumper cat's: %r" % [
+            (f, py.get(f), cat[f]) for f in cat if py.get(f) != cat[f]][:3])
         r = subprocess.run([DUMPER, "replay", trace, "--env", "HOOK_FRAME=nanosleep"],
                            capture_output=True, text=True, timeout=300)
         check(r.returncode == 0 and "identical" in r.stdout,

@@ -208,11 +208,11 @@ def rich_trace():
             f.screen.add(row=6, text="an object", attrs="{}")
             f.screen.add(row=7, text="none")
         if fr % 4 == 1:
-            # An input of a kind this schema does not know (9), inserted
+            # An input of a kind this schema does not know (99), inserted
             # sixth as a later writer would put it.
             raw = b"".join(b"\x1a" + _varint(len(x)) + x for x in (
                 [i.SerializeToString() for i in f.inputs[:5]] +
-                [b"\x08\x09" + later] +
+                [b"\x08\x63" + later] +
                 # a set whose name and value are not UTF-8 (protobuf gives
                 # them as bytes), once
                 ([b"\x08\x04\x1a\x02n\xfe\x22\x03a\xffb"] if fr == 1 else []) +
