@@ -69,7 +69,9 @@ PY_GEN += $(B)/python/trace_pb2.py
 # its generated modules and the shim, staged by `make` under $(B)/pypkg.
 PYPKG := $(B)/pypkg/gamehook
 PYPKG_STAMP := $(B)/pypkg/.staged
-SHIP := $(B)/libhook.so $(B)/hookctl $(B)/dumper $(PY_GEN)
+# gamehookd's: dm_env_rpc and gamehook's extensions to it.
+PY_GEN += $(B)/python/dm_env_rpc_pb2.py $(B)/python/gamehook_rpc_pb2.py
+SHIP := $(B)/libhook.so $(B)/hookctl $(B)/dumper $(PY_GEN) $(B)/gamehookd
 PROGS := $(SHIP) $(B)/demo-game $(B)/demo-game.stripped \
 	$(B)/demo-gfx $(B)/demo-gfx.stripped
 TEST_PROGS := $(B)/demo-game.debug \
@@ -126,11 +128,26 @@ $(B)/python/trace_pb2.py: schema/trace.proto | $(DEPS_STAMP)
 	@$(if $(Q),echo "  PROTOC  $< (python)")
 	$(Q)protoc --proto_path=schema --python_out=$(B)/python $<
 
+# gamehookd's schemas (Python only).
+$(B)/python/%_rpc_pb2.py: schema/%_rpc.proto | $(DEPS_STAMP)
+	@mkdir -p $(B)/python
+	@$(if $(Q),echo "  PROTOC  $< (python)")
+	$(Q)protoc --proto_path=schema --python_out=$(B)/python $<
+
 # The installable package, staged whole for `pip install .` (pyproject.toml).
 $(PYPKG_STAMP): $(PY_SRC) $(PY_GEN) $(B)/libhook.so
 	@$(if $(Q),echo "  STAGE   $(PYPKG)")
 	$(Q)rm -rf $(PYPKG) && mkdir -p $(PYPKG) && \
 		cp $(PY_SRC) $(PY_GEN) $(B)/libhook.so $(PYPKG)/ && touch $@
+
+$(B)/python/dm_env_rpc_pb2.py: schema/dm_env_rpc.proto | $(DEPS_STAMP)
+	@mkdir -p $(B)/python
+	@$(if $(Q),echo "  PROTOC  $< (python)")
+	$(Q)protoc --proto_path=schema --python_out=$(B)/python $<
+
+# gamehookd: a Python script finding the package in the tree or installed.
+$(B)/gamehookd: python/gamehookd
+	$(Q)install -m 0755 $< $@
 
 $(B)/obj/gen/%.o: $(B)/gen/%.c
 	@mkdir -p $(dir $@)
@@ -288,12 +305,17 @@ bench: all benches
 	$(Q)/usr/bin/python3 bench/bench-pytrace.py
 	$(Q)/usr/bin/python3 bench/bench-env.py
 	$(Q)$(B)/bench-scan
+	$(Q)/usr/bin/python3 bench/bench-remote.py
 
 # Installs what gamehook ships, building only that.
 install: $(SHIP)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/gamehook
 	install -m 0755 $(B)/hookctl $(DESTDIR)$(PREFIX)/bin/hookctl
 	install -m 0755 $(B)/dumper $(DESTDIR)$(PREFIX)/bin/dumper
+	install -m 0755 $(B)/gamehookd $(DESTDIR)$(PREFIX)/bin/gamehookd
+	install -d $(DESTDIR)$(PREFIX)/share/gamehook
+	install -m 0644 schema/dm_env_rpc.proto schema/gamehook_rpc.proto \
+		$(DESTDIR)$(PREFIX)/share/gamehook/
 	install -m 0644 $(B)/libhook.so $(DESTDIR)$(PREFIX)/lib/gamehook/libhook.so
 	install -d $(DESTDIR)$(PREFIX)/lib/gamehook/python/gamehook
 	install -m 0644 $(PY_SRC) $(PY_GEN) \
