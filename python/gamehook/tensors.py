@@ -73,6 +73,19 @@ def pack(value, dtype=None, out=None):
     return t
 
 
+def packer(data_type_):
+    """pack() for one DataType, its lookups done once: f(value, out)."""
+    npt, field = _BY_TYPE[data_type_]
+    npt = None if field == "strings" else np.dtype(npt)
+
+    def f(value, out):
+        arr = np.asarray(value, dtype=npt)
+        _fill(getattr(out, field), field, arr.ravel())
+        if arr.ndim:
+            out.shape.extend(arr.shape)
+    return f
+
+
 def unpack(t, dtype=None):
     """The numpy array a Tensor holds; with DTYPE (a DataType), a payload
     of another type is a ValueError. A scalar payload fills its shape; one
@@ -178,13 +191,13 @@ def spec_bounds(s):
     return tuple(out)
 
 
-def check(arr, s):
-    """ARR against TensorSpec S: shape and bounds; ValueError says how it
-    is outside (the caller unpacked it with S's dtype)."""
+def check(arr, s, bounds=None):
+    """ARR against TensorSpec S: shape and bounds (BOUNDS: spec_bounds(S),
+    if known); ValueError says how it is outside."""
     if list(arr.shape) != list(s.shape):
         raise ValueError("%s: shape %s, the spec's is %s" % (
             s.name, list(arr.shape), list(s.shape)))
-    lo, hi = spec_bounds(s)
+    lo, hi = bounds or spec_bounds(s)
     if lo is not None and (arr < lo).any():
         raise ValueError("%s: %s below the minimum %s" % (
             s.name, arr.tolist(), lo.tolist()))

@@ -168,6 +168,13 @@ class World:
         for i, (name, space) in enumerate(self.act_leaves):
             specs.actions[i + 1].CopyFrom(tensors.spec(name, space))
         self.specs = specs
+        # What each step needs, worked out once.
+        n = len(self.obs_leaves)
+        self.obs_out = {u: (s.name, u > n, tensors.packer(s.dtype))
+                        for u, s in specs.observations.items()}
+        self.act_in = {u: (s, tensors.spec_bounds(s),
+                           tensors.np_dtype(s.dtype).kind == "f")
+                       for u, s in specs.actions.items()}
 
     def spaces_json(self):
         return json.dumps({"observation": tensors.describe(self.obs_space),
@@ -184,14 +191,13 @@ class World:
                                  "%s)" % (uid, ", ".join(
                                      "%d %s" % (u, s.name) for u, s in sorted(
                                          self.specs.actions.items()))))
-            s = self.specs.actions[uid]
+            s, bounds, floats = self.act_in[uid]
             try:
                 arr = tensors.unpack(t)
-                if arr.dtype == object or (arr.dtype.kind == "f") != (
-                        tensors.np_dtype(s.dtype).kind == "f"):
+                if arr.dtype == object or (arr.dtype.kind == "f") != floats:
                     raise ValueError("%s: a %s tensor for a %s action" % (
                         s.name, arr.dtype, pb.DataType.Name(s.dtype)))
-                tensors.check(arr, s)
+                tensors.check(arr, s, bounds)
             except ValueError as e:
                 raise WorldError("INVALID_ARGUMENT", "action %d %s" % (
                     uid, e)) from None
@@ -255,12 +261,10 @@ class World:
         extra = {"reward": float(reward), "discount": 0.0 if term else 1.0,
                  "terminated": bool(term), "truncated": bool(trunc),
                  "info": json.dumps(info, default=_jsonable)}
+        out = resp.observations
         for uid in requested:
-            s = self.specs.observations[uid]
-            v = extra[s.name] if uid > len(self.obs_leaves) else flat[s.name]
-            tensors.pack(v, None if s.dtype == pb.STRING else
-                         tensors.np_dtype(s.dtype),
-                         out=resp.observations[uid])
+            name, is_extra, pack = self.obs_out[uid]
+            pack(extra[name] if is_extra else flat[name], out[uid])
 
     def reset(self, seed=None):
         """The next step starts a new sequence (with SEED)."""
