@@ -6,8 +6,10 @@ game ended; malformed, unknown, out-of-spec and oversized requests get
 typed errors while another client's game carries on; a crashed game and a
 hung one end their episode with an error (ABORTED, DEADLINE_EXCEEDED) and
 the next reset starts a new game; `make install` ships a gamehookd that
-runs from the installed package; any address but loopback needs a token,
-and without it a client is refused; --max-games caps the games."""
+runs from the installed package; any address but loopback needs a token
+(a client with a wrong one is refused) or TLS with client certificates
+(a client without its certificate, or without TLS, does not get in);
+--max-games caps the games."""
 import json
 import os
 import signal
@@ -389,3 +391,58 @@ def test_the_installed_gamehookd_serves():
                 check("python3" in exe, exe)
             finally:
                 env.close()
+
+
+def _certs(d):
+    """A CA, a server certificate for localhost and a client's, in D."""
+    def ssl(*a):
+        r = subprocess.run(["openssl"] + list(a), cwd=d, capture_output=True,
+                           text=True)
+        check(r.returncode == 0, "openssl %s: %s" % (a[0], r.stderr[-500:]))
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+          "-nodes"]
+    ssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem",
+        "-days", "2", "-subj", "/CN=gamehook test CA")
+    with open(os.path.join(d, "san.ext"), "w") as f:
+        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    for who in ("server", "client"):
+        ssl("req", *ec, "-keyout", who + ".key", "-out", who + ".csr",
+            "-subj", "/CN=" + ("localhost" if who == "server" else who))
+        ssl("x509", "-req", "-in", who + ".csr", "-CA", "ca.pem", "-CAkey",
+            "ca.key", "-CAcreateserial", "-out", who + ".pem", "-days", "2",
+            "-extfile", "san.ext")
+    return lambda n: os.path.join(d, n)
+
+
+def test_tls_with_client_certificates_off_loopback():
+    with tempfile.TemporaryDirectory() as tmp:
+        p = _certs(tmp)
+        tls = ["--tls-cert", p("server.pem"), "--tls-key", p("server.key")]
+        r = subprocess.run([GAMEHOOKD, "--address", "0.0.0.0:0"] + tls,
+                           capture_output=True, text=True, timeout=120)
+        check(r.returncode == 2 and "token" in r.stderr,
+              "TLS without client certificates nor token: %d %r" % (
+                  r.returncode, r.stderr))
+        with Daemon(*(tls + ["--tls-client-ca", p("ca.pem")]),
+                    address="0.0.0.0:0") as d:
+            addr = "localhost:%d" % d.port
+            env = gamehook.GameEnv([DEMO], layout=LAYOUT, server=addr,
+                                   observe=["hero.x"], tls=(
+                                       p("ca.pem"), p("client.key"),
+                                       p("client.pem")))
+            try:
+                obs, info = env.reset()
+                check(info["frame"] >= 1 and "hero.x" in obs, repr(info))
+            finally:
+                env.close()
+            try:
+                gamehook.GameEnv([DEMO], server=addr, tls=p("ca.pem"),
+                                 timeout=5)
+                check(False, "a client without a certificate got in")
+            except gamehook.GamehookError as e:
+                check(e.code in ("remote", "unavailable"), str(e))
+            try:
+                gamehook.GameEnv([DEMO], server=addr, timeout=5)
+                check(False, "a client without TLS got in")
+            except gamehook.GamehookError as e:
+                check(e.code in ("remote", "unavailable"), str(e))
