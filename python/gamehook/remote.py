@@ -80,6 +80,7 @@ class Connection:
         self._stream = call(iter(self._q.get, None), metadata=md)
         self._kinds = []
         self.server = server
+        self.fed = False
 
     def send(self, kind, msg):
         """Queue one request (KIND: "step", "create_world", ...,
@@ -95,15 +96,28 @@ class Connection:
     def recv(self):
         """The answer to the oldest request sent: its payload (for an
         extension, the Any); an error response raises RemoteError."""
-        kind = self._kinds.pop(0)
+        if self.fed:
+            r = self.answers.get()
+            if isinstance(r, RemoteError):
+                self._kinds.pop(0)
+                raise r
+            return self.unwrap(r)
         try:
             r = next(self._stream)
         except self._grpc.RpcError as e:
+            self._kinds.pop(0)
             raise RemoteError(e.code().name, "gamehookd: %s" %
                               e.details()) from None
         except StopIteration:
+            self._kinds.pop(0)
             raise RemoteError("UNAVAILABLE", "gamehookd closed the stream") \
                 from None
+        return self.unwrap(r)
+
+    def unwrap(self, r):
+        """The payload of R, the answer to the oldest request sent (an
+        error raises RemoteError)."""
+        kind = self._kinds.pop(0)
         got = r.WhichOneof("payload")
         if got == "error":
             game = None
@@ -118,6 +132,30 @@ class Connection:
             raise RemoteError("INTERNAL", "a %s answer to a %s request" %
                               (got, kind))
         return getattr(r, kind)
+
+    def feed(self, q, tag):
+        """From now on a thread reads the answers as they come into
+        .answers (a stream that fails: a RemoteError there) and puts TAG
+        on Q for each: for waiting on many streams at once. recv() still
+        works, taking from .answers."""
+        import threading
+        self.answers = queue.SimpleQueue()
+
+        def read():
+            try:
+                for r in self._stream:
+                    self.answers.put(r)
+                    q.put(tag)
+                self.answers.put(RemoteError("UNAVAILABLE",
+                                             "gamehookd closed the stream"))
+            except self._grpc.RpcError as e:
+                if e.code() == self._grpc.StatusCode.CANCELLED:
+                    return
+                self.answers.put(RemoteError(e.code().name, "gamehookd: %s"
+                                             % e.details()))
+            q.put(tag)
+        self.fed = True
+        threading.Thread(target=read, daemon=True).start()
 
     def request(self, kind, msg):
         self.send(kind, msg)
@@ -324,7 +362,8 @@ class RemoteGameEnv(_Base):
         if c is None:
             return
         try:
-            if self._world is not None:
+            # A fed stream's end destroys its worlds just the same.
+            if self._world is not None and not c.fed:
                 c.request("destroy_world", pb.DestroyWorldRequest(
                     world_name=self._world))
         except GamehookError:

@@ -9,7 +9,9 @@ the next reset starts a new game; `make install` ships a gamehookd that
 runs from the installed package; any address but loopback needs a token
 (a client with a wrong one is refused) or TLS with client certificates
 (a client without its certificate, or without TLS, does not get in);
---max-games caps the games."""
+--max-games caps the games; a vector of 4 games spread over two
+gamehookds plays each game's local episode, resets itself at an
+episode's end in both autoreset modes, and answers send/recv in batches."""
 import json
 import os
 import signal
@@ -21,8 +23,10 @@ import textwrap
 from gh import ROOT, check, wait_until
 
 sys.path.insert(0, os.path.join(ROOT, "python"))
+import numpy as np  # noqa: E402
 import gamehook  # noqa: E402
 from gamehook import remote, tensors  # noqa: E402
+from gamehook.remote_vector import RemoteVectorEnv  # noqa: E402
 
 GAMEHOOKD = os.path.join(ROOT, "build", "gamehookd")
 DEMO = os.path.join(ROOT, "build", "demo-game")
@@ -446,3 +450,65 @@ def test_tls_with_client_certificates_off_loopback():
                 check(False, "a client without TLS got in")
             except gamehook.GamehookError as e:
                 check(e.code in ("remote", "unavailable"), str(e))
+
+
+def ppid(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        return int(f.read().rsplit(")", 1)[1].split()[1])
+
+
+def test_a_vector_env_spans_two_servers():
+    kw = dict(layout=LAYOUT, observe=["hero.x", "game.tick"],
+              scenario={"truncate": {"max_steps": 5}})
+    acts = [np.array([2, 1, 5, 2]), np.array([1, 1, 2, 0])] * 4
+    with Daemon() as d1, Daemon() as d2:
+        for mode in ("next_step", "same_step"):
+            v = RemoteVectorEnv(4, [DEMO], server=[d1.address, d2.address],
+                                seed=3, autoreset_mode=mode, **kw)
+            local = [gamehook.GameEnv([DEMO], seed=3 + i, **kw)
+                     for i in range(4)]
+            try:
+                parents = {ppid(game_pid(e)) for e in v.envs}
+                check(parents == {d1.p.pid, d2.p.pid},
+                      "games' parents %r, servers %r" % (
+                          parents, (d1.p.pid, d2.p.pid)))
+                obs, infos = v.reset()
+                want = [e.reset()[0] for e in local]
+                ended = [False] * 4
+                ends = 0
+                for t, a in enumerate(acts):
+                    for i in range(4):
+                        check(all(obs[k][i] == want[i][k] for k in want[i]),
+                              "%s step %d game %d: %r / %r" % (
+                                  mode, t, i, {k: obs[k][i] for k in obs},
+                                  want[i]))
+                    obs, rew, term, trunc, infos = v.step(a)
+                    ends += int(trunc.sum())
+                    for i, e in enumerate(local):
+                        if ended[i] and mode == "next_step":
+                            want[i], info = e.reset()
+                            check(not trunc[i] and rew[i] == 0 and
+                                  infos["steps"][i] == 0, "next-step reset")
+                            ended[i] = False
+                            continue
+                        want[i], r, te, tr, info = e.step(a[i])
+                        check(trunc[i] == tr and rew[i] == r, "flags")
+                        if tr and mode == "same_step":
+                            fo = infos["final_obs"][i]
+                            check(infos["_final_obs"][i] and
+                                  (fo["game.tick"] == want[i]["game.tick"]),
+                                  "final_obs %r / %r" % (fo, want[i]))
+                            want[i], info = e.reset()
+                        ended[i] = tr
+                check(ends == 4, "%s: %d episodes of 4 ended in %d steps" % (
+                    mode, ends, len(acts)))
+                # EnvPool's way: batches of 2 as they come.
+                v.batch_size = 2
+                v.send(np.array([0, 0, 0, 0]))
+                got = list(v.recv()[4]["env_id"]) + \
+                    list(v.recv()[4]["env_id"])
+                check(sorted(got) == [0, 1, 2, 3], "env ids %r" % got)
+            finally:
+                v.close()
+                for e in local:
+                    e.close()
