@@ -179,6 +179,7 @@ class Server:
     def destroy(self, w):
         with self.lock:
             self.worlds.pop(w.name, None)
+        w.destroyed = True
         w.kill("was destroyed")
         w.close()
 
@@ -229,6 +230,8 @@ class Server:
         opts = v.get("options", {})
         if not isinstance(opts, dict):
             raise Refused("INVALID_ARGUMENT", "setting options: a JSON object")
+        # The game's own socket waits outlast the watchdog's.
+        kw["timeout"] = max(60.0, self.step_timeout + 10)
         kw.update(opts)
         return kw
 
@@ -286,9 +289,14 @@ class Session:
                           "another client" % w.name)
 
     def _joined(self):
-        if self.joined is None:
+        w = self.joined
+        if w is None:
             raise Refused("FAILED_PRECONDITION", "join a world first")
-        return self.joined
+        if w.destroyed:
+            self.joined = None
+            raise Refused("NOT_FOUND", "world %s was destroyed (its creator "
+                          "destroyed it or went away)" % w.name)
+        return w
 
     def _create_world(self, req, resp):
         kw = self.server.world_kwargs(req.settings)

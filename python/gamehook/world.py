@@ -52,7 +52,7 @@ class World:
         self.running = False        # a sequence is under way
         self.pending_seed = None
         self.interrupted = False
-        self.ended = None           # why the last episode ended in error
+        self.destroyed = False
         self._launch()
         self._specs()
 
@@ -110,6 +110,10 @@ class World:
             return fn(*a, **kw)
         except (OSError, ConnectionError, ValueError, GamehookError) as e:
             why = self.killed_for
+            if self.destroyed:
+                self._end()
+                raise WorldError("NOT_FOUND", "world %s was destroyed" %
+                                 self.name)
             dead = self._dead() if why is None else why
             if why is not None or dead is not None or \
                     isinstance(e, (OSError, ConnectionError)):
@@ -239,6 +243,9 @@ class World:
             resp.state = pb.RUNNING if self.running else pb.TERMINATED
         else:
             if self.env is None:
+                if self.destroyed:
+                    raise WorldError("NOT_FOUND", "world %s was destroyed" %
+                                     self.name)
                 self._launch()
             seed, self.pending_seed = self.pending_seed, None
             obs, info = self._call(self.env.reset, seed=seed)

@@ -300,6 +300,32 @@ def test_bad_requests_get_typed_errors_and_others_carry_on():
             s = pb.StepRequest(requested_observations=[1])
             tensors.pack(2, out=s.actions[1])
             check(c.request("step", s).state == pb.RUNNING, "step after errors")
+            # A world another client joined: its creator cannot destroy
+            # it under them, but when the creator goes, the world goes.
+            c2, c3 = remote.Connection(d.address), remote.Connection(
+                d.address)
+            try:
+                name2 = create(c2)
+                c3.request("join_world", pb.JoinWorldRequest(
+                    world_name=name2))
+                c3.request("step", pb.StepRequest())
+                expect_error(lambda: c2.request(
+                    "destroy_world", pb.DestroyWorldRequest(
+                        world_name=name2)), "FAILED_PRECONDITION",
+                    "destroying a world another client joined")
+                c2.close()
+
+                def gone():
+                    try:
+                        c3.request("step", pb.StepRequest())
+                        return False
+                    except remote.RemoteError as e:
+                        check(e.status == "NOT_FOUND", str(e))
+                        return True
+                wait_until(gone, 60, "the joined world of a creator gone")
+            finally:
+                c2.close()
+                c3.close()
             # Oversized: gRPC refuses the message and ends that stream.
             big = pb.CreateWorldRequest()
             tensors.pack(["x" * 100000], out=big.settings["argv"])
