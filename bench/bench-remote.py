@@ -9,7 +9,9 @@ step cycling right/left/space. Observations: three fields
 steps each, medians of ROUNDS; figures are microseconds a step and the
 remote/local ratio. A pipelined column (step_send for a round's steps,
 then step_recv for all) shows what the stream gives when the client does
-not wait for each answer."""
+not wait for each answer. Then 4 games on the server, a step of all
+four: four RemoteGameEnvs stepped one after another beside one
+RemoteVectorEnv (every request out before any answer is read)."""
 import os
 import statistics
 import subprocess
@@ -71,9 +73,50 @@ def main():
             ml, mr, mp = (statistics.median(x) for x in (lo, re, pi))
             print("| %s | %.0f us | %.0f us | %.2fx | %.0f us |" % (
                 label, ml, mr, mr / ml, mp))
+        vector(addr)
     finally:
         d.terminate()
         d.wait()
+
+
+def vector(addr):
+    """4 games on the server: stepped one after another through 4
+    RemoteGameEnvs, and as one RemoteVectorEnv (all requests out, then
+    all answers)."""
+    from gamehook.remote_vector import RemoteVectorEnv
+    import numpy as np
+    kw = dict(layout=LAYOUT, observe=["hero.x", "hero.hp", "game.tick"],
+              env={"HOOK_SPEED": "max"})
+    n = 4
+    one = [gamehook.GameEnv([DEMO], server=addr, seed=7 + i, **kw)
+           for i in range(n)]
+    vec = RemoteVectorEnv(n, [DEMO], server=addr, seed=7, **kw)
+    steps = STEPS // n
+    try:
+        seq, par = [], []
+        for _ in range(ROUNDS):
+            for e in one:
+                e.reset()
+            t0 = time.perf_counter()
+            for i in range(steps):
+                for e in one:
+                    e.step(ACTS[i % 3])
+            seq.append((time.perf_counter() - t0) / steps * 1e6)
+            vec.reset()
+            t0 = time.perf_counter()
+            for i in range(steps):
+                vec.step(np.full(n, ACTS[i % 3]))
+            par.append((time.perf_counter() - t0) / steps * 1e6)
+    finally:
+        for e in one:
+            e.close()
+        vec.close()
+    ms, mp = statistics.median(seq), statistics.median(par)
+    print()
+    print("| 4 games on one gamehookd, a step of all 4 | one after another "
+          "(4 RemoteGameEnv) | RemoteVectorEnv(4) | speed-up |")
+    print("| --- | --- | --- | --- |")
+    print("| 3 fields | %.0f us | %.0f us | %.2fx |" % (ms, mp, ms / mp))
 
 
 if __name__ == "__main__":
