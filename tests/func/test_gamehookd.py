@@ -1,4 +1,7 @@
-"""gamehookd (build/gamehookd) on loopback: a GameEnv with server= plays
+"""schema/dm_env_rpc.proto is DeepMind's published dm_env_rpc v1 on the
+wire (every message, field number, type, enum and the service, against
+the upstream file in tests/golden/dm_env_rpc). gamehookd (build/gamehookd)
+on loopback: a GameEnv with server= plays
 the same episode as a local GameEnv; a plain gRPC client generated from
 schema/dm_env_rpc.proto by protoc and grpc_python_plugin drives a world
 through the whole dm_env_rpc lifecycle; a client killed mid-game has its
@@ -538,3 +541,69 @@ def test_a_vector_env_spans_two_servers():
                 v.close()
                 for e in local:
                     e.close()
+
+
+STATUS_PROTO = """syntax = "proto3";
+package google.rpc;
+import "google/protobuf/any.proto";
+message Status {
+  int32 code = 1;
+  string message = 2;
+  repeated google.protobuf.Any details = 3;
+}
+"""
+
+
+def _descriptor(tmp, include, name):
+    from google.protobuf import descriptor_pb2
+    out = os.path.join(tmp, "set.pb")
+    r = subprocess.run(["protoc", "-I", include, "-I", tmp, "-I",
+                        "/usr/include", "--include_imports",
+                        "--descriptor_set_out", out, name],
+                       capture_output=True, text=True)
+    check(r.returncode == 0, "protoc %s: %s" % (name, r.stderr))
+    fs = descriptor_pb2.FileDescriptorSet()
+    with open(out, "rb") as f:
+        fs.ParseFromString(f.read())
+    return {f.name: f for f in fs.file}
+
+
+def test_the_proto_is_dm_env_rpc_on_the_wire():
+    golden = os.path.join(ROOT, "tests", "golden", "dm_env_rpc")
+    with tempfile.TemporaryDirectory() as tmp:
+        os.makedirs(os.path.join(tmp, "google", "rpc"))
+        with open(os.path.join(tmp, "google", "rpc", "status.proto"),
+                  "w") as f:
+            f.write(STATUS_PROTO)
+        up = _descriptor(tmp, golden, "dm_env_rpc/v1/dm_env_rpc.proto")
+        mine = _descriptor(tmp, os.path.join(ROOT, "schema"),
+                           "dm_env_rpc.proto")
+    a, b = up["dm_env_rpc/v1/dm_env_rpc.proto"], mine["dm_env_rpc.proto"]
+
+    def messages(f, extra=()):
+        out = {}
+
+        def walk(ms, pre):
+            for m in ms:
+                out[pre + m.name] = sorted(
+                    (x.number, x.name, x.type, x.label,
+                     # google.rpc.Status is ours, field for field
+                     x.type_name.replace(".google.rpc.", ".dm_env_rpc.v1."),
+                     x.oneof_index if x.HasField("oneof_index") else None)
+                    for x in m.field)
+                walk(m.nested_type, pre + m.name + ".")
+        walk(f.message_type, "")
+        return out
+    ma, mb = messages(a), messages(b)
+    ma["Status"] = messages(up["google/rpc/status.proto"])["Status"]
+    check(a.package == b.package == "dm_env_rpc.v1", b.package)
+    diff = [k for k in sorted(set(ma) | set(mb)) if ma.get(k) != mb.get(k)]
+    check(not diff, "messages that differ: %s" % ", ".join(
+        "%s %r / %r" % (k, ma.get(k), mb.get(k)) for k in diff))
+    enums = [[(e.name, [(v.name, v.number) for v in e.value])
+              for e in f.enum_type] for f in (a, b)]
+    check(enums[0] == enums[1], "enums %r / %r" % tuple(enums))
+    svc = [[(s.name, [(m.name, m.input_type, m.output_type,
+                       m.client_streaming, m.server_streaming)
+                      for m in s.method]) for s in f.service] for f in (a, b)]
+    check(svc[0] == svc[1] and svc[0], "service %r / %r" % tuple(svc))
