@@ -206,11 +206,12 @@ class World:
                 raise WorldError("INVALID_ARGUMENT", "action %d %s" % (
                     uid, e)) from None
             got[uid] = arr
-        missing = [s.name for u, s in self.specs.actions.items()
-                   if u not in got]
-        if missing:
-            raise WorldError("INVALID_ARGUMENT", "actions missing: %s" %
-                             ", ".join(missing))
+        # An action not sent is its minimum (dm_env_rpc leaves it to the
+        # environment): Discrete 0, the first key set; no held keys.
+        for u, (s, (lo, _), _) in self.act_in.items():
+            if u not in got:
+                got[u] = lo if lo is not None else np.zeros(
+                    tuple(s.shape), tensors.np_dtype(s.dtype))
         values = {}
         for i, (name, space) in enumerate(self.act_leaves):
             arr = got[i + 1]

@@ -141,7 +141,7 @@ PLAIN_CLIENT = textwrap.dedent('''
     assert pb.__file__.startswith(sys.argv[1]), pb.__file__
     stub = rpc.EnvironmentStub(grpc.insecure_channel(sys.argv[2]))
     q = queue.Queue()
-    answers = stub.Process(iter(q.get, None))
+    answers = stub.Process(iter(q.get, None), timeout=120)
     def ask(**kw):
         q.put(pb.EnvironmentRequest(**kw))
         r = next(answers)
@@ -186,8 +186,10 @@ PLAIN_CLIENT = textwrap.dedent('''
         world_name=name)).WhichOneof("payload")
     out["gone"] = ask(join_world=pb.JoinWorldRequest(
         world_name=name)).error.code
+    print(json.dumps(out), flush=True)
     q.put(None)
-    print(json.dumps(out))
+    rest = list(answers)           # the stream's end, its status OK
+    assert not rest, rest
 ''')
 
 
@@ -202,11 +204,12 @@ def test_a_plain_grpc_client_from_the_proto():
         with open(os.path.join(tmp, "client.py"), "w") as f:
             f.write(PLAIN_CLIENT)
         with Daemon() as d:
-            r = subprocess.run(["/usr/bin/python3", os.path.join(tmp,
-                                                                 "client.py"),
-                                tmp, d.address, DEMO, LAYOUT],
-                               capture_output=True, text=True, timeout=300,
-                               cwd=tmp)
+            try:
+                r = subprocess.run(["/usr/bin/python3", os.path.join(
+                    tmp, "client.py"), tmp, d.address, DEMO, LAYOUT],
+                    capture_output=True, text=True, timeout=300, cwd=tmp)
+            except subprocess.TimeoutExpired as e:
+                check(False, "the client hung: %r %r" % (e.stdout, e.stderr))
         check(r.returncode == 0, "client: " + r.stderr[-2000:])
         out = json.loads(r.stdout)
     check(out["observations"]["hero.x"] == [[], "INT32"] and
@@ -287,8 +290,7 @@ def test_bad_requests_get_typed_errors_and_others_carry_on():
                              ({1: -1}, "below 0"),
                              ({2: 1}, "no action 2"),
                              ({1: 1.5}, "a float"),
-                             ({1: [1, 2]}, "two values"),
-                             ({}, "missing")):
+                             ({1: [1, 2]}, "two values")):
                 s = pb.StepRequest()
                 for u, v in bad.items():
                     tensors.pack(v, out=s.actions[u])
@@ -297,6 +299,10 @@ def test_bad_requests_get_typed_errors_and_others_carry_on():
             expect_error(lambda: c.request("step", pb.StepRequest(
                 requested_observations=[999])), "INVALID_ARGUMENT",
                 "unknown observation")
+            # No action at all: dm_env_rpc leaves it to the environment;
+            # here it is the minimum, key set 0 (nothing pressed).
+            check(c.request("step", pb.StepRequest()).state == pb.RUNNING,
+                  "a step without actions")
             expect_error(lambda: c.extension(pb.Tensor(), pb.Tensor),
                          "UNIMPLEMENTED", "unknown extension")
             # Still answering on this stream after all of that.
