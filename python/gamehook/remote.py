@@ -18,6 +18,7 @@ import queue
 import numpy as np
 
 from . import tensors
+from ._grpc import grpc
 from ._proto import load
 from .errors import GamehookError
 
@@ -37,7 +38,6 @@ class RemoteError(GamehookError):
 
 
 def _status_name(code):
-    import grpc
     for s in grpc.StatusCode:
         if s.value[0] == code:
             return s.name
@@ -51,7 +51,6 @@ class Connection:
     for a client certificate."""
 
     def __init__(self, server, token=None, tls=None, timeout=60.0):
-        import grpc
         self._grpc = grpc
         token = token if token is not None else \
             os.environ.get("GAMEHOOKD_TOKEN")

@@ -17,6 +17,7 @@ import time
 from concurrent import futures
 
 from . import tensors
+from ._grpc import grpc
 from ._proto import load
 from .errors import GamehookError
 from .world import World, WorldError
@@ -46,7 +47,6 @@ SETTINGS = {
 
 
 def _code(name):
-    import grpc
     return getattr(grpc.StatusCode, name).value[0]
 
 
@@ -137,7 +137,6 @@ class Server:
         if self.token is not None:
             md = dict(context.invocation_metadata())
             got = md.get("authorization", "")
-            import grpc
             if not hmac.compare_digest(got.encode(), ("Bearer " +
                                                       self.token).encode()):
                 context.abort(grpc.StatusCode.UNAUTHENTICATED,
@@ -413,7 +412,6 @@ def serve(address=DEFAULT_ADDRESS, token=None, max_games=16, max_clients=64,
           max_message=4 << 20, step_timeout=60.0, allow=None, tls=None,
           make_env=None):
     """Start a server; returns (grpc server, Server, the bound port)."""
-    import grpc
     host, _, port = address.rpartition(":")
     if not host or not port.isdigit():
         raise ValueError("address %r: HOST:PORT" % address)

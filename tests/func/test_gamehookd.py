@@ -14,7 +14,9 @@ runs from the installed package; any address but loopback needs a token
 (a client without its certificate, or without TLS, does not get in);
 --max-games caps the games; a vector of 4 games spread over two
 gamehookds plays each game's local episode, resets itself at an
-episode's end in both autoreset modes, and answers send/recv in batches."""
+episode's end in both autoreset modes, and answers send/recv in batches;
+importing gamehook.remote turns gRPC's fork handlers off (a child forked
+beside gRPC's threads once hung in them) unless the environment chose."""
 import json
 import os
 import signal
@@ -613,3 +615,28 @@ def test_the_proto_is_dm_env_rpc_on_the_wire():
                        m.client_streaming, m.server_streaming)
                       for m in s.method]) for s in f.service] for f in (a, b)]
     check(svc[0] == svc[1] and svc[0], "service %r / %r" % tuple(svc))
+
+
+FORK_CHECK = """
+import os, sys
+sys.path.insert(0, sys.argv[1])
+import gamehook.remote
+from grpc._cython import cygrpc
+print(os.environ.get("GRPC_ENABLE_FORK_SUPPORT"), cygrpc.is_fork_support_enabled())
+"""
+
+
+def test_grpc_fork_handlers_are_off_unless_asked():
+    # A local GameEnv launched beside a RemoteVectorEnv hung once in fork,
+    # in gRPC's post-fork handler (a lock another thread held): importing
+    # gamehook.remote turns gRPC's fork handlers off, unless the
+    # environment already chose.
+    env = {k: v for k, v in os.environ.items()
+           if k != "GRPC_ENABLE_FORK_SUPPORT"}
+    for given, want in ((None, "false False"), ("1", "1 True")):
+        e = dict(env, **({"GRPC_ENABLE_FORK_SUPPORT": given} if given else {}))
+        r = subprocess.run(["/usr/bin/python3", "-c", FORK_CHECK,
+                            os.path.join(ROOT, "python")], env=e,
+                           capture_output=True, text=True, timeout=120)
+        check(r.stdout.strip() == want, "GRPC_ENABLE_FORK_SUPPORT=%s: %r %s"
+              % (given, r.stdout, r.stderr[-500:]))
