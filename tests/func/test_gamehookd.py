@@ -500,8 +500,10 @@ def test_a_vector_env_spans_two_servers():
     acts = [np.array([2, 1, 5, 2]), np.array([1, 1, 2, 0])] * 4
     with Daemon() as d1, Daemon() as d2:
         for mode in ("next_step", "same_step"):
-            v = RemoteVectorEnv(4, [DEMO], server=[d1.address, d2.address],
-                                seed=3, autoreset_mode=mode, **kw)
+            v = gamehook.VectorEnv(4, [DEMO], server=[d1.address,
+                                                      d2.address],
+                                   seed=3, autoreset_mode=mode, **kw)
+            check(isinstance(v, RemoteVectorEnv), type(v).__name__)
             local = [gamehook.GameEnv([DEMO], seed=3 + i, **kw)
                      for i in range(4)]
             try:
