@@ -31,7 +31,7 @@ SHIM_LIBS = $(shell pkg-config --libs libelf libprotobuf-c libzstd jansson zlib 
 COMMON_SRC := common/cmdtab.c common/errcode.c common/keys.c common/textproto.c \
 	common/jstr.c common/sbuf.c common/sockpath.c \
 	common/layout.c common/layout-resolve.c common/layout-value.c common/trace.c \
-	common/rec.c common/libpath.c common/launch.c
+	common/rec.c common/libpath.c common/launch.c common/headless.c
 # The readers' allocator (the shim has its own: shim/alloc.c).
 READER_ALLOC := common/alloc.c
 SHIM_SRC := shim/shim.c shim/alloc.c shim/real.c shim/log.c shim/vclock.c shim/frame.c shim/fastpath.c shim/framerule.c \

@@ -74,13 +74,14 @@ class Game:
     @classmethod
     def launch(cls, argv, layout=None, seed=None, lockstep=True, trace=None,
                speed=None, lib=None, terminal=True, env=None, unset=(),
-               cwd=None, size=(80, 24), timeout=60.0):
+               cwd=None, size=(80, 24), timeout=60.0, headless=False):
         """Start ARGV under the shim (by spawn(), the rules of README's
         "What a launched game gets") and connect. With TERMINAL (the
         default) the game gets a pseudo-terminal of its own of SIZE
         (cols, rows), kept drained, as curses games need; ENV sets
         variables and UNSET removes them, last; close() (or leaving a
-        `with`) ends the game."""
+        `with`) ends the game. HEADLESS: on a private X server (Xvfb) of
+        its own, which ends with the game (close() returns once it has)."""
         import shutil
         import tempfile
         import threading
@@ -97,7 +98,8 @@ class Game:
         try:
             proc, master = spawn(argv, hook=hook, shim=lib, env=env,
                                  unset=unset, cwd=cwd,
-                                 size=size if terminal else None)
+                                 size=size if terminal else None,
+                                 headless=headless)
         except Exception:
             shutil.rmtree(tmp, True)
             raise
@@ -123,6 +125,8 @@ class Game:
             if proc.poll() is not None or time.monotonic() > end:
                 proc.kill()
                 proc.wait()
+                if proc.keeper is not None:
+                    proc.keeper.wait()
                 log = ""
                 try:
                     with open(os.path.join(tmp, "game.log")) as f:
@@ -245,6 +249,8 @@ class Game:
                 except ProcessLookupError:
                     pass
                 proc.wait()
+                if proc.keeper is not None:
+                    proc.keeper.wait()    # its X server is gone
                 if getattr(self, "_master", None) is not None:
                     self._stop_drain.set()
                     self._drainer.join()
