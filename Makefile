@@ -288,6 +288,7 @@ bench: all benches
 	$(Q)/usr/bin/python3 bench/bench-pytrace.py
 	$(Q)/usr/bin/python3 bench/bench-env.py
 	$(Q)$(B)/bench-scan
+	$(Q)/usr/bin/python3 bench/bench-gfx.py
 
 # Installs what gamehook ships, building only that.
 install: $(SHIP)
