@@ -72,7 +72,7 @@ PYPKG_STAMP := $(B)/pypkg/.staged
 SHIP := $(B)/libhook.so $(B)/hookctl $(B)/dumper $(PY_GEN)
 PROGS := $(SHIP) $(B)/demo-game $(B)/demo-game.stripped \
 	$(B)/demo-gfx $(B)/demo-gfx.stripped
-TEST_PROGS := $(B)/demo-game.debug \
+TEST_PROGS := $(B)/demo-game.debug $(B)/demo-gfx.debug \
 	$(UNIT_BIN) $(B)/tests/worker-clock $(B)/tests/child-spawn $(B)/tests/ptr-game \
 	$(B)/tests/sig-game $(B)/tests/drift-game $(B)/tests/rand-game \
 	$(B)/tests/stdin-game $(B)/tests/static-game $(B)/tests/libctor.so \
@@ -195,6 +195,13 @@ $(B)/demo-gfx: $(DEMO_GFX_SRC) $(wildcard demo-gfx/*.h) | $(DEPS_STAMP)
 
 $(B)/demo-gfx.stripped: $(B)/demo-gfx
 	$(Q)strip -o $@ $<
+
+# The graphical demo with debug info, for the test holding its layout.
+$(B)/demo-gfx.debug: $(DEMO_GFX_SRC) $(wildcard demo-gfx/*.h) | $(DEPS_STAMP)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE \
+		$(shell pkg-config --cflags sdl2) -o $@ $(DEMO_GFX_SRC) \
+		$(shell pkg-config --libs sdl2 gl) -lm
 
 # The same game with debug info, for tests that hold layouts against it.
 $(B)/demo-game.debug: $(DEMO_SRC) | $(DEPS_STAMP)
