@@ -6,7 +6,9 @@ two displays, each drawing its own picture (read back with XGetImage);
 the server ends with the game, never left behind: after a normal end, a
 kill -9 or a crash of the game, the launcher killed while the game runs
 on (hookctl and a Python process), or the keeper itself killed; without
---headless the game gets the caller's DISPLAY and no server is started; a
+--headless the game gets the caller's DISPLAY and no server is started;
+OpenGL there is Mesa's software renderer (glxinfo, run by hookctl in the
+foreground, which returns once the server is gone); a
 machine without Xvfb is told so before anything starts; and the two
 launchers give a headless game the same environment."""
 import json
@@ -332,3 +334,22 @@ def test_a_headless_run_replays_headless():
         check(not [a for a in xshot.xvfb_pids().values()
                    if any(os.path.join(tmp, "gamehook") in v for v in a)],
               "the replay's server was left behind")
+
+
+def test_opengl_is_mesas_software_renderer():
+    with tempfile.TemporaryDirectory(prefix="gh-headless-") as tmp:
+        out = os.path.join(tmp, "glxinfo")
+        r = subprocess.run([HOOKCTL, "run", "--headless", "--output", out,
+                            "--", "glxinfo", "-B"], env=_env(tmp),
+                           capture_output=True, text=True, timeout=120,
+                           stdin=subprocess.DEVNULL)
+        text = open(out).read()
+        check(r.returncode == 0 and "direct rendering: Yes" in text and
+              ("OpenGL renderer string: llvmpipe" in text or
+               "OpenGL renderer string: softpipe" in text), r.stderr + text)
+        # In the foreground hookctl returns once the server is gone.
+        left = [n for n in os.listdir(os.path.join(tmp, "gamehook"))
+                if n.startswith("xvfb-")]
+        check(not left and not [a for a in xshot.xvfb_pids().values() if any(
+            os.path.join(tmp, "gamehook") in v for v in a)],
+              "the server outlived hookctl run: %r" % left)
