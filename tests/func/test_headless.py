@@ -1,16 +1,17 @@
 """Headless games: `hookctl run --headless` and the Python launcher's
 headless=True give each game a private X server (Xvfb: a display number
 of its own, a cookie in a private directory, Mesa's software OpenGL), so
-the graphical demo runs in both render modes and two run side by side on
-two displays, each drawing its own picture (read back with XGetImage);
-the server ends with the game, never left behind: after a normal end, a
-kill -9 or a crash of the game, the launcher killed while the game runs
-on (hookctl and a Python process), or the keeper itself killed; without
---headless the game gets the caller's DISPLAY and no server is started;
-OpenGL there is Mesa's software renderer (glxinfo, run by hookctl in the
-foreground, which returns once the server is gone); a
-machine without Xvfb is told so before anything starts; and the two
-launchers give a headless game the same environment."""
+the graphical demo runs in both render modes, four launched at the same
+moment get four displays, and two run side by side on two displays, each
+drawing its own picture (read back with XGetImage); the server ends with
+the game, never left behind: after a normal end, a kill -9 or a crash of
+the game, the launcher killed while the game runs on (hookctl and a
+Python process), or the keeper itself killed; without --headless the game
+gets the caller's DISPLAY and no server is started; OpenGL there is
+Mesa's software renderer (glxinfo, run by hookctl in the foreground,
+which returns once the server is gone); a machine without Xvfb is told so
+before anything starts; the two launchers give a headless game the same
+environment; and a headless run's trace replays on a private server."""
 import json
 import os
 import signal
@@ -353,3 +354,31 @@ def test_opengl_is_mesas_software_renderer():
         check(not left and not [a for a in xshot.xvfb_pids().values() if any(
             os.path.join(tmp, "gamehook") in v for v in a)],
               "the server outlived hookctl run: %r" % left)
+
+
+def test_games_launched_at_the_same_moment_get_their_own_displays():
+    # Four hookctl runs started together: Xvfb's -displayfd takes the
+    # first free display by its lock file, so none collide.
+    with tempfile.TemporaryDirectory(prefix="gh-headless-") as tmp:
+        socks = [os.path.join(tmp, "m%d.sock" % i) for i in range(4)]
+        runs = [subprocess.Popen([HOOKCTL, "run", "--headless", "--background",
+                                  "--layout", LAYOUT, "-s", s, "--", GFX],
+                                 env=_env(tmp), stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+                for s in socks]
+        pids, ds = [], []
+        try:
+            for r, s in zip(runs, socks):
+                out, err = r.communicate(timeout=120)
+                check(r.returncode == 0 and out.strip() == s, err)
+                pids.append(json.loads(Conn(s).ok("hello"))["pid"])
+            ds = [display_of(p) for p in pids]
+            check(len({d["DISPLAY"] for d in ds}) == 4, ds)
+            for s in socks:
+                wait_until(lambda: ticks(s) >= 5, 120, "every game ticking")
+        finally:
+            for p in pids:
+                os.kill(p, signal.SIGKILL)
+        for d in ds:
+            gone(d["XAUTHORITY"])
