@@ -351,6 +351,8 @@ launch_start(const struct launch_spec *s, struct launch_proc *p, char *err,
 		if (openpty(&master, &slave, NULL, NULL, &ws) != 0) {
 			snprintf(err, errlen, "openpty: %s", strerror(errno));
 			launch_env_free(env);
+			headless_abort(&hx);
+			headless_wait(&hx);
 			return -1;
 		}
 		fcntl(master, F_SETFD, FD_CLOEXEC);
