@@ -210,14 +210,18 @@ headless_keeper(int in, int out)
 		signal(SIGPIPE, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
-		int nul = open("/dev/null", O_RDWR);
-		int lg = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+		int lg = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		dup2(nul, 0);
 		dup2(nul, 1);
 		dup2(lg >= 0 ? lg : nul, 2);
-		fcntl(dfd[1], F_SETFD, 0);
-		char fdarg[16];
-		snprintf(fdarg, sizeof fdarg, "%d", dfd[1]);
+		/* The server holds nothing of ours but where it says its
+		 * display: descriptor 3. */
+		if (dfd[1] != 3 && dup2(dfd[1], 3) < 0)
+			_exit(127);
+		fcntl(3, F_SETFD, 0);
+		syscall(SYS_close_range, 4U, ~0U, 0U);
+		const char *fdarg = "3";
 		execlp("Xvfb", "Xvfb", "-displayfd", fdarg, "-auth", auth,
 		    "-nolisten", "tcp", "-noreset", "-screen", "0", XVFB_SCREEN,
 		    (char *)NULL);
