@@ -142,6 +142,16 @@ const struct cmd_entry cmd_table[CMD_COUNT] = {
 		.help = "load @start: the first frame boundary (lockstep), or what "
 		    "`save @start` kept",
 	},
+	[CMD_SCREENSHOT] = {
+		.id = CMD_SCREENSHOT, .name = "screenshot",
+		.args = "PATH [--size WxH] [--gray]",
+		.min_args = 0, .max_args = 4,
+		.help = "the picture a graphical game presented, read at the frame "
+		    "boundary, as a PNG file at PATH (the shim writes it), "
+		    "downscaled and in grayscale when asked; answers its frame, "
+		    "width and height. Binary clients leave PATH out and get the "
+		    "pixels in the Response",
+	},
 };
 
 const struct cmd_entry *

@@ -12,6 +12,7 @@
 #include "../common/textproto.h"
 #include "capture.h"
 #include "ctl-client.h"
+#include "ctl-pixels.h"
 #include "fastpath.h"
 #include "frame.h"
 #include "input.h"
@@ -550,6 +551,7 @@ cmd_exec(struct client *c, char *line)
 	case CMD_LOAD: snap_cmd(c, SNAP_LOAD, argv[1]); break;
 	case CMD_RESET: snap_cmd(c, SNAP_LOAD, SNAPSHOT_START); break;
 	case CMD_TRACE: state_cmd_trace(c, argc, argv); break;
+	case CMD_SCREENSHOT: cmd_screenshot(c, argc, argv); break;
 	case CMD_COUNT:
 		break;
 	}

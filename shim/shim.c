@@ -41,7 +41,7 @@ SHIM_TLS int tls_main_thread;
 SHIM_TLS int tls_internal;
 
 static _Atomic int started;
-static char startup_error[400];   /* fits the handshake's 512 */
+static char startup_error[700];   /* fits the handshake's 800 */
 
 /* Record a configuration error: logged, and reported in the handshake. */
 static void config_error(const char *fmt, ...)
@@ -114,7 +114,7 @@ read_config(void)
 	shim_cfg.frame_rule = FRAME_AUTO;
 	if ((v = getenv("HOOK_FRAME")) != NULL && v[0] &&
 	    framerule_parse(v, &shim_cfg.frame_rule) != 0) {
-		char names[256];
+		char names[600];
 		framerule_list(names, sizeof names);
 		config_error("HOOK_FRAME: unknown frame rule '%s' (%s)", v, names);
 	}
@@ -226,7 +226,7 @@ static char start_warning[700];
 static void
 handshake(void)
 {
-	char msg[512];
+	char msg[800];
 	int n;
 
 	if (shim_cfg.handshake_fd < 0)
