@@ -24,6 +24,8 @@
 #include "wait.h"
 
 #define FRAME_PERIOD_NS (NS_PER_SEC / 60)
+/* A presenting game's waits end a frame after this long without one. */
+#define FRAME_IDLE_NS (NS_PER_SEC / 20)
 
 enum { REQ_IDLE, REQ_POSTED, REQ_DONE };
 
@@ -85,8 +87,14 @@ frame_is_boundary(enum frame_rule kind)
 			    memory_order_relaxed);
 			return 1;
 		}
-		return kind != FRAME_DOUPDATE && !atomic_load_explicit(
-		    &fr.presented, memory_order_relaxed);
+		if (kind == FRAME_DOUPDATE)
+			return 0;
+		if (!atomic_load_explicit(&fr.presented, memory_order_relaxed))
+			return 1;
+		/* A presenting game that waits on without presenting (an
+		 * event-driven one, idle) still gets a boundary a wait once
+		 * FRAME_IDLE_NS passed since the last. */
+		return vclock_now() - fr.frame_start_v >= FRAME_IDLE_NS;
 	}
 	if (fr.rule == FRAME_PRESENT ? !framerule_is_present(kind) :
 	    kind != fr.rule)

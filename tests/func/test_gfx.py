@@ -8,7 +8,8 @@ ms the game slept, also with HOOK_FRAME=nanosleep where X round trips used
 to run the clock away; HOOK_FRAME names each presentation call;
 SDL_GetTicks, SDL_GetPerformanceCounter and SDL_AddTimer's callbacks run
 on virtual time; `screenshot PATH` writes the picture presented at that
-frame as a PNG file (right way up: the red mark is at the top left;
+frame as a PNG file (right way up: the red mark is at the top left; the
+game's window, read from the X server, shows the same picture;
 downscaled and gray when asked), unchanged while paused and changing as
 the game runs; the binary protocol and the Python client give it as a
 numpy array whose downscale and gray agree with the full picture; two runs
@@ -23,7 +24,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import struct
 import subprocess
 import sys
@@ -31,6 +31,7 @@ import tempfile
 import time
 import zlib
 
+import xshot
 from gh import ROOT, Game, check
 
 BUILD = os.path.join(ROOT, "build")
@@ -55,43 +56,14 @@ SHAPES = [
 ]
 
 
-class Xvfb:
-    """A private X server (Xvfb, software OpenGL through Mesa) for this
-    test file; its display number comes back through -displayfd. With
-    -noreset: a server resets when its last client leaves, and hangs up
-    on whoever connects meanwhile (SDL 1.2 opens the display twice)."""
-
-    def __init__(self):
-        r, w = os.pipe()
-        self.proc = subprocess.Popen(
-            ["Xvfb", "-displayfd", str(w), "-nolisten", "tcp", "-noreset",
-             "-screen", "0", "640x480x24"], pass_fds=(w,), stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, start_new_session=True)
-        os.close(w)
-        num = b""
-        while not num.endswith(b"\n"):
-            b = os.read(r, 16)
-            if not b:
-                raise RuntimeError("Xvfb did not start")
-            num += b
-        os.close(r)
-        self.display = ":" + num.decode().strip()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-
-
-X = Xvfb()
+X = xshot.Xvfb(TMP)   # -noreset: SDL 1.2 opens the display twice
 atexit.register(X.stop)
 
 
 def gfx_game(argv, env=None, lockstep=True):
     # SDL_VIDEODRIVER=x11: SDL 1.2 falls back to drawing on the terminal
     # with libcaca when X fails; a test wants to hear of it.
-    e = {"DISPLAY": X.display, "SDL_VIDEODRIVER": "x11",
-         "SDL_AUDIODRIVER": "dummy", "LIBGL_ALWAYS_SOFTWARE": "1"}
+    e = dict(X.env, SDL_VIDEODRIVER="x11", SDL_AUDIODRIVER="dummy")
     e.update(env or {})
     return Game(argv, env=e, lockstep=lockstep)
 
@@ -178,6 +150,13 @@ def test_each_presentation_is_one_frame():
             check(pixel(png, 2, 2) == (255, 0, 0),
                   "%s: the top left is %r, not the red mark (upside down?)" % (name, pixel(png, 2, 2)))
             check(pixel(png, 2, 117) != (255, 0, 0), "%s: red at the bottom left" % name)
+            # The window shows what the controller read (no window
+            # manager: the window is at the root's top left).
+            root = os.path.join(TMP, "root.png")
+            xshot.shoot(X.env, root)
+            w, h, rgb = xshot.read_png(root)
+            win = [rgb[y * w * 3:(y * w + 160) * 3] for y in range(120)]
+            check(win == png[3], "%s: the window shows another picture" % name)
             r2, png2 = shot(c, name + "-again")
             check(png2 == png and r2 == r, "%s: a paused game's picture changed" % name)
             c.ok("step 1")
