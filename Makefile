@@ -82,7 +82,7 @@ TEST_PROGS := $(B)/demo-game.debug \
 	$(B)/tests/spin-game $(B)/tests/epoll-game $(B)/tests/handler-game \
 	$(B)/tests/acs-game $(B)/tests/esc-game \
 	$(B)/tests/sdl-game $(B)/tests/sdl12-game $(B)/tests/glx-game
-BENCH_PROGS := $(B)/bench-step $(B)/bench-state $(B)/bench-reset \
+BENCH_PROGS := $(B)/bench-readpixels $(B)/bench-step $(B)/bench-state $(B)/bench-reset \
 	$(B)/bench-timer-game $(B)/tests/esc-game $(B)/bench-client
 
 # Keep intermediate objects: tests rebuild only what changed.
@@ -264,6 +264,10 @@ $(B)/bench-client: $(call obj,bench/bench-client.c bench/benchlib.c)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lpthread -lm
 
+$(B)/bench-readpixels: bench/readpixels.c | $(DEPS_STAMP)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) -std=gnu11 -O2 $(WARN) -o $@ $< -lX11 -lGL
+
 $(B)/bench-reset: $(call obj,bench/bench-reset.c bench/benchlib.c)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lpthread -lm
@@ -291,6 +295,7 @@ bench: all benches
 	$(Q)/usr/bin/python3 bench/bench-screen.py
 	$(Q)/usr/bin/python3 bench/bench-pytrace.py
 	$(Q)/usr/bin/python3 bench/bench-env.py
+	$(Q)/usr/bin/python3 bench/bench-gfx.py
 
 # Installs what gamehook ships, building only that.
 install: $(SHIP)

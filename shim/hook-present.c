@@ -97,9 +97,13 @@ gl_grab(struct gl_fns *gl, int w, int h)
 {
 	if (!gl->ok)
 		return;
-	uint8_t *buf = pixels_room(w, h, 4);
+	/* RGB rows first, the RGBA read after them: converted in one pass,
+	 * bottom row first, never overlapping. */
+	size_t n = (size_t)w * (size_t)h;
+	uint8_t *buf = pixels_room(w, h, 7);
 	if (buf == NULL)
 		return;
+	uint8_t *rgba = buf + n * 3;
 	int align = 4, row = 0, skip_r = 0, skip_p = 0, rb = GL_BACK;
 	int fb = 0, pbo = 0;
 	gl->GetIntegerv(GL_PACK_ALIGNMENT, &align);
@@ -122,7 +126,7 @@ gl_grab(struct gl_fns *gl, int w, int h)
 	gl->PixelStorei(GL_PACK_ROW_LENGTH, 0);
 	gl->PixelStorei(GL_PACK_SKIP_ROWS, 0);
 	gl->PixelStorei(GL_PACK_SKIP_PIXELS, 0);
-	gl->ReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, buf);
+	gl->ReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, rgba);
 	gl->PixelStorei(GL_PACK_ALIGNMENT, align);
 	gl->PixelStorei(GL_PACK_ROW_LENGTH, row);
 	gl->PixelStorei(GL_PACK_SKIP_ROWS, skip_r);
@@ -133,24 +137,14 @@ gl_grab(struct gl_fns *gl, int w, int h)
 		gl->BindBuffer(GL_PIXEL_PACK_BUFFER, (unsigned)pbo);
 	if (fb)
 		gl->BindFramebuffer(GL_READ_FRAMEBUFFER, (unsigned)fb);
-	/* Bottom-up RGBA to top-down RGB, in place: each row of RGB is
-	 * written below where its RGBA is read, so swap rows in the RGBA
-	 * buffer first, then pack forward. */
-	size_t stride = (size_t)w * 4;
-	for (int y = 0; y < h / 2; y++) {
-		uint8_t *a = buf + (size_t)y * stride;
-		uint8_t *b = buf + (size_t)(h - 1 - y) * stride;
-		for (size_t i = 0; i < stride; i++) {
-			uint8_t t = a[i];
-			a[i] = b[i];
-			b[i] = t;
+	for (int y = 0; y < h; y++) {
+		const uint8_t *s = rgba + (size_t)(h - 1 - y) * (size_t)w * 4;
+		uint8_t *d = buf + (size_t)y * (size_t)w * 3;
+		for (int x = 0; x < w; x++, s += 4, d += 3) {
+			d[0] = s[0];
+			d[1] = s[1];
+			d[2] = s[2];
 		}
-	}
-	size_t n = (size_t)w * (size_t)h;
-	for (size_t i = 0; i < n; i++) {
-		buf[i * 3] = buf[i * 4];
-		buf[i * 3 + 1] = buf[i * 4 + 1];
-		buf[i * 3 + 2] = buf[i * 4 + 2];
 	}
 	pixels_done(w, h);
 }

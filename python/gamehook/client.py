@@ -171,13 +171,15 @@ class Game:
                 n = struct.unpack("<I", self._buf[:4])[0]
                 if len(self._buf) >= 4 + n:
                     r = _pb.Response()
-                    r.ParseFromString(self._buf[4:4 + n])
-                    self._buf = self._buf[4 + n:]
+                    r.ParseFromString(bytes(self._buf[4:4 + n]))
+                    del self._buf[:4 + n]
                     return r
-            d = self._s.recv(1 << 16)
+            d = self._s.recv(1 << 20)
             if not d:
                 raise ConnectionError("the game closed the connection")
-            self._buf += d
+            if not isinstance(self._buf, bytearray):
+                self._buf = bytearray(self._buf)
+            self._buf += d   # in place: a 900 KiB picture is not copied per chunk
 
     def _request(self, **kw):
         return self._reply(self._send(**kw))
