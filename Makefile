@@ -45,7 +45,7 @@ SHIM_SRC := shim/shim.c shim/alloc.c shim/real.c shim/log.c shim/vclock.c shim/f
 	shim/xconn.c shim/pixels.c shim/hook-present.c shim/hook-sdl.c shim/ctl-pixels.c
 HOOKCTL_SRC := hookctl/hookctl.c hookctl/launch.c
 DUMPER_SRC := dumper/main.c dumper/dumper.c dumper/cat.c dumper/npy.c dumper/verify.c \
-	dumper/replay.c dumper/screen.c
+	dumper/replay.c dumper/screen.c dumper/png.c
 DEMO_SRC := $(wildcard demo-game/*.c)
 DEMO_GFX_SRC := $(wildcard demo-gfx/*.c)
 UNIT_SRC := $(wildcard tests/unit/test-*.c)

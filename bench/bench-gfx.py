@@ -13,7 +13,10 @@ software OpenGL, the graphical demo (build/demo-gfx --gl, 640x480).
    median of 200).
 3. The demo's frames a second at speed max (run mode, --fps 60: its
    SDL_Delay pacing costs nothing) beside the same demo unhooked as fast
-   as it can (--fps 0), 600 frames each, medians of 3."""
+   as it can (--fps 0), 600 frames each, medians of 3.
+4. Traces: bytes a frame of 300 frames of the demo in lockstep, the
+   state only, with 84x84 gray pictures and with the full 640x480 RGB
+   ones (`trace start PATH --pixels`)."""
 import os
 import statistics
 import subprocess
@@ -43,6 +46,17 @@ def steps_per_s(env, pixels):
             for _ in range(STEPS):
                 p.step(1, pixels=pixels)
             return STEPS / (time.perf_counter() - t0)
+
+
+def trace_bytes(env, opt):
+    path = os.path.join(TMP, "t.trace")
+    with Game([DEMO, "--gl", "--seed", "1"], env=env, lockstep=True) as g:
+        c = g.connect()
+        c.ok("step 10")
+        c.ok("trace start %s%s" % (path, opt))
+        c.ok("step 300")
+        import json
+        return json.loads(c.ok("trace stop"))["bytes"] / 300.0
 
 
 def demo_fps(env, hooked):
@@ -93,3 +107,6 @@ with xshot.Xvfb(TMP) as x:
     h, p = statistics.median(hooked), statistics.median(plain)
     print("  demo-gfx --gl: %.0f frames/s under the shim at speed max "
           "beside %.0f unhooked as fast as it can (%.2fx)" % (h, p, h / p))
+    for name, opt in (("state only", ""), ("84x84 gray", " --pixels=84x84,gray"),
+                      ("640x480 RGB", " --pixels")):
+        print("  trace, %-12s %8.0f bytes a frame" % (name, trace_bytes(env, opt)))

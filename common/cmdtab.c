@@ -120,10 +120,13 @@ const struct cmd_entry cmd_table[CMD_COUNT] = {
 		    "connection closes",
 	},
 	[CMD_TRACE] = {
-		.id = CMD_TRACE, .name = "trace", .args = "start PATH [--screen]|stop",
-		.min_args = 1, .max_args = 3,
+		.id = CMD_TRACE, .name = "trace",
+		.args = "start PATH [--screen] [--pixels[=WxH[,gray]]]|stop",
+		.min_args = 1, .max_args = 4,
 		.help = "record a trace from the next frame (a path, a FIFO or fd:N; "
-		    "--screen: with the screen's changed rows), or stop recording",
+		    "--screen: with the screen's changed rows; --pixels: with the "
+		    "presented picture, scaled and gray when asked), or stop "
+		    "recording",
 	},
 	[CMD_SAVE] = {
 		.id = CMD_SAVE, .name = "save", .args = "NAME",

@@ -147,6 +147,15 @@ read_config(void)
 		else
 			config_error("HOOK_SCREEN: expected 1 or 0, not '%s'", v);
 	}
+	if ((v = getenv("HOOK_TRACE_PIXELS")) != NULL && v[0] &&
+	    strcmp(v, "0") != 0) {
+		if (record_pixels_parse(v, &shim_cfg.trace_pixels_w,
+		    &shim_cfg.trace_pixels_h, &shim_cfg.trace_pixels_gray) != 0)
+			config_error("HOOK_TRACE_PIXELS: expected 1, full, gray, "
+			    "WxH or WxH,gray, not '%s'", v);
+		else
+			shim_cfg.trace_pixels = 1;
+	}
 	if ((v = getenv("HOOK_TRACE_SCREEN")) != NULL && v[0]) {
 		if (strcmp(v, "1") == 0 || strcmp(v, "0") == 0)
 			shim_cfg.trace_screen = v[0] == '1';
@@ -269,6 +278,8 @@ shim_start(void)
 			snprintf(start_warning, sizeof start_warning, "%s", err);
 		else if (state_layout() != NULL && shim_cfg.trace[0] &&
 		    (record_screen(shim_cfg.trace_screen), 1) &&
+		    (record_pixels(shim_cfg.trace_pixels, shim_cfg.trace_pixels_w,
+		    shim_cfg.trace_pixels_h, shim_cfg.trace_pixels_gray), 1) &&
 		    record_open(shim_cfg.trace, shim_cfg.keyframe, err,
 		    sizeof err) != 0) {
 			hlog("HOOK_TRACE: %s", err);

@@ -38,6 +38,8 @@ struct shim_config {
 	char layout[512];           /* HOOK_LAYOUT, "" for the raw default */
 	char trace[512];            /* HOOK_TRACE, "" for none */
 	int trace_screen;           /* HOOK_TRACE_SCREEN=1: traces keep the screen */
+	int trace_pixels;           /* HOOK_TRACE_PIXELS: traces keep pictures, */
+	int trace_pixels_w, trace_pixels_h, trace_pixels_gray; /* of this size */
 	int screen_off;             /* HOOK_SCREEN=0: output is not interpreted */
 	unsigned keyframe;          /* HOOK_KEYFRAME */
 	char replay[512];           /* HOOK_REPLAY: a trace to take inputs from */

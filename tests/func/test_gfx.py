@@ -17,7 +17,10 @@ under one seed present identical pictures every frame and another seed
 differs; a game with an SDL audio callback (the dummy driver) steps with
 its callbacks on virtual time, identically under one seed; bad screenshot
 requests get clear errors, and a terminal game has no picture; a save the
-snapshot machinery cannot take says why, and the game goes on."""
+snapshot machinery cannot take says why, and the game goes on; traces
+keep the pictures (`trace start PATH --pixels`), compressed to a small
+fraction of their size, and `dumper png` rebuilds each frame's equal to
+the screenshot of that frame."""
 import atexit
 import hashlib
 import json
@@ -321,3 +324,48 @@ def test_audio_callback_on_virtual_time():
             check(status(c)["audio"] == s2["audio"], "audio ran while paused")
             pics.append(hashlib.sha1(b"".join(shot(c, "audio")[1][3])).hexdigest())
     check(pics[0] == pics[1], "one seed, audio on: different pictures")
+
+
+def test_trace_keeps_pictures():
+    # `trace start PATH --pixels`: every frame's record carries the picture
+    # (its XOR with the one before, zstd-compressed), and `dumper png`
+    # rebuilds each one equal to what `screenshot` read at that frame; the
+    # pictures cost a small fraction of their raw size; --pixels=84x84,gray
+    # keeps them scaled; a trace without pictures says so.
+    dumper = os.path.join(BUILD, "dumper")
+    with gfx_game([SDL, "render"]) as g:
+        c = g.connect()
+        c.ok("step 3")
+        t1, t2, t3 = (os.path.join(TMP, n) for n in ("p.trace", "n.trace", "g.trace"))
+        c.ok("trace start %s --pixels" % t1)
+        shots = {}
+        for i in range(40):
+            c.ok("step 1")
+            r, png = shot(c, "tr")
+            shots[r["frame"]] = png[3]
+        with_px = json.loads(c.ok("trace stop"))
+        c.ok("trace start %s" % t2)
+        c.ok("step 40")
+        without = json.loads(c.ok("trace stop"))
+        c.ok("trace start %s --pixels=84x84,gray" % t3)
+        c.ok("step 10")
+        c.ok("trace stop")
+        check(c.cmd("trace start %s --pixels=84" % t3).startswith("err usage"), "bad spec")
+    out = os.path.join(TMP, "pngs")
+    r = subprocess.run([dumper, "png", t1, "-o", out], capture_output=True, text=True)
+    check(r.returncode == 0 and "40 pictures" in r.stdout, r)
+    for f, rows in shots.items():
+        png = read_png(os.path.join(out, "%08d.png" % f))
+        check(png[:3] == (160, 120, 3) and png[3] == rows,
+              "frame %d: the trace's picture is not the screenshot" % f)
+    per_frame = (with_px["bytes"] - without["bytes"]) / 40.0
+    check(per_frame < 160 * 120 * 3 / 20,
+          "pictures cost %d bytes a frame (raw: %d)" % (per_frame, 160 * 120 * 3))
+    out3 = os.path.join(TMP, "pngs3")
+    r = subprocess.run([dumper, "png", t3, "-o", out3], capture_output=True, text=True)
+    check(r.returncode == 0, r)
+    any3 = sorted(os.listdir(out3))
+    check(len(any3) == 10 and read_png(os.path.join(out3, any3[0]))[:3] == (84, 84, 1), any3)
+    r = subprocess.run([dumper, "png", t2, "-o", os.path.join(TMP, "none")],
+                       capture_output=True, text=True)
+    check(r.returncode != 0 and "keeps no pictures" in r.stderr, r)
