@@ -84,13 +84,18 @@ from_executable(const void *caller)
 	return a >= exe_lo && a < exe_hi;
 }
 
+pid_t
+shim_pid_for(const void *caller)
+{
+	if (shim_cfg.seeded && shim_on() && from_executable(caller))
+		return shim_fixed_pid();
+	return shim_getpid();
+}
+
 EXPORT pid_t
 getpid(void)
 {
-	if (shim_cfg.seeded && shim_on() &&
-	    from_executable(__builtin_return_address(0)))
-		return shim_fixed_pid();
-	return shim_getpid();
+	return shim_pid_for(__builtin_return_address(0));
 }
 
 EXPORT int

@@ -23,6 +23,13 @@ static SHIM_TLS int tls_presenting;
 	if ((var) == NULL) \
 		*(void **)&(var) = dlsym(RTLD_NEXT, name); \
 } while (0)
+/* The real function, or (called with no library behind it: looked up by
+ * name in a process without SDL or GL) nothing to do. */
+#define REAL_OR(var, name, ret) do { \
+	RESOLVE(var, name); \
+	if ((var) == NULL) \
+		return ret; \
+} while (0)
 #define HELPER(var, name) do { \
 	if ((var) == NULL) \
 		*(void **)&(var) = dlsym(RTLD_DEFAULT, name); \
@@ -233,7 +240,7 @@ void SDL_GL_SwapWindow(void *window);
 EXPORT void
 SDL_GL_SwapWindow(void *window)
 {
-	RESOLVE(real_SDL_GL_SwapWindow, "SDL_GL_SwapWindow");
+	REAL_OR(real_SDL_GL_SwapWindow, "SDL_GL_SwapWindow", );
 	int how = present_begin(FRAME_SDL_GL_SWAPWINDOW);
 	if (!how) {
 		real_SDL_GL_SwapWindow(window);
@@ -250,7 +257,7 @@ void SDL_RenderPresent(void *renderer);
 EXPORT void
 SDL_RenderPresent(void *renderer)
 {
-	RESOLVE(real_SDL_RenderPresent, "SDL_RenderPresent");
+	REAL_OR(real_SDL_RenderPresent, "SDL_RenderPresent", );
 	int how = present_begin(FRAME_SDL_RENDERPRESENT);
 	if (!how) {
 		real_SDL_RenderPresent(renderer);
@@ -267,7 +274,7 @@ int SDL_UpdateWindowSurface(void *window);
 EXPORT int
 SDL_UpdateWindowSurface(void *window)
 {
-	RESOLVE(real_SDL_UpdateWindowSurface, "SDL_UpdateWindowSurface");
+	REAL_OR(real_SDL_UpdateWindowSurface, "SDL_UpdateWindowSurface", -1);
 	int how = present_begin(FRAME_SDL_UPDATEWINDOWSURFACE);
 	if (!how)
 		return real_SDL_UpdateWindowSurface(window);
@@ -283,8 +290,8 @@ int SDL_UpdateWindowSurfaceRects(void *window, const void *rects, int n);
 EXPORT int
 SDL_UpdateWindowSurfaceRects(void *window, const void *rects, int n)
 {
-	RESOLVE(real_SDL_UpdateWindowSurfaceRects,
-	    "SDL_UpdateWindowSurfaceRects");
+	REAL_OR(real_SDL_UpdateWindowSurfaceRects,
+	    "SDL_UpdateWindowSurfaceRects", -1);
 	int how = present_begin(FRAME_SDL_UPDATEWINDOWSURFACE);
 	if (!how)
 		return real_SDL_UpdateWindowSurfaceRects(window, rects, n);
@@ -322,7 +329,7 @@ void glXSwapBuffers(void *dpy, unsigned long drawable);
 EXPORT void
 glXSwapBuffers(void *dpy, unsigned long drawable)
 {
-	RESOLVE(real_glXSwapBuffers, "glXSwapBuffers");
+	REAL_OR(real_glXSwapBuffers, "glXSwapBuffers", );
 	int how = present_begin(FRAME_GLXSWAPBUFFERS);
 	if (!how) {
 		real_glXSwapBuffers(dpy, drawable);
@@ -348,7 +355,7 @@ unsigned eglSwapBuffers(void *dpy, void *surface);
 EXPORT unsigned
 eglSwapBuffers(void *dpy, void *surface)
 {
-	RESOLVE(real_eglSwapBuffers, "eglSwapBuffers");
+	REAL_OR(real_eglSwapBuffers, "eglSwapBuffers", 0);
 	int how = present_begin(FRAME_EGLSWAPBUFFERS);
 	if (!how)
 		return real_eglSwapBuffers(dpy, surface);
@@ -459,7 +466,7 @@ int SDL_Flip(struct sdl1_surface *screen);
 EXPORT int
 SDL_Flip(struct sdl1_surface *screen)
 {
-	RESOLVE(real_SDL_Flip, "SDL_Flip");
+	REAL_OR(real_SDL_Flip, "SDL_Flip", -1);
 	int how = present_begin(FRAME_SDL_FLIP);
 	if (!how)
 		return real_SDL_Flip(screen);
@@ -475,7 +482,7 @@ void SDL_GL_SwapBuffers(void);
 EXPORT void
 SDL_GL_SwapBuffers(void)
 {
-	RESOLVE(real_SDL_GL_SwapBuffers, "SDL_GL_SwapBuffers");
+	REAL_OR(real_SDL_GL_SwapBuffers, "SDL_GL_SwapBuffers", );
 	int how = present_begin(FRAME_SDL_GL_SWAPBUFFERS);
 	if (!how) {
 		real_SDL_GL_SwapBuffers();
@@ -504,7 +511,7 @@ EXPORT void
 SDL_UpdateRect(struct sdl1_surface *screen, int32_t x, int32_t y, uint32_t w,
     uint32_t h)
 {
-	RESOLVE(real_SDL_UpdateRect, "SDL_UpdateRect");
+	REAL_OR(real_SDL_UpdateRect, "SDL_UpdateRect", );
 	int how = present_begin(FRAME_SDL_UPDATERECT);
 	if (!how) {
 		real_SDL_UpdateRect(screen, x, y, w, h);
@@ -521,7 +528,7 @@ void SDL_UpdateRects(struct sdl1_surface *screen, int n, void *rects);
 EXPORT void
 SDL_UpdateRects(struct sdl1_surface *screen, int n, void *rects)
 {
-	RESOLVE(real_SDL_UpdateRects, "SDL_UpdateRects");
+	REAL_OR(real_SDL_UpdateRects, "SDL_UpdateRects", );
 	int how = present_begin(FRAME_SDL_UPDATERECT);
 	if (!how) {
 		real_SDL_UpdateRects(screen, n, rects);

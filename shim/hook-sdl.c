@@ -33,7 +33,7 @@ SDL_GetTicks(void)
 {
 	if (!shim_on() || vclock_detached()) {
 		RESOLVE(real_SDL_GetTicks, "SDL_GetTicks");
-		return real_SDL_GetTicks();
+		return real_SDL_GetTicks ? real_SDL_GetTicks() : 0;
 	}
 	return (uint32_t)(vclock_now() / 1000000);
 }
@@ -45,7 +45,7 @@ SDL_GetTicks64(void)
 {
 	if (!shim_on() || vclock_detached()) {
 		RESOLVE(real_SDL_GetTicks64, "SDL_GetTicks64");
-		return real_SDL_GetTicks64();
+		return real_SDL_GetTicks64 ? real_SDL_GetTicks64() : 0;
 	}
 	return (uint64_t)(vclock_now() / 1000000);
 }
@@ -58,7 +58,8 @@ SDL_GetPerformanceCounter(void)
 	if (!shim_on() || vclock_detached()) {
 		RESOLVE(real_SDL_GetPerformanceCounter,
 		    "SDL_GetPerformanceCounter");
-		return real_SDL_GetPerformanceCounter();
+		return real_SDL_GetPerformanceCounter ?
+		    real_SDL_GetPerformanceCounter() : 0;
 	}
 	/* What SDL2's own counter reads: the raw monotonic clock in ns. */
 	struct timespec t;
@@ -74,7 +75,8 @@ SDL_GetPerformanceFrequency(void)
 	if (!shim_on() || vclock_detached()) {
 		RESOLVE(real_SDL_GetPerformanceFrequency,
 		    "SDL_GetPerformanceFrequency");
-		return real_SDL_GetPerformanceFrequency();
+		return real_SDL_GetPerformanceFrequency ?
+		    real_SDL_GetPerformanceFrequency() : 1;
 	}
 	return 1000000000ULL;
 }
@@ -86,7 +88,8 @@ SDL_Delay(uint32_t ms)
 {
 	if (!shim_on() || vclock_detached()) {
 		RESOLVE(real_SDL_Delay, "SDL_Delay");
-		real_SDL_Delay(ms);
+		if (real_SDL_Delay != NULL)
+			real_SDL_Delay(ms);
 		return;
 	}
 	wait_sleep((int64_t)ms * 1000000, FRAME_NANOSLEEP, NULL);

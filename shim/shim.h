@@ -80,6 +80,9 @@ shim_on(void)
  * reads from getpid() (hook-pid.c). */
 pid_t shim_getpid(void);
 pid_t shim_fixed_pid(void);
+/* What getpid() answers a call from CALLER: the fixed pid for the game's
+ * executable under HOOK_SEED, else the real one. */
+pid_t shim_pid_for(const void *caller);
 
 /* The stack of each of the shim's own threads. glibc puts the static TLS
  * of every loaded object at its top: ThreadSanitizer's runtime alone has
