@@ -98,9 +98,12 @@ do_info(struct client *c)
 	speed_str(sp, sizeof sp);
 	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"speed\":%s,"
 	    "\"vtime_ns\":%lld,\"keyboard\":\"%s\",\"frame_rule\":\"%s\","
+	    "\"presenting\":%s,\"settle_gave_up\":%llu,"
 	    "\"clients\":%d,\"socket\":", sp, (long long)vclock_now(),
 	    input_ignore_real() ? "ignore" : "real",
-	    framerule_name(shim_cfg.frame_rule), ctl.nclients);
+	    framerule_name(shim_cfg.frame_rule),
+	    frame_presented() ? "true" : "false",
+	    (unsigned long long)vclock_settle_gave_up(), ctl.nclients);
 	jstr_append(buf, sizeof buf, &len, shim_cfg.socket_path,
 	    strlen(shim_cfg.socket_path));
 	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"log\":");
