@@ -1,13 +1,13 @@
 /* `screenshot`: the presented picture (pixels.h), taken on the frame
- * thread at the boundary it was read at, scaled there into a buffer of
- * the shim's own, then written as a PNG file (text clients) or sent as
+ * thread at the boundary it was read at, scaled there into a buffer from
+ * the shim's own range (gh_malloc), then written as a PNG file (text clients) or sent as
  * pixels (binary clients) by the control thread. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
+#include "../common/alloc.h"
 #include "../common/pngfile.h"
 #include "control.pb-c.h"
 #include "ctl-client.h"
@@ -63,15 +63,13 @@ shot_run(void *arg)
 	size_t need = (size_t)dw * (size_t)dh * (size_t)ch;
 	if (need > shot.cap) {
 		size_t cap = (need + 0xfffff) & ~(size_t)0xfffff;
-		void *p = mmap(NULL, cap, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED) {
-			snprintf(shot.err, sizeof shot.err, "cannot map %zu "
-			    "bytes: %s", cap, strerror(errno));
+		void *p = gh_malloc(cap);   /* >= GH_BIG_ALLOC: the shim's range */
+		if (p == NULL) {
+			snprintf(shot.err, sizeof shot.err, "no room for %zu "
+			    "bytes", cap);
 			return;
 		}
-		if (shot.buf != NULL)
-			munmap(shot.buf, shot.cap);
+		gh_free(shot.buf);
 		shot.buf = p;
 		shot.cap = cap;
 	}

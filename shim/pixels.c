@@ -1,9 +1,9 @@
-/* The presented picture (see pixels.h). The buffer is mapped, not
- * allocated, so the game's heap never moves; it grows to the largest
- * picture seen. */
+/* The presented picture (see pixels.h). The buffer comes from the shim's
+ * own range (gh_malloc of a megabyte or more), so the game's heap never
+ * moves and snapshots leave it out; it grows to the largest picture. */
 #include <stdatomic.h>
-#include <sys/mman.h>
 
+#include "../common/alloc.h"
 #include "frame.h"
 #include "log.h"
 #include "pixels.h"
@@ -37,14 +37,12 @@ pixels_room(int w, int h, int bpp)
 	size_t need = (size_t)w * (size_t)h * (size_t)bpp;
 	if (need > px.cap) {
 		size_t cap = (need + 0xfffff) & ~(size_t)0xfffff;
-		void *p = mmap(NULL, cap, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED) {
-			hlog("pixels: cannot map %zu bytes: %m", cap);
+		void *p = gh_malloc(cap);   /* >= GH_BIG_ALLOC: the shim's range */
+		if (p == NULL) {
+			hlog("pixels: no room for %zu bytes", cap);
 			return NULL;
 		}
-		if (px.buf != NULL)
-			munmap(px.buf, px.cap);
+		gh_free(px.buf);
 		px.buf = p;
 		px.cap = cap;
 		px.frame = -1;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "../common/alloc.h"
 #include "../common/jstr.h"
 #include "../common/textproto.h"
 #include "capture.h"
@@ -110,8 +111,7 @@ pix_release(void)
 {
 	uint8_t **bufs[] = { &rc.pix_cur, &rc.pix_prev, &rc.pix_xor };
 	for (int i = 0; i < 3; i++) {
-		if (*bufs[i] != NULL)
-			munmap(*bufs[i], rc.pix_room);
+		gh_free(*bufs[i]);
 		*bufs[i] = NULL;
 	}
 	if (rc.pix_requested)
@@ -137,14 +137,15 @@ pix_open(void)
 	    PIX_ROOM_DEFAULT;
 	uint8_t **bufs[] = { &rc.pix_cur, &rc.pix_prev, &rc.pix_xor };
 	for (int i = 0; i < 3; i++) {
-		void *p = mmap(NULL, rc.pix_room, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED) {
+		/* At least GH_BIG_ALLOC: from the shim's own range, never the
+		 * game's heap, whichever thread opens the recording. */
+		void *p = gh_malloc(rc.pix_room < GH_BIG_ALLOC ? GH_BIG_ALLOC :
+		    rc.pix_room);
+		if (p == NULL) {
 			pix_release();
 			return -1;
 		}
 		*bufs[i] = p;
-		snapshot_exclude(p, rc.pix_room);
 	}
 	if (trace_packer_pixels(&rc.pk, rc.pix_room) != 0) {
 		pix_release();
