@@ -41,7 +41,8 @@ SHIM_SRC := shim/shim.c shim/alloc.c shim/real.c shim/log.c shim/vclock.c shim/f
 	shim/seed.c shim/hook-random.c shim/replay.c shim/snapshot.c shim/snapshot-req.c shim/ctl-snapshot.c \
 	shim/ctl-binary.c shim/context.c shim/vtimer.c shim/hook-timer.c shim/hook-signal.c shim/spin.c shim/hook-sync.c shim/hook-pid.c shim/tty.c shim/hook-stdio.c \
 	shim/sys.c shim/hook-syscall.c \
-	shim/term.c shim/hook-output.c \
+	shim/term.c shim/hook-output.c shim/wtrack.c shim/wtrack-kernel.c \
+	shim/scan.c shim/scan-ptr.c shim/ctl-scan.c \
 	shim/xconn.c shim/pixels.c shim/hook-present.c shim/hook-sdl.c shim/ctl-pixels.c
 HOOKCTL_SRC := hookctl/hookctl.c hookctl/launch.c
 DUMPER_SRC := dumper/main.c dumper/dumper.c dumper/cat.c dumper/npy.c dumper/verify.c \
@@ -81,9 +82,12 @@ TEST_PROGS := $(B)/demo-game.debug \
 	$(B)/tests/halfdelay-game $(B)/tests/select-game $(B)/tests/stdio-game \
 	$(B)/tests/spin-game $(B)/tests/epoll-game $(B)/tests/handler-game \
 	$(B)/tests/acs-game $(B)/tests/esc-game \
-	$(B)/tests/sdl-game $(B)/tests/sdl12-game $(B)/tests/glx-game
+	$(B)/tests/map-game $(B)/tests/sdl-game $(B)/tests/sdl12-game $(B)/tests/glx-game
 BENCH_PROGS := $(B)/bench-readpixels $(B)/bench-step $(B)/bench-state $(B)/bench-reset \
-	$(B)/bench-timer-game $(B)/tests/esc-game $(B)/bench-client
+	$(B)/bench-timer-game $(B)/tests/esc-game $(B)/bench-client $(B)/bench-scan
+# Write tracking's bench and its games of 16 MiB, 256 MiB and 1 GiB.
+BENCH_PROGS += $(B)/bench-track $(B)/bench-track-game-16 \
+	$(B)/bench-track-game-256 $(B)/bench-track-game-1024
 
 # Keep intermediate objects: tests rebuild only what changed.
 .SECONDARY:
@@ -216,6 +220,13 @@ $(B)/tests/test-term: $(call obj,tests/unit/test-term.c shim/term.c) \
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) $(call pkg,--libs) -lpthread
 
+# The memory scan's engine on memory of its own.
+$(B)/tests/test-scan: $(call obj,tests/unit/test-scan.c shim/scan.c shim/scan-ptr.c) \
+		$(B)/obj/tests/unit/unit.o
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -ldl -lm
+
 $(B)/tests/%: $(B)/obj/tests/progs/%.o
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lpthread
@@ -272,6 +283,14 @@ $(B)/bench-reset: $(call obj,bench/bench-reset.c bench/benchlib.c)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lpthread -lm
 
+$(B)/bench-track: $(call obj,bench/bench-track.c bench/benchlib.c)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lpthread -lm
+
+$(B)/bench-track-game-%: bench/track-game.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -O2 -DSTATE_MIB=$* -o $@ $<
+
 $(B)/bench-timer-game: $(call obj,bench/timer-game.c)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS)
@@ -279,6 +298,10 @@ $(B)/bench-timer-game: $(call obj,bench/timer-game.c)
 $(B)/bench-state: $(call obj,bench/bench-state.c bench/benchlib.c $(COMMON_SRC) $(READER_ALLOC)) $(GEN_OBJ)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) $(call pkg,--libs) -lpthread -lm
+
+$(B)/bench-scan: $(call obj,bench/bench-scan.c bench/benchlib.c shim/scan.c)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lpthread -lm
 
 # `make demo DEMO_SIZE=120x40`: the demo game's terminal (80x24 by default).
 demo: all
@@ -291,11 +314,13 @@ bench: all benches
 	$(Q)$(B)/bench-step
 	$(Q)$(B)/bench-state
 	$(Q)$(B)/bench-reset
+	$(Q)$(B)/bench-track
 	$(Q)/usr/bin/python3 bench/bench-timers.py
 	$(Q)/usr/bin/python3 bench/bench-screen.py
 	$(Q)/usr/bin/python3 bench/bench-pytrace.py
 	$(Q)/usr/bin/python3 bench/bench-env.py
 	$(Q)/usr/bin/python3 bench/bench-gfx.py
+	$(Q)$(B)/bench-scan
 
 # Installs what gamehook ships, building only that.
 install: $(SHIP)

@@ -155,6 +155,15 @@ const struct cmd_entry cmd_table[CMD_COUNT] = {
 		    "width and height. Binary clients leave PATH out and get the "
 		    "pixels in the Response",
 	},
+	[CMD_SCAN] = {
+		.id = CMD_SCAN, .name = "scan",
+		.args = "start TYPE [V]|OP [V]|list [N]|layout I [NAME]|info|stop",
+		.min_args = 1, .max_args = 7,
+		.help = "find a value in the game's memory: start a scan of a type "
+		    "(i32, f32, <u2...) or a value, narrow it between frames (= != "
+		    "< > range changed unchanged increased decreased), list the "
+		    "candidates, print a layout entry for one",
+	},
 };
 
 const struct cmd_entry *

@@ -28,6 +28,7 @@ enum cmd_id {
 	CMD_LOAD,
 	CMD_RESET,
 	CMD_SCREENSHOT,
+	CMD_SCAN,
 	CMD_COUNT
 };
 

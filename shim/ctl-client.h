@@ -132,6 +132,9 @@ void snap_progress(void);
 /* Send watchers the frames captured since the last call. */
 void state_watch_drain(void);
 
+/* The memory scan (ctl-scan.c). */
+void scan_cmd(struct client *c, int argc, char **argv);
+
 /* The binary protocol (ctl-binary.c). */
 /* Take the framed requests in C's buffer. */
 void bin_process(struct client *c);

@@ -25,6 +25,7 @@
 #include "shim.h"
 #include "vclock.h"
 #include "vtimer.h"
+#include "wtrack.h"
 
 #define PROTOCOL_VERSION 1
 
@@ -121,6 +122,9 @@ do_info(struct client *c)
 	len += strlen(buf + len);
 	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"terminal\":");
 	term_describe(buf + len, sizeof buf - len);
+	len += strlen(buf + len);
+	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"track\":");
+	wtrack_describe(buf + len, sizeof buf - len);
 	len += strlen(buf + len);
 	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"snapshots\":");
 	snapshot_list(buf + len, sizeof buf - len);
@@ -555,6 +559,7 @@ cmd_exec(struct client *c, char *line)
 	case CMD_RESET: snap_cmd(c, SNAP_LOAD, SNAPSHOT_START); break;
 	case CMD_TRACE: state_cmd_trace(c, argc, argv); break;
 	case CMD_SCREENSHOT: cmd_screenshot(c, argc, argv); break;
+	case CMD_SCAN: scan_cmd(c, argc, argv); break;
 	case CMD_COUNT:
 		break;
 	}

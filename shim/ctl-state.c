@@ -149,7 +149,7 @@ get_run(void *arg)
 {
 	struct trace_run dummy[1];
 	(void)arg;
-	state_sync(req.blob, req.unread, dummy, 0);
+	state_sync(req.blob, req.unread, dummy, 0, NULL);
 	req.frame = frame_current();
 	req.vtime = vclock_now();
 }
@@ -227,7 +227,7 @@ set_run(void *arg)
 		snprintf(req.err, sizeof req.err, "usage: set FIELD VALUE");
 		return;
 	}
-	state_sync(req.blob, req.unread, dummy, 0);
+	state_sync(req.blob, req.unread, dummy, 0, NULL);
 	req.frame = frame_current();
 	if (layout_place(l, req.field, req.blob, &p, req.err, sizeof req.err) != 0)
 		return;

@@ -13,6 +13,7 @@
 #include "fastpath.h"
 #include "frame.h"
 #include "pixels.h"
+#include "wtrack.h"
 #include "futex.h"
 #include "input.h"
 #include "tty.h"
@@ -178,6 +179,7 @@ frame_boundary(int present)
 		return;
 	shim_start();
 	int64_t f = atomic_load_explicit(&fr.cur, memory_order_relaxed) + 1;
+	wtrack_boundary();
 	/* What the game sent its terminal this frame, on the screen. */
 	term_drain();
 	/* The state of frame F, before anyone hears of it. */
@@ -234,6 +236,7 @@ frame_boundary(int present)
 		wait_advance(FRAME_PERIOD_NS);   /* timers due go off */
 	fr.frame_start_v = vclock_now();
 	input_frame_begin(f + 1);
+	wtrack_resume();
 }
 
 int

@@ -32,6 +32,7 @@
 #include "vclock.h"
 #include "vtimer.h"
 #include "wait.h"
+#include "wtrack.h"
 
 #define OWNER_ENV "GAMEHOOK_OWNER"
 
@@ -172,6 +173,13 @@ read_config(void)
 			    "keyframes, 1 to 1000000, not '%s'", v);
 		else
 			shim_cfg.keyframe = (unsigned)k;
+	}
+	shim_cfg.track = -1;
+	if ((v = getenv("HOOK_TRACK")) != NULL && v[0]) {
+		shim_cfg.track = wtrack_parse(v);
+		if (shim_cfg.track == -2)
+			config_error("HOOK_TRACK: expected auto, wp, soft-dirty or "
+			    "off, not '%s'", v);
 	}
 	if ((v = getenv("HOOK_REPLAY")) != NULL && v[0])
 		snprintf(shim_cfg.replay, sizeof shim_cfg.replay, "%s", v);
@@ -381,6 +389,7 @@ shim_init(int argc, char **argv, char **envp)
 	vclock_init(shim_cfg.seeded ? SEED_EPOCH_NS : -1);
 	vclock_init_threads();
 	snapshot_init();
+	wtrack_init(shim_cfg.track);
 	if (!shim_cfg.screen_off)
 		term_init();
 	vclock_set_speed(shim_cfg.speed);

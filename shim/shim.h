@@ -42,6 +42,7 @@ struct shim_config {
 	int trace_pixels_w, trace_pixels_h, trace_pixels_gray; /* of this size */
 	int screen_off;             /* HOOK_SCREEN=0: output is not interpreted */
 	unsigned keyframe;          /* HOOK_KEYFRAME */
+	int track;                  /* HOOK_TRACK: a wtrack method, -1 auto */
 	char replay[512];           /* HOOK_REPLAY: a trace to take inputs from */
 	int seeded;                 /* HOOK_SEED was given */
 	uint64_t seed;              /* HOOK_SEED */
