@@ -1,96 +1,112 @@
 #!/usr/bin/python3
-"""bench-gfx: the graphical demo's frames per second.
+"""bench-gfx: graphical games under the shim, on a private Xvfb with Mesa's
+software OpenGL, the graphical demo (build/demo-gfx --gl, 640x480).
 
-Each render mode of build/demo-gfx (a software SDL_Renderer, the window
-surface, OpenGL on Mesa's software rasterizer) runs unpaced (--fps 0) on a
-private X server (the launchers' headless mode, a server per run) for
-SHORT and then LONG frames (--frames), and the frame rate is
-(LONG - SHORT) / (t(LONG) - t(SHORT)): the start-up (the X connection, the
-window, GL's context) cancels out. Rounds alternate the modes, medians of
-ROUNDS. "unhooked" is the game alone: the baseline for the hooked figures.
-"shim, run mode" is the same game under the shim at speed max, not in
-lockstep (a frame there is whatever the frame rule makes of the game's
-waits). More columns go in COLUMNS: a function (mode flags, frames) ->
-seconds for that many frames, start-up included, as run_frames does."""
+1. Steps a second in lockstep at speed max over the binary protocol (the
+   Python client), one frame a step: bare, with a screenshot observation
+   of 84x84 grayscale (the step and the screenshot pipelined, one round
+   trip), and with the full 640x480 RGB picture; medians of 5 rounds of
+   200 steps, rounds alternating.
+2. What reading the picture costs a step: the full screenshot's extra time
+   a step (1/rate - 1/bare rate) beside a bare glReadPixels of the same
+   640x480 in a GLX program of ours without the shim (bench-readpixels,
+   median of 200).
+3. The demo's frames a second at speed max (run mode, --fps 60: its
+   SDL_Delay pacing costs nothing) beside the same demo unhooked as fast
+   as it can (--fps 0), 600 frames each, medians of 3.
+4. Traces: bytes a frame of 300 frames of the demo in lockstep, the
+   state only, with 84x84 gray pictures and with the full 640x480 RGB
+   ones (`trace start PATH --pixels`)."""
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 sys.path.insert(0, os.path.join(ROOT, "python"))
+import xshot  # noqa: E402
+from gh import Game  # noqa: E402
 import gamehook  # noqa: E402
 
 B = os.path.join(ROOT, "build")
-GFX = os.path.join(B, "demo-gfx")
-LIB = os.path.join(B, "libhook.so")
-MODES = (("software SDL_Renderer", []), ("window surface", ["--surface"]),
-         ("OpenGL (Mesa, software)", ["--gl"]))
+DEMO = os.path.join(B, "demo-gfx")
 ROUNDS = 5
-SHORT, LONG = 30, 330
+STEPS = 200
 
 
-def run_frames(flags, frames, hook=None):
-    """Seconds for demo-gfx with FLAGS to run FRAMES frames unpaced and end,
-    on a private X server (its start not counted); under the shim with
-    HOOK settings when given."""
-    proc, _ = gamehook.spawn([GFX, "--fps", "0", "--frames", str(frames)] +
-                             flags, shim=LIB if hook is not None else None,
-                             hook=hook, size=None, headless=True)
-    # spawn returns once the server answers and the game is exec'd.
+def steps_per_s(env, pixels):
+    with Game([DEMO, "--gl"], env=env, lockstep=True) as g:
+        g.connect().close()   # waits for the socket
+        with gamehook.Game(g.sock) as p:
+            p.step(10)
+            t0 = time.perf_counter()
+            for _ in range(STEPS):
+                p.step(1, pixels=pixels)
+            return STEPS / (time.perf_counter() - t0)
+
+
+def trace_bytes(env, opt):
+    path = os.path.join(TMP, "t.trace")
+    with Game([DEMO, "--gl", "--seed", "1"], env=env, lockstep=True) as g:
+        c = g.connect()
+        c.ok("step 10")
+        c.ok("trace start %s%s" % (path, opt))
+        c.ok("step 300")
+        import json
+        return json.loads(c.ok("trace stop"))["bytes"] / 300.0
+
+
+def demo_fps(env, hooked):
+    n = 600
+    e = dict(os.environ, **env)
+    argv = [DEMO, "--gl", "--frames", str(n), "--seed", "1"]
+    if hooked:
+        e.update(LD_PRELOAD=os.path.join(B, "libhook.so"), HOOK_SPEED="max",
+                 HOOK_SOCKET=os.path.join(TMP, "fps.sock"),
+                 HOOK_LOG=os.path.join(TMP, "fps.log"))
+        argv += ["--fps", "60"]
+    else:
+        argv += ["--fps", "0"]
     t0 = time.perf_counter()
-    proc.wait()
-    dt = time.perf_counter() - t0
-    proc.keeper.wait()
-    if proc.returncode != 0:
-        raise SystemExit("bench-gfx: demo-gfx %r exited %d" % (
-            flags, proc.returncode))
-    return dt
+    subprocess.run(argv, env=e, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, timeout=600, check=True)
+    return n / (time.perf_counter() - t0)
 
 
-def unhooked(flags, frames):
-    return run_frames(flags, frames)
-
-
-def shim_run_mode(flags, frames):
-    d = "/tmp/gamehook-bench-gfx-%d" % os.getpid()
-    os.makedirs(d, exist_ok=True)
-    return run_frames(flags, frames, hook={
-        "HOOK_SPEED": "max", "HOOK_SOCKET": os.path.join(d, "g.sock"),
-        "HOOK_LOG": os.path.join(d, "g.log")})
-
-
-COLUMNS = [("unhooked", unhooked), ("shim, run mode, speed max",
-                                    shim_run_mode)]
-
-
-def rate(fn, flags):
-    """(frames a second, start-up seconds) of one round."""
-    short, long_ = fn(flags, SHORT), fn(flags, LONG)
-    fps = (LONG - SHORT) / max(long_ - short, 1e-9)
-    return fps, short - SHORT / fps
-
-
-def main():
-    got = {(m, c): [] for m, _ in MODES for c, _ in COLUMNS}
-    start = {(m, c): [] for m, _ in MODES for c, _ in COLUMNS}
+TMP = tempfile.mkdtemp(prefix="gh-bench-gfx-")
+with xshot.Xvfb(TMP) as x:
+    env = dict(x.env, SDL_AUDIODRIVER="dummy")
+    kinds = [("bare", None), ("84x84 gray", {"size": (84, 84), "gray": True}),
+             ("640x480 RGB", True)]
+    rates = {k: [] for k, _ in kinds}
     for _ in range(ROUNDS):
-        for m, flags in MODES:
-            for c, fn in COLUMNS:
-                fps, st = rate(fn, flags)
-                got[(m, c)].append(fps)
-                start[(m, c)].append(st)
-    print("demo-gfx, 640x480, --fps 0, frames %d..%d, medians of %d rounds"
-          % (SHORT, LONG, ROUNDS))
-    print("| render mode | " + " | ".join(
-        "%s: frames/s (start-up)" % c for c, _ in COLUMNS) + " |")
-    print("| --- |" + " --- |" * len(COLUMNS))
-    for m, _ in MODES:
-        print("| %s | " % m + " | ".join(
-            "%.0f (%.0f ms)" % (statistics.median(got[(m, c)]),
-                                1e3 * statistics.median(start[(m, c)]))
-            for c, _ in COLUMNS) + " |")
-
-
-if __name__ == "__main__":
-    main()
+        for k, px in kinds:
+            rates[k].append(steps_per_s(env, px))
+    med = {k: statistics.median(v) for k, v in rates.items()}
+    print("bench-gfx: demo-gfx --gl 640x480, lockstep, one frame a step "
+          "(medians of %d x %d steps)" % (ROUNDS, STEPS))
+    for k, _ in kinds:
+        print("  %-12s %7.0f steps/s  (%.2fx bare)" % (k, med[k],
+                                                       med[k] / med["bare"]))
+    extra = 1e9 / med["640x480 RGB"] - 1e9 / med["bare"]
+    bare = [int(subprocess.run([os.path.join(B, "bench-readpixels"), "640",
+                                "480", "200"], env=dict(os.environ, **env),
+                               capture_output=True, text=True,
+                               check=True).stdout) for _ in range(3)]
+    rp = statistics.median(bare)
+    print("  reading the full picture: %.0f us a step beside a bare "
+          "glReadPixels of 640x480 at %.0f us (%.2fx)" % (extra / 1000, rp / 1000,
+                                                         extra / rp))
+    hooked, plain = [], []
+    for _ in range(3):
+        plain.append(demo_fps(env, False))
+        hooked.append(demo_fps(env, True))
+    h, p = statistics.median(hooked), statistics.median(plain)
+    print("  demo-gfx --gl: %.0f frames/s under the shim at speed max "
+          "beside %.0f unhooked as fast as it can (%.2fx)" % (h, p, h / p))
+    for name, opt in (("state only", ""), ("84x84 gray", " --pixels=84x84,gray"),
+                      ("640x480 RGB", " --pixels")):
+        print("  trace, %-12s %8.0f bytes a frame" % (name, trace_bytes(env, opt)))
