@@ -23,15 +23,15 @@ else
 Q := @
 endif
 
-PKGS := ncursesw libelf libprotobuf-c libzstd jansson zlib libxxhash vterm
+PKGS := ncursesw libelf libprotobuf-c libzstd jansson zlib libxxhash vterm libpng
 pkg = $(shell pkg-config $(1) $(PKGS) 2>/dev/null)
 # The shim takes no curses of its own: it reaches the game's through dlsym.
-SHIM_LIBS = $(shell pkg-config --libs libelf libprotobuf-c libzstd jansson zlib vterm 2>/dev/null)
+SHIM_LIBS = $(shell pkg-config --libs libelf libprotobuf-c libzstd jansson zlib vterm libpng 2>/dev/null)
 
 COMMON_SRC := common/cmdtab.c common/errcode.c common/keys.c common/textproto.c \
 	common/jstr.c common/sbuf.c common/sockpath.c \
 	common/layout.c common/layout-resolve.c common/layout-value.c common/trace.c \
-	common/rec.c common/libpath.c common/launch.c
+	common/rec.c common/libpath.c common/launch.c common/headless.c common/pngfile.c
 # The readers' allocator (the shim has its own: shim/alloc.c).
 READER_ALLOC := common/alloc.c
 SHIM_SRC := shim/shim.c shim/alloc.c shim/real.c shim/log.c shim/vclock.c shim/frame.c shim/fastpath.c shim/framerule.c \
@@ -41,11 +41,12 @@ SHIM_SRC := shim/shim.c shim/alloc.c shim/real.c shim/log.c shim/vclock.c shim/f
 	shim/seed.c shim/hook-random.c shim/replay.c shim/snapshot.c shim/snapshot-req.c shim/ctl-snapshot.c \
 	shim/ctl-binary.c shim/context.c shim/vtimer.c shim/hook-timer.c shim/hook-signal.c shim/spin.c shim/hook-sync.c shim/hook-pid.c shim/tty.c shim/hook-stdio.c \
 	shim/sys.c shim/hook-syscall.c \
-	shim/term.c shim/hook-output.c \
-	shim/scan.c shim/scan-ptr.c shim/ctl-scan.c
+	shim/term.c shim/hook-output.c shim/wtrack.c shim/wtrack-kernel.c \
+	shim/scan.c shim/scan-ptr.c shim/ctl-scan.c \
+	shim/xconn.c shim/pixels.c shim/hook-present.c shim/hook-sdl.c shim/ctl-pixels.c
 HOOKCTL_SRC := hookctl/hookctl.c hookctl/launch.c
 DUMPER_SRC := dumper/main.c dumper/dumper.c dumper/cat.c dumper/npy.c dumper/verify.c \
-	dumper/replay.c dumper/screen.c
+	dumper/replay.c dumper/screen.c dumper/png.c
 DEMO_SRC := $(wildcard demo-game/*.c)
 DEMO_GFX_SRC := $(wildcard demo-gfx/*.c)
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
@@ -74,7 +75,7 @@ PY_GEN += $(B)/python/dm_env_rpc_pb2.py $(B)/python/gamehook_rpc_pb2.py
 SHIP := $(B)/libhook.so $(B)/hookctl $(B)/dumper $(PY_GEN) $(B)/gamehookd
 PROGS := $(SHIP) $(B)/demo-game $(B)/demo-game.stripped \
 	$(B)/demo-gfx $(B)/demo-gfx.stripped
-TEST_PROGS := $(B)/demo-game.debug \
+TEST_PROGS := $(B)/demo-game.debug $(B)/demo-gfx.debug \
 	$(UNIT_BIN) $(B)/tests/worker-clock $(B)/tests/child-spawn $(B)/tests/ptr-game \
 	$(B)/tests/sig-game $(B)/tests/drift-game $(B)/tests/rand-game \
 	$(B)/tests/stdin-game $(B)/tests/static-game $(B)/tests/libctor.so \
@@ -82,9 +83,13 @@ TEST_PROGS := $(B)/demo-game.debug \
 	$(B)/tests/ptimer-game $(B)/tests/clock-game $(B)/tests/condvar-game \
 	$(B)/tests/halfdelay-game $(B)/tests/select-game $(B)/tests/stdio-game \
 	$(B)/tests/spin-game $(B)/tests/epoll-game $(B)/tests/handler-game \
-	$(B)/tests/acs-game $(B)/tests/esc-game
-BENCH_PROGS := $(B)/bench-step $(B)/bench-state $(B)/bench-reset \
+	$(B)/tests/acs-game $(B)/tests/esc-game \
+	$(B)/tests/map-game $(B)/tests/sdl-game $(B)/tests/sdl12-game $(B)/tests/glx-game
+BENCH_PROGS := $(B)/bench-readpixels $(B)/bench-step $(B)/bench-state $(B)/bench-reset \
 	$(B)/bench-timer-game $(B)/tests/esc-game $(B)/bench-client $(B)/bench-scan
+# Write tracking's bench and its games of 16 MiB, 256 MiB and 1 GiB.
+BENCH_PROGS += $(B)/bench-track $(B)/bench-track-game-16 \
+	$(B)/bench-track-game-256 $(B)/bench-track-game-1024
 
 # Keep intermediate objects: tests rebuild only what changed.
 .SECONDARY:
@@ -213,6 +218,13 @@ $(B)/demo-gfx: $(DEMO_GFX_SRC) $(wildcard demo-gfx/*.h) | $(DEPS_STAMP)
 $(B)/demo-gfx.stripped: $(B)/demo-gfx
 	$(Q)strip -o $@ $<
 
+# The graphical demo with debug info, for the test holding its layout.
+$(B)/demo-gfx.debug: $(DEMO_GFX_SRC) $(wildcard demo-gfx/*.h) | $(DEPS_STAMP)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE \
+		$(shell pkg-config --cflags sdl2) -o $@ $(DEMO_GFX_SRC) \
+		$(shell pkg-config --libs sdl2 gl) -lm
+
 # The same game with debug info, for tests that hold layouts against it.
 $(B)/demo-game.debug: $(DEMO_SRC) | $(DEPS_STAMP)
 	@$(if $(Q),echo "  CC      $@")
@@ -249,6 +261,20 @@ $(B)/tests/alarm-game $(B)/tests/halfdelay-game $(B)/tests/spin-game $(B)/tests/
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lncursesw -ltinfo
 
+# Graphical test games: SDL2 (renderer, OpenGL, window surface), SDL 1.2
+# and plain Xlib with GLX.
+$(B)/tests/sdl-game: tests/progs/sdl-game.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -O2 $(WARN) -o $@ $< $(shell pkg-config --cflags --libs sdl2) -lGL
+
+$(B)/tests/sdl12-game: tests/progs/sdl12-game.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -O2 $(WARN) -o $@ $< $(shell pkg-config --cflags --libs sdl) -lGL
+
+$(B)/tests/glx-game: tests/progs/glx-game.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -O2 $(WARN) -o $@ $< -lX11 -lGL
+
 # A stripped game: its layout finds the state by byte signatures.
 $(B)/tests/sig-game: $(B)/obj/tests/progs/sig-game.o
 	@mkdir -p $(dir $@)
@@ -273,9 +299,21 @@ $(B)/bench-client: $(call obj,bench/bench-client.c bench/benchlib.c)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lpthread -lm
 
+$(B)/bench-readpixels: bench/readpixels.c | $(DEPS_STAMP)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) -std=gnu11 -O2 $(WARN) -o $@ $< -lX11 -lGL
+
 $(B)/bench-reset: $(call obj,bench/bench-reset.c bench/benchlib.c)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lpthread -lm
+
+$(B)/bench-track: $(call obj,bench/bench-track.c bench/benchlib.c)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lpthread -lm
+
+$(B)/bench-track-game-%: bench/track-game.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -O2 -DSTATE_MIB=$* -o $@ $<
 
 $(B)/bench-timer-game: $(call obj,bench/timer-game.c)
 	@$(if $(Q),echo "  LD      $@")
@@ -300,11 +338,14 @@ bench: all benches
 	$(Q)$(B)/bench-step
 	$(Q)$(B)/bench-state
 	$(Q)$(B)/bench-reset
+	$(Q)$(B)/bench-track
 	$(Q)/usr/bin/python3 bench/bench-timers.py
 	$(Q)/usr/bin/python3 bench/bench-screen.py
 	$(Q)/usr/bin/python3 bench/bench-pytrace.py
 	$(Q)/usr/bin/python3 bench/bench-env.py
+	$(Q)/usr/bin/python3 bench/bench-gfx.py
 	$(Q)$(B)/bench-scan
+	$(Q)/usr/bin/python3 bench/bench-gfx-fps.py
 	$(Q)/usr/bin/python3 bench/bench-remote.py
 
 # Installs what gamehook ships, building only that.

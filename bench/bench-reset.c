@@ -17,8 +17,9 @@
  *     a frame-300 snapshot saves). Goal: reset at least 10x faster than
  *     relaunching to the first `hello` reply.
  *  2. Save and load throughput: `save s` and `load s` round trips,
- *     alternating, and the bytes of game memory they report copying:
- *     MB/s (10^6 bytes a second).
+ *     alternating, and the bytes of game memory they report copying
+ *     (`copied`: with write tracking, what was written since): MB/s (10^6
+ *     bytes a second).
  *  3. Resources over 1000 resets (each `reset` then `step 1`): the game's
  *     open descriptors, threads, VmSize and VmRSS before and after; a
  *     report, not a test. These resets, back to back, are timed too; the
@@ -163,9 +164,11 @@ step(struct bench_game *gm, int n, long long want)
 
 /* A snapshot command CMD to the game under test, timed: seconds. Checks
  * the frame it reports is FRAME and the reply says KEY (saved or loaded);
- * *BYTES gets the bytes it copied when not NULL. */
+ * *BYTES gets the reply's BKEY ("bytes", the snapshot's size, or
+ * "copied") when not NULL. */
 static double
-snap(const char *cmd, long long frame, const char *key, long long *bytes)
+snap(const char *cmd, long long frame, const char *key, long long *bytes,
+    const char *bkey)
 {
 	char line[512], what[32];
 
@@ -179,7 +182,7 @@ snap(const char *cmd, long long frame, const char *key, long long *bytes)
 	if (strstr(r, what) == NULL)
 		die("%s: unexpected reply: %s", cmd, r);
 	if (bytes != NULL)
-		*bytes = json_int(r, "bytes", cmd);
+		*bytes = json_int(r, bkey, cmd);
 	return t;
 }
 
@@ -358,12 +361,12 @@ main(int argc, char **argv)
 	long long bytes300 = 0, reset_bytes = 0;
 
 	step(&g, FRAMES, FRAMES);
-	snap("save s300", FRAMES, "saved", &bytes300);
+	snap("save s300", FRAMES, "saved", &bytes300, "bytes");
 	for (int r = -1; r < rounds; r++) {
-		double tr = snap("reset", 0, "loaded", &reset_bytes);
+		double tr = snap("reset", 0, "loaded", &reset_bytes, "bytes");
 		step(&g, FRAMES, FRAMES);
 		step(&g, 7, FRAMES + 7);
-		double tl = snap("load s300", FRAMES, "loaded", NULL);
+		double tl = snap("load s300", FRAMES, "loaded", NULL, NULL);
 		double th, t0f, ts;
 		relaunch_round(&th, &t0f, &ts);
 		if (r < 0)
@@ -413,9 +416,9 @@ main(int argc, char **argv)
 	long long f = step(&g, 1, FRAMES + 1);
 
 	for (int r = -1; r < rounds; r++) {
-		double ts = snap("save s", f, "saved", &save_bytes);
+		double ts = snap("save s", f, "saved", &save_bytes, "copied");
 		f = step(&g, 1, f + 1);
-		double tl = snap("load s", f - 1, "loaded", &load_bytes);
+		double tl = snap("load s", f - 1, "loaded", &load_bytes, "copied");
 		f = step(&g, 1, f);
 		if (r < 0)
 			continue;
@@ -442,7 +445,7 @@ main(int argc, char **argv)
 		die("out of memory");
 	double t0 = now();
 	for (int i = 0; i < opt.resets; i++) {
-		each[i] = snap("reset", 0, "loaded", NULL);
+		each[i] = snap("reset", 0, "loaded", NULL, NULL);
 		step(&g, 1, 1);
 	}
 	double t_resets = now() - t0;

@@ -27,6 +27,7 @@ enum cmd_id {
 	CMD_SAVE,
 	CMD_LOAD,
 	CMD_RESET,
+	CMD_SCREENSHOT,
 	CMD_SCAN,
 	CMD_COUNT
 };

@@ -12,6 +12,7 @@
 #include "ring.h"
 #include "state.h"
 #include "vclock.h"
+#include "wtrack.h"
 
 #define INLOG 4096
 
@@ -24,6 +25,7 @@ static struct {
 	struct trace_run *runs;
 	long max_runs;
 	struct trace_hash_cache hash;
+	struct state_memo memo;     /* what write tracking lets it skip */
 	size_t size;
 	int nfields;
 	_Atomic int watchers;
@@ -56,7 +58,8 @@ capture_init(void)
 	size_t entry = 16 + (size_t)cap.nfields + cap.size;
 	if (cap.blob == NULL || cap.unread == NULL || cap.runs == NULL ||
 	    trace_hash_cache_init(&cap.hash, cap.size) != 0 ||
-	    cap.inlog == NULL || ring_init(&cap.watch, 8 * (entry + 64)) != 0) {
+	    cap.inlog == NULL || state_memo_init(&cap.memo) != 0 ||
+	    ring_init(&cap.watch, 8 * (entry + 64)) != 0) {
 		hlog("capture: out of memory for a %zu-byte state", cap.size);
 		return -1;
 	}
@@ -67,8 +70,11 @@ capture_init(void)
 void
 capture_update_want(void)
 {
-	atomic_store(&capture_want, cap.ready && (record_active() ||
-	    atomic_load(&cap.watchers) > 0));
+	int want = cap.ready && (record_active() ||
+	    atomic_load(&cap.watchers) > 0);
+	/* Capturing holds write tracking: only written pages are compared. */
+	if (atomic_exchange(&capture_want, want) != want)
+		wtrack_hold(want ? 1 : -1);
 }
 
 static int64_t
@@ -83,7 +89,8 @@ void
 capture_boundary(int64_t f)
 {
 	int64_t t0 = real_ns();
-	long n = state_sync(cap.blob, cap.unread, cap.runs, cap.max_runs);
+	long n = state_sync(cap.blob, cap.unread, cap.runs, cap.max_runs,
+	    &cap.memo);
 	/* Only the blocks the changes touched are hashed again. */
 	uint64_t hash = trace_hash_update(&cap.hash, cap.blob, cap.runs, n);
 	int64_t vt = vclock_now();

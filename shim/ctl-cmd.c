@@ -12,6 +12,7 @@
 #include "../common/textproto.h"
 #include "capture.h"
 #include "ctl-client.h"
+#include "ctl-pixels.h"
 #include "fastpath.h"
 #include "frame.h"
 #include "input.h"
@@ -24,6 +25,7 @@
 #include "shim.h"
 #include "vclock.h"
 #include "vtimer.h"
+#include "wtrack.h"
 
 #define PROTOCOL_VERSION 1
 
@@ -97,9 +99,12 @@ do_info(struct client *c)
 	speed_str(sp, sizeof sp);
 	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"speed\":%s,"
 	    "\"vtime_ns\":%lld,\"keyboard\":\"%s\",\"frame_rule\":\"%s\","
+	    "\"presenting\":%s,\"settle_gave_up\":%llu,"
 	    "\"clients\":%d,\"socket\":", sp, (long long)vclock_now(),
 	    input_ignore_real() ? "ignore" : "real",
-	    framerule_name(shim_cfg.frame_rule), ctl.nclients);
+	    framerule_name(shim_cfg.frame_rule),
+	    frame_presented() ? "true" : "false",
+	    (unsigned long long)vclock_settle_gave_up(), ctl.nclients);
 	jstr_append(buf, sizeof buf, &len, shim_cfg.socket_path,
 	    strlen(shim_cfg.socket_path));
 	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"log\":");
@@ -117,6 +122,9 @@ do_info(struct client *c)
 	len += strlen(buf + len);
 	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"terminal\":");
 	term_describe(buf + len, sizeof buf - len);
+	len += strlen(buf + len);
+	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"track\":");
+	wtrack_describe(buf + len, sizeof buf - len);
 	len += strlen(buf + len);
 	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"snapshots\":");
 	snapshot_list(buf + len, sizeof buf - len);
@@ -550,6 +558,7 @@ cmd_exec(struct client *c, char *line)
 	case CMD_LOAD: snap_cmd(c, SNAP_LOAD, argv[1]); break;
 	case CMD_RESET: snap_cmd(c, SNAP_LOAD, SNAPSHOT_START); break;
 	case CMD_TRACE: state_cmd_trace(c, argc, argv); break;
+	case CMD_SCREENSHOT: cmd_screenshot(c, argc, argv); break;
 	case CMD_SCAN: scan_cmd(c, argc, argv); break;
 	case CMD_COUNT:
 		break;

@@ -17,6 +17,7 @@
 #include "scan.h"
 #include "shim.h"
 #include "snapshot.h"
+#include "wtrack.h"
 
 #define REGION_MAX 1024
 #define LIST_MAX 1000
@@ -31,9 +32,10 @@ static struct {
 	enum err_code code;
 } rep;
 
-static uintptr_t mem_lo[REGION_MAX], mem_hi[REGION_MAX];
+static struct mrange ranges[REGION_MAX];
 static struct scan_region mem[REGION_MAX];
 static int configured;
+static int holding;      /* this scan holds write tracking on */
 
 static void
 rep_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -62,19 +64,68 @@ rep_err(enum err_code code, const char *msg)
 }
 
 
+/* --- page-level write tracking (wtrack.h) as the scan's tracker --------- */
+
+static uint64_t
+track_mark(int exact)
+{
+	return wtrack_sync(exact);
+}
+
+struct pages_arg {
+	uintptr_t lo;
+	uint8_t *out;
+};
+
+static int
+track_run(uintptr_t lo, uintptr_t hi, void *arg)
+{
+	struct pages_arg *a = arg;
+	for (uintptr_t p = lo & ~(uintptr_t)4095; p < hi; p += 4096)
+		a->out[(p - a->lo) / 4096] = 1;
+	return 0;
+}
+
+static int
+track_written(uintptr_t lo, uintptr_t hi, uint64_t since, uint8_t *out)
+{
+	struct pages_arg a = { lo, out };
+	if (since == 0)
+		return 0;
+	memset(out, 0, (hi - lo) / 4096);
+	return wtrack_written((uint32_t)since, lo, hi, track_run, &a) < 0 ?
+	    0 : 1;
+}
+
+static const struct scan_tracker tracker = { track_mark, track_written };
+
+/* Hold write tracking on while a scan lives, and only then. */
+static void
+track_follow(void)
+{
+	if (scan_active() && !holding) {
+		wtrack_hold(1);
+		holding = 1;
+	} else if (!scan_active() && holding) {
+		wtrack_hold(-1);
+		holding = 0;
+	}
+}
+
 /* The game's memory now, into mem[]. Returns the count or -1 (replied). */
 static int
 game_memory(void)
 {
 	char err[256];
-	int n = snapshot_game_memory(mem_lo, mem_hi, REGION_MAX, err, sizeof err);
+	struct mrange stack;
+	int n = snapshot_regions(ranges, REGION_MAX, &stack, err, sizeof err);
 	if (n < 0) {
 		rep_err(ERR_STATE, err);
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {
-		mem[i].lo = mem_lo[i];
-		mem[i].hi = mem_hi[i];
+		mem[i].lo = ranges[i].lo;
+		mem[i].hi = ranges[i].hi;
 	}
 	return n;
 }
@@ -101,6 +152,11 @@ do_start(int argc, char **argv)
 	int n = game_memory();
 	if (n < 0)
 		return;
+	/* Tracking starts at the start's own sync. */
+	if (!holding) {
+		wtrack_hold(1);
+		holding = 1;
+	}
 	if (scan_start(type, argc > 3 ? argv[3] : NULL, mem, n, &st, err,
 	    sizeof err) != 0) {
 		rep_err(strstr(err, "MiB") ? ERR_MEMORY : ERR_USAGE, err);
@@ -306,9 +362,9 @@ do_info(void)
 		rep_printf("null");
 	rep_printf(",\"candidates\":%llu,\"passes\":%llu,\"mode\":\"%s\","
 	    "\"memory\":%zu,\"held\":%zu,\"limit\":%zu,"
-	    "\"tracking\":\"none\"}", (unsigned long long)scan_count(),
+	    "\"tracking\":\"%s\"}", (unsigned long long)scan_count(),
 	    (unsigned long long)scan_passes(), scan_mode(), scan_memory(),
-	    scan_held(), scan_limit());
+	    scan_held(), scan_limit(), wtrack_method_name(wtrack_method()));
 }
 
 /* Frame thread: run the scan line ARG. */
@@ -345,6 +401,7 @@ scan_run(void *arg)
 		rep_printf("stopped");
 	} else if (op >= 0)
 		do_narrow(op, argc, argv);
+	track_follow();
 }
 
 static void
@@ -424,6 +481,7 @@ scan_cmd(struct client *c, int argc, char **argv)
 			return;
 		}
 		scan_configure((size_t)mib << 20, shim_pages);
+		scan_set_tracker(&tracker);
 		configured = 1;
 	}
 	size_t n = 1;

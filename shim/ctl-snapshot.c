@@ -67,8 +67,8 @@ snap_progress(void)
 	}
 	size_t bytes = 0;
 	snapshot_frame(c->snap_name, &bytes);
-	ctl_ok(c, "{\"name\":\"%s\",\"frame\":%lld,\"bytes\":%zu,\"%s\":true}",
-	    c->snap_name, (long long)frame, bytes, result == 1 ? "loaded" :
-	    "saved");
+	ctl_ok(c, "{\"name\":\"%s\",\"frame\":%lld,\"bytes\":%zu,"
+	    "\"copied\":%zu,\"%s\":true}", c->snap_name, (long long)frame, bytes,
+	    snapshot_last_copied(), result == 1 ? "loaded" : "saved");
 	ctl_set_events(c);
 }

@@ -27,6 +27,7 @@
 #include "snapshot.h"
 #include "vclock.h"
 #include "vtimer.h"
+#include "wtrack.h"
 
 #define EXCL_MAX 256
 #define REGION_MAX 1024
@@ -34,13 +35,9 @@
 /* The most writable memory a snapshot copies. */
 #define SNAPSHOT_LIMIT ((size_t)4 << 30)
 
-struct range {
-	uintptr_t lo, hi;
-};
-
 /* Memory never saved or restored. */
 static struct {
-	struct range r[EXCL_MAX];
+	struct mrange r[EXCL_MAX];
 	_Atomic int used[EXCL_MAX];
 	pthread_t owner[EXCL_MAX];   /* for stacks: the thread */
 	int is_stack[EXCL_MAX];
@@ -53,18 +50,60 @@ struct snap {
 	size_t size;                /* bytes of the mapping */
 	size_t bytes;               /* bytes of state in it */
 	int nregions;
-	struct range region[REGION_MAX];
+	struct mrange region[REGION_MAX];
 	uint8_t skip[REGION_MAX];   /* a load leaves this one alone */
-	struct range stack;         /* the frame thread's stack image */
+	struct mrange stack;         /* the frame thread's stack image */
 	uint8_t *stack_img;
 	jmp_buf ctx;
 	struct vclock_snap clock;
 	struct vtimer_snap timers;  /* pending timers, timerfds' counts */
+	uint32_t mark;              /* write tracking's mark at the save; 0 */
+	uint32_t load_mark;         /* at the load under way */
 };
 
 static struct snap snaps[SNAPSHOT_MAX];
 static struct snap tmp;         /* a snapshot being made */
-static struct range scan[REGION_MAX];
+static struct mrange scan[REGION_MAX];
+static size_t last_copied;      /* by the last save or load */
+static int tracking_held;       /* snapshots hold write tracking */
+
+/* Copying the pages write tracking names, between a region and its place
+ * in a snapshot. */
+struct copy_arg {
+	uintptr_t lo;               /* the region's start */
+	uint8_t *img;               /* its bytes in the snapshot */
+	int to_game;
+	size_t n;
+};
+
+static int
+copy_run(uintptr_t lo, uintptr_t hi, void *arg)
+{
+	struct copy_arg *c = arg;
+	if (c->to_game)
+		memcpy((void *)lo, c->img + (lo - c->lo), hi - lo);
+	else
+		memcpy(c->img + (lo - c->lo), (const void *)lo, hi - lo);
+	c->n += hi - lo;
+	return 0;
+}
+
+/* Copy region [LO, HI) to or from IMG: only the pages written since MARK
+ * when write tracking knows them (MARK non-zero), else all. Returns the
+ * bytes copied. */
+static size_t
+copy_region(uintptr_t lo, uintptr_t hi, uint8_t *img, uint32_t mark,
+    int to_game)
+{
+	struct copy_arg c = { lo, img, to_game, 0 };
+	if (mark != 0 && wtrack_written(mark, lo, hi, copy_run, &c) >= 0)
+		return c.n;
+	if (to_game)
+		memcpy((void *)lo, img, hi - lo);
+	else
+		memcpy(img, (const void *)lo, hi - lo);
+	return hi - lo;
+}
 
 static void
 add_range(uintptr_t lo, uintptr_t hi, int stack)
@@ -213,25 +252,27 @@ snapshot_exclude_my_arena(const void *p)
 }
 
 struct list_arg {
-	int n;                      /* regions in scan[]; -1: too many */
-	struct range stack;
+	int n;                      /* regions in out[]; -1: too many */
+	int max;
+	struct mrange *out;
+	struct mrange stack;
 };
 
 /* Whether R overlaps memory the shim owns now. */
 static int
-shim_owned(struct range r)
+shim_owned(struct mrange r)
 {
 	for (int i = 0; i < EXCL_MAX; i++) {
 		if (atomic_load(&ex.used[i]) != 1)
 			continue;
-		struct range x = ex.r[i];
+		struct mrange x = ex.r[i];
 		if (x.lo < r.hi && r.lo < x.hi)
 			return 1;
 	}
 	return 0;
 }
 
-/* Add [LO, HI) to scan[], less the excluded ranges. */
+/* Add [LO, HI) to the list, less the excluded ranges. */
 static void
 add_region(struct list_arg *l, uintptr_t lo, uintptr_t hi)
 {
@@ -240,7 +281,7 @@ add_region(struct list_arg *l, uintptr_t lo, uintptr_t hi)
 		for (int i = 0; i < EXCL_MAX && !skip; i++) {
 			if (atomic_load(&ex.used[i]) != 1 || ex.is_stack[i])
 				continue;
-			struct range x = ex.r[i];
+			struct mrange x = ex.r[i];
 			if (x.hi <= lo || x.lo >= end)
 				continue;
 			if (x.lo <= lo)
@@ -252,12 +293,12 @@ add_region(struct list_arg *l, uintptr_t lo, uintptr_t hi)
 			lo = skip;
 			continue;
 		}
-		if (l->n == REGION_MAX) {
+		if (l->n == l->max) {
 			l->n = -1;
 			return;
 		}
-		scan[l->n].lo = lo;
-		scan[l->n].hi = end;
+		l->out[l->n].lo = lo;
+		l->out[l->n].hi = end;
 		l->n++;
 		lo = end;
 	}
@@ -287,19 +328,18 @@ list_one(uintptr_t lo, uintptr_t hi, const char *perms, const char *path,
 	return 0;
 }
 
-/* List the regions a snapshot covers into scan[] (the main stack apart:
- * *STACK). Returns the count, or -1 with ERR set. */
-static int
-list_regions(struct range *stack, char *err, size_t errlen)
+int
+snapshot_regions(struct mrange *out, int max, struct mrange *stack, char *err,
+    size_t errlen)
 {
-	struct list_arg l = { 0, { 0, 0 } };
+	struct list_arg l = { 0, max, out, { 0, 0 } };
 
 	if (maps_each(list_one, &l) < 0) {
 		snprintf(err, errlen, "/proc/self/maps: %s", strerror(errno));
 		return -1;
 	}
 	if (l.n < 0) {
-		snprintf(err, errlen, "more than %d memory regions", REGION_MAX);
+		snprintf(err, errlen, "more than %d memory regions", max);
 		return -1;
 	}
 	if (l.stack.hi == 0) {
@@ -308,6 +348,20 @@ list_regions(struct range *stack, char *err, size_t errlen)
 	}
 	*stack = l.stack;
 	return l.n;
+}
+
+/* List the regions a snapshot covers into scan[]: as write tracking's
+ * sync just read them (MARK its result, non-zero), or from the maps. */
+static int
+list_regions(uint32_t mark, struct mrange *stack, char *err, size_t errlen)
+{
+	const struct mrange *r;
+	int n = mark != 0 ? wtrack_last_regions(&r, stack) : -1;
+	if (n >= 0 && n <= REGION_MAX) {
+		memcpy(scan, r, sizeof *r * (size_t)n);
+		return n;
+	}
+	return snapshot_regions(scan, REGION_MAX, stack, err, errlen);
 }
 
 static struct snap *
@@ -336,7 +390,7 @@ drop(struct snap *s)
 /* Where a load comes back: the registers here, and the stack from just
  * below this frame up. Returns 0 after saving, 1 after a load. */
 static int __attribute__((noinline))
-save_point(struct snap *s, struct range stack)
+save_point(struct snap *s, struct mrange stack)
 {
 	volatile char here;
 	s->stack.lo = ((uintptr_t)&here - 1024) & ~(uintptr_t)15;
@@ -350,7 +404,7 @@ save_point(struct snap *s, struct range stack)
 int
 snapshot_save(const char *name, int64_t frame, char *err, size_t errlen)
 {
-	struct range stack;
+	struct mrange stack;
 
 	if (strlen(name) == 0 || strlen(name) >= NAME_MAX_LEN ||
 	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -366,7 +420,14 @@ snapshot_save(const char *name, int64_t frame, char *err, size_t errlen)
 		    busy);
 		return -1;
 	}
-	int nr = list_regions(&stack, err, errlen);
+	/* Write tracking runs from the first save on: later saves over a
+	 * name and loads copy only what was written since. */
+	if (!tracking_held) {
+		wtrack_hold(1);
+		tracking_held = 1;
+	}
+	uint32_t mark = wtrack_sync(0);
+	int nr = list_regions(mark, &stack, err, errlen);
 	if (nr < 0)
 		return -1;
 	/* The frame thread's stack from about here up (save_point takes it
@@ -392,6 +453,12 @@ snapshot_save(const char *name, int64_t frame, char *err, size_t errlen)
 	memset(&tmp, 0, sizeof tmp);
 	size_t need = (total + 4095) & ~(size_t)4095;
 	int reuse = s != NULL && s->size >= need;
+	/* Over a name whose regions are still the same: only the pages
+	 * written since it was saved. */
+	uint32_t since = reuse && mark != 0 && s->nregions == nr ? s->mark : 0;
+	for (int i = 0; i < nr && since != 0; i++)
+		if (s->region[i].lo != scan[i].lo || s->region[i].hi != scan[i].hi)
+			since = 0;
 	if (reuse) {
 		/* Saving over a name: its memory is written again, already
 		 * faulted in. */
@@ -412,12 +479,14 @@ snapshot_save(const char *name, int64_t frame, char *err, size_t errlen)
 	tmp.frame = frame;
 	tmp.nregions = nr;
 	tmp.bytes = total;
-	size_t off = 0;
+	tmp.mark = mark;
+	size_t off = 0, copied = stack.hi - sp;
 	for (int i = 0; i < nr; i++) {
 		tmp.region[i] = scan[i];
-		memcpy(tmp.mem + off, (void *)scan[i].lo, scan[i].hi - scan[i].lo);
+		copied += copy_region(scan[i].lo, scan[i].hi, tmp.mem + off, since, 0);
 		off += scan[i].hi - scan[i].lo;
 	}
+	last_copied = copied;
 	vclock_save(&tmp.clock);
 	vtimer_save(&tmp.timers);
 	tmp.stack_img = tmp.mem + off;
@@ -448,13 +517,15 @@ restore(struct snap *s, int depth)
 	pad[0] = (char)depth;
 	if ((uintptr_t)pad + sizeof pad > s->stack.lo - 8192 || depth < 1)
 		restore(s, depth + 1);
-	size_t off = 0;
+	size_t off = 0, copied = s->stack.hi - s->stack.lo;
 	for (int i = 0; i < s->nregions; i++) {
 		size_t n = s->region[i].hi - s->region[i].lo;
 		if (!s->skip[i])
-			memcpy((void *)s->region[i].lo, s->mem + off, n);
+			copied += copy_region(s->region[i].lo, s->region[i].hi,
+			    s->mem + off, s->load_mark ? s->mark : 0, 1);
 		off += n;
 	}
+	last_copied = copied;
 	vclock_restore(&s->clock);
 	vtimer_restore(&s->timers);
 	memcpy((void *)s->stack.lo, s->stack_img, s->stack.hi - s->stack.lo);
@@ -465,7 +536,7 @@ int
 snapshot_load(const char *name, char *err, size_t errlen)
 {
 	struct snap *s = find(name);
-	struct range stack;
+	struct mrange stack;
 
 	if (s == NULL) {
 		if (strcmp(name, SNAPSHOT_START) == 0)
@@ -489,7 +560,10 @@ snapshot_load(const char *name, char *err, size_t errlen)
 		    "refused");
 		return -1;
 	}
-	int nr = list_regions(&stack, err, errlen);
+	/* Only the pages written since the save go back (when tracking
+	 * knows them). */
+	s->load_mark = wtrack_sync(0);
+	int nr = list_regions(s->load_mark, &stack, err, errlen);
 	if (nr < 0)
 		return -1;
 	if (stack.lo > s->stack.lo || stack.hi != s->stack.hi) {
@@ -516,21 +590,10 @@ snapshot_load(const char *name, char *err, size_t errlen)
 	restore(s, 0);
 }
 
-int
-snapshot_game_memory(uintptr_t *lo, uintptr_t *hi, int max, char *err,
-    size_t errlen)
+size_t
+snapshot_last_copied(void)
 {
-	struct range stack;
-	int nr = list_regions(&stack, err, errlen);
-	if (nr > max) {
-		snprintf(err, errlen, "more than %d memory regions", max);
-		return -1;
-	}
-	for (int i = 0; i < nr; i++) {
-		lo[i] = scan[i].lo;
-		hi[i] = scan[i].hi;
-	}
-	return nr;
+	return last_copied;
 }
 
 int64_t

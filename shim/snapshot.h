@@ -14,6 +14,11 @@
 #define SNAPSHOT_START "@start"
 #define SNAPSHOT_MAX 16
 
+/* A range of addresses, [lo, hi). */
+struct mrange {
+	uintptr_t lo, hi;
+};
+
 /* Once, at start-up: the shim's own segments are never saved. */
 void snapshot_init(void);
 
@@ -32,6 +37,15 @@ void snapshot_forget_my_stack(void);
 /* The calling thread allocates for the shim: its malloc arena is the
  * shim's (call after its first malloc). */
 void snapshot_exclude_my_arena(const void *allocated);
+
+/* The memory a snapshot covers (and write tracking follows): the game's
+ * private writable mappings, less the shim's own memory and the stacks of
+ * the game's other threads, in address order, page-aligned, into OUT (at
+ * most MAX); the main thread's stack apart, into *STACK. Any thread; no
+ * allocation. Returns the count, or -1 with ERR set (maps unreadable, more
+ * than MAX regions). */
+int snapshot_regions(struct mrange *out, int max, struct mrange *stack,
+    char *err, size_t errlen);
 
 /* Frame thread, at a boundary. Save: returns 0 when saved, 1 when a later
  * load came back here (the game is as it was then), -1 with ERR set. */
@@ -60,12 +74,10 @@ int snapshot_serve(int64_t f);
  * A reset comes back here. */
 void snapshot_keep_start(int64_t f);
 
-/* Frame thread: the game's memory a snapshot covers (its private
- * writable mappings less the shim's own; the main thread's stack apart),
- * sorted, into LO[i], HI[i] (at most MAX). Returns the count, or -1 with
- * ERR set. The memory scan reads this. */
-int snapshot_game_memory(uintptr_t *lo, uintptr_t *hi, int max, char *err,
-    size_t errlen);
+/* The bytes of game memory the last save or load copied: all of it for a
+ * name's first save (or without write tracking), else only the pages
+ * written since (see wtrack.h). */
+size_t snapshot_last_copied(void);
 
 /* The frame NAME was saved at, its size in bytes; -1 when none. */
 int64_t snapshot_frame(const char *name, size_t *bytes);

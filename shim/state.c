@@ -14,6 +14,7 @@
 #include "shim.h"
 #include "snapshot.h"
 #include "state.h"
+#include "wtrack.h"
 
 static struct {
 	struct layout *l;
@@ -161,26 +162,89 @@ sync_part(uint8_t *blob, size_t off, const uint8_t *src, size_t len,
 	*n = *n < 0 || k < 0 ? -1 : *n + k;
 }
 
+int
+state_memo_init(struct state_memo *m)
+{
+	size_t n = st.l ? (size_t)st.l->nfields : 0;
+	size_t bytes = n * (sizeof *m->at + sizeof *m->len + sizeof *m->bad) + 1;
+	uint8_t *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	snapshot_exclude(p, bytes);
+	m->mark = 0;
+	m->at = (uintptr_t *)p;
+	m->len = (uint32_t *)(p + n * sizeof *m->at);
+	m->bad = p + n * (sizeof *m->at + sizeof *m->len);
+	return 0;
+}
+
+/* Syncing the written pages of a field read in place. */
+struct part {
+	uint8_t *blob;
+	size_t off;                 /* the field's place in the blob */
+	uintptr_t addr;             /* and in memory */
+	struct trace_run *runs;
+	long max, *n;
+};
+
+static int
+sync_written(uintptr_t lo, uintptr_t hi, void *arg)
+{
+	struct part *p = arg;
+	sync_part(p->blob, p->off + (lo - p->addr), (const uint8_t *)lo, hi - lo,
+	    p->runs, p->max, p->n);
+	return 0;
+}
+
+static int
+any_written(uintptr_t lo, uintptr_t hi, void *arg)
+{
+	(void)lo;
+	(void)hi;
+	(void)arg;
+	return 1;
+}
+
 long
 state_sync(uint8_t *blob, uint8_t *unreadable, struct trace_run *runs,
-    long max)
+    long max, struct state_memo *memo)
 {
 	const struct layout *l = st.l;
 	long n = 0;
+	uint32_t now = memo ? wtrack_sync(0) : 0;
+	/* Pages written since the last sync, when tracking knows them. */
+	uint32_t since = memo && now ? memo->mark : 0;
 
 	/* In blob order, so the runs come out sorted. */
 	for (int i = 0; i < l->nfields; i++) {
 		const struct lt_field *f = &l->fields[i];
 		size_t len = f->extent;
-		uintptr_t at;
+		uintptr_t at = 0;
 		int bad = 0;
 		if (f->count_path != NULL)
 			len = (size_t)live_count(l, f) * f->type->size;
+		if (f->npointers == 0 && in_place(f) && f->count_path == NULL) {
+			struct part p = { blob, f->blob_off, f->addr, runs, max, &n };
+			if (since == 0 || wtrack_written(since, f->addr, f->addr + len,
+			    sync_written, &p) < 0)
+				sync_part(blob, f->blob_off, (const uint8_t *)f->addr, len,
+				    runs, max, &n);
+			unreadable[i] = 0;
+			continue;
+		}
+		bad = locate(f, &at) != 0;
+		if (memo && !bad && since && !memo->bad[i] && memo->at[i] == at &&
+		    memo->len[i] == len && wtrack_written(since, at, at + len,
+		    any_written, NULL) == 0) {
+			unreadable[i] = 0;   /* where it was, and untouched */
+			continue;
+		}
 		if (f->npointers == 0 && in_place(f)) {
 			sync_part(blob, f->blob_off, (const uint8_t *)f->addr, len,
 			    runs, max, &n);
 		} else {
-			bad = locate(f, &at) != 0 || (len && peek(st.tmp, at, len) != 0);
+			bad = bad || (len && peek(st.tmp, at, len) != 0);
 			if (bad)
 				len = 0;
 			sync_part(blob, f->blob_off, st.tmp, len, runs, max, &n);
@@ -191,7 +255,14 @@ state_sync(uint8_t *blob, uint8_t *unreadable, struct trace_run *runs,
 			sync_part(blob, f->blob_off + len, st.zero, f->extent - len,
 			    runs, max, &n);
 		unreadable[i] = (uint8_t)bad;
+		if (memo) {
+			memo->at[i] = at;
+			memo->len[i] = (uint32_t)len;
+			memo->bad[i] = (uint8_t)bad;
+		}
 	}
+	if (memo)
+		memo->mark = now;
 	return n;
 }
 

@@ -20,13 +20,29 @@ const char *state_error(void);
 const char *state_layout_json(void);
 const char *state_layout_source(void);
 
+/* What a blob kept up to date frame after frame remembers between syncs,
+ * so that only what the game wrote since is compared (write tracking's
+ * mark at the last sync, and where each field was and how long). */
+struct state_memo {
+	uint32_t mark;
+	uintptr_t *at;
+	uint32_t *len;
+	uint8_t *bad;
+};
+/* Room for a memo of the loaded layout. Returns 0 or -1. */
+int state_memo_init(struct state_memo *m);
+
 /* Frame thread: bring BLOB (layout->blob_size bytes, holding the last
  * state read into it) up to date with the game, one flag per field in
  * UNREADABLE. Records the changed bytes as up to MAX runs (blob offsets,
  * sorted) and returns their count, or -1 when there were more (BLOB is
- * brought up to date all the same). */
+ * brought up to date all the same). With MEMO (the same blob's, every
+ * time) and write tracking on, only the pages written since the last sync
+ * are compared: a field in the executable, page by page; a field reached
+ * otherwise, whole, unless it is where it was, as long, and none of its
+ * pages was written. MEMO NULL: every field is compared. */
 long state_sync(uint8_t *blob, uint8_t *unreadable, struct trace_run *runs,
-    long max);
+    long max, struct state_memo *memo);
 
 /* Frame thread: write LEN bytes at P's place. Returns 0, or -1 with ERR
  * set (the chain leads nowhere, the memory is not writable). */

@@ -2,7 +2,7 @@
 install PREFIX=...` builds only what it ships and installs exactly that;
 plain `make` then builds every program the README promises (the shim,
 hookctl, dumper, the Python protocol module, the demo game and its stripped
-twin) and no test or bench program; `make check-programs`, which .ci/run
+twin, the graphical demo and its twin) and no test or bench program; `make check-programs`, which .ci/run
 uses, passes there and fails, naming the program, when one is missing."""
 import os
 import shutil
@@ -15,7 +15,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
 from gh import ROOT, check  # noqa: E402
 
 PROGRAMS = ["libhook.so", "hookctl", "dumper", "python/control_pb2.py",
-            "python/trace_pb2.py", "demo-game", "demo-game.stripped"]
+            "python/trace_pb2.py", "demo-game", "demo-game.stripped",
+            "demo-gfx", "demo-gfx.stripped"]
 # gamehookd: the program, its generated modules, its schemas for clients.
 PROGRAMS += ["gamehookd", "python/dm_env_rpc_pb2.py",
              "python/gamehook_rpc_pb2.py"]

@@ -265,10 +265,42 @@ def test_operators_keep_what_they_should():
         check(e["value"] >= 2.0 and e["value"] * 2 == int(e["value"] * 2),
               repr(e))
         info = json.loads(c.ok("scan info"))
+        track = json.loads(c.ok("info"))["track"]["method"]
         check(info["active"] and info["type"] == "<f8" and
-              info["tracking"] == "none", repr(info))
+              info["tracking"] == track, repr(info))
         check(c.ok("scan stop") == "stopped", "stop")
         check(not json.loads(c.ok("scan info"))["active"], "still on")
+
+
+def test_narrowing_skips_pages_not_written():
+    """With write tracking (wp where the kernel has it), a pass reads only
+    the pages written since the last one, and keeps what it should."""
+    g, a = start_scan_game()
+    with g:
+        c = g.connect()
+        method = json.loads(c.ok("info"))["track"]["method"]
+        check(method in ("wp", "soft-dirty", "none"), method)
+        c.ok("step 2")
+        c.ok("scan start i32")
+        check(json.loads(c.ok("scan info"))["tracking"] == method, "info")
+        c.ok("step 1")
+        r = json.loads(c.ok("scan unchanged"))
+        if method == "none":
+            check(r["pages_skipped"] == 0, repr(r))
+            return
+        # The game writes a few pages a frame (up, down, half, buf[0],
+        # its stack is apart): the 4 MiB block's other pages are skipped.
+        check(r["pages_skipped"] > 1000 and r["pages_read"] < 100, repr(r))
+        got = addresses(c)
+        check(a["still"] in got and a["up"] not in got and
+              a["down"] not in got, "unchanged after skipping: %r" % r)
+        c.ok("scan start i32")
+        c.ok("step 1")
+        r = json.loads(c.ok("scan changed"))
+        check(r["pages_skipped"] > 1000 and r["pages_read"] < 100, repr(r))
+        got = addresses(c)
+        check(a["up"] in got and a["down"] in got and a["still"] not in got,
+              "changed after skipping: %r" % r)
 
 
 def test_bad_input_is_refused_and_the_game_goes_on():
