@@ -23,15 +23,15 @@ else
 Q := @
 endif
 
-PKGS := ncursesw libelf libprotobuf-c libzstd jansson zlib libxxhash vterm
+PKGS := ncursesw libelf libprotobuf-c libzstd jansson zlib libxxhash vterm libpng
 pkg = $(shell pkg-config $(1) $(PKGS) 2>/dev/null)
 # The shim takes no curses of its own: it reaches the game's through dlsym.
-SHIM_LIBS = $(shell pkg-config --libs libelf libprotobuf-c libzstd jansson zlib vterm 2>/dev/null)
+SHIM_LIBS = $(shell pkg-config --libs libelf libprotobuf-c libzstd jansson zlib vterm libpng 2>/dev/null)
 
 COMMON_SRC := common/cmdtab.c common/errcode.c common/keys.c common/textproto.c \
 	common/jstr.c common/sbuf.c common/sockpath.c \
 	common/layout.c common/layout-resolve.c common/layout-value.c common/trace.c \
-	common/rec.c common/libpath.c common/launch.c \
+	common/rec.c common/libpath.c common/launch.c common/headless.c common/pngfile.c \
 	common/gfxkeys.c
 # The readers' allocator (the shim has its own: shim/alloc.c).
 READER_ALLOC := common/alloc.c
@@ -44,10 +44,11 @@ SHIM_SRC := shim/shim.c shim/alloc.c shim/real.c shim/log.c shim/vclock.c shim/f
 	shim/sys.c shim/hook-syscall.c \
 	shim/term.c shim/hook-output.c shim/wtrack.c shim/wtrack-kernel.c \
 	shim/scan.c shim/scan-ptr.c shim/ctl-scan.c \
+	shim/xconn.c shim/pixels.c shim/hook-present.c shim/hook-sdl.c shim/ctl-pixels.c \
 	shim/gfxin.c shim/ctl-gfxin.c shim/hook-sdl-input.c shim/sdl2-input.c shim/sdl1-input.c shim/hook-xlib-input.c
 HOOKCTL_SRC := hookctl/hookctl.c hookctl/launch.c
 DUMPER_SRC := dumper/main.c dumper/dumper.c dumper/cat.c dumper/npy.c dumper/verify.c \
-	dumper/replay.c dumper/screen.c
+	dumper/replay.c dumper/screen.c dumper/png.c
 DEMO_SRC := $(wildcard demo-game/*.c)
 DEMO_GFX_SRC := $(wildcard demo-gfx/*.c)
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
@@ -71,10 +72,12 @@ PY_GEN += $(B)/python/trace_pb2.py
 # its generated modules and the shim, staged by `make` under $(B)/pypkg.
 PYPKG := $(B)/pypkg/gamehook
 PYPKG_STAMP := $(B)/pypkg/.staged
-SHIP := $(B)/libhook.so $(B)/hookctl $(B)/dumper $(PY_GEN)
+# gamehookd's: dm_env_rpc and gamehook's extensions to it.
+PY_GEN += $(B)/python/dm_env_rpc_pb2.py $(B)/python/gamehook_rpc_pb2.py
+SHIP := $(B)/libhook.so $(B)/hookctl $(B)/dumper $(PY_GEN) $(B)/gamehookd
 PROGS := $(SHIP) $(B)/demo-game $(B)/demo-game.stripped \
 	$(B)/demo-gfx $(B)/demo-gfx.stripped
-TEST_PROGS := $(B)/demo-game.debug \
+TEST_PROGS := $(B)/demo-game.debug $(B)/demo-gfx.debug \
 	$(UNIT_BIN) $(B)/tests/worker-clock $(B)/tests/child-spawn $(B)/tests/ptr-game \
 	$(B)/tests/sig-game $(B)/tests/drift-game $(B)/tests/rand-game \
 	$(B)/tests/stdin-game $(B)/tests/static-game $(B)/tests/libctor.so \
@@ -83,9 +86,9 @@ TEST_PROGS := $(B)/demo-game.debug \
 	$(B)/tests/halfdelay-game $(B)/tests/select-game $(B)/tests/stdio-game \
 	$(B)/tests/spin-game $(B)/tests/epoll-game $(B)/tests/handler-game \
 	$(B)/tests/acs-game $(B)/tests/esc-game \
-	$(B)/tests/map-game \
+	$(B)/tests/map-game $(B)/tests/sdl-game $(B)/tests/sdl12-game $(B)/tests/glx-game \
 	$(B)/tests/sdl2-input $(B)/tests/sdl1-input $(B)/tests/x11-input $(B)/tests/x-sender
-BENCH_PROGS := $(B)/bench-step $(B)/bench-state $(B)/bench-reset \
+BENCH_PROGS := $(B)/bench-readpixels $(B)/bench-step $(B)/bench-state $(B)/bench-reset \
 	$(B)/bench-timer-game $(B)/tests/esc-game $(B)/bench-client $(B)/bench-scan $(B)/tests/sdl2-input
 # Write tracking's bench and its games of 16 MiB, 256 MiB and 1 GiB.
 BENCH_PROGS += $(B)/bench-track $(B)/bench-track-game-16 \
@@ -133,11 +136,26 @@ $(B)/python/trace_pb2.py: schema/trace.proto | $(DEPS_STAMP)
 	@$(if $(Q),echo "  PROTOC  $< (python)")
 	$(Q)protoc --proto_path=schema --python_out=$(B)/python $<
 
+# gamehookd's schemas (Python only).
+$(B)/python/%_rpc_pb2.py: schema/%_rpc.proto | $(DEPS_STAMP)
+	@mkdir -p $(B)/python
+	@$(if $(Q),echo "  PROTOC  $< (python)")
+	$(Q)protoc --proto_path=schema --python_out=$(B)/python $<
+
 # The installable package, staged whole for `pip install .` (pyproject.toml).
 $(PYPKG_STAMP): $(PY_SRC) $(PY_GEN) $(B)/libhook.so
 	@$(if $(Q),echo "  STAGE   $(PYPKG)")
 	$(Q)rm -rf $(PYPKG) && mkdir -p $(PYPKG) && \
 		cp $(PY_SRC) $(PY_GEN) $(B)/libhook.so $(PYPKG)/ && touch $@
+
+$(B)/python/dm_env_rpc_pb2.py: schema/dm_env_rpc.proto | $(DEPS_STAMP)
+	@mkdir -p $(B)/python
+	@$(if $(Q),echo "  PROTOC  $< (python)")
+	$(Q)protoc --proto_path=schema --python_out=$(B)/python $<
+
+# gamehookd: a Python script finding the package in the tree or installed.
+$(B)/gamehookd: python/gamehookd
+	$(Q)install -m 0755 $< $@
 
 $(B)/obj/gen/%.o: $(B)/gen/%.c
 	@mkdir -p $(dir $@)
@@ -203,6 +221,13 @@ $(B)/demo-gfx: $(DEMO_GFX_SRC) $(wildcard demo-gfx/*.h) | $(DEPS_STAMP)
 $(B)/demo-gfx.stripped: $(B)/demo-gfx
 	$(Q)strip -o $@ $<
 
+# The graphical demo with debug info, for the test holding its layout.
+$(B)/demo-gfx.debug: $(DEMO_GFX_SRC) $(wildcard demo-gfx/*.h) | $(DEPS_STAMP)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE \
+		$(shell pkg-config --cflags sdl2) -o $@ $(DEMO_GFX_SRC) \
+		$(shell pkg-config --libs sdl2 gl) -lm
+
 # The same game with debug info, for tests that hold layouts against it.
 $(B)/demo-game.debug: $(DEMO_SRC) | $(DEPS_STAMP)
 	@$(if $(Q),echo "  CC      $@")
@@ -238,6 +263,20 @@ $(B)/tests/%: $(B)/obj/tests/progs/%.o
 $(B)/tests/alarm-game $(B)/tests/halfdelay-game $(B)/tests/spin-game $(B)/tests/acs-game: $(B)/tests/%: $(B)/obj/tests/progs/%.o
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lncursesw -ltinfo
+
+# Graphical test games: SDL2 (renderer, OpenGL, window surface), SDL 1.2
+# and plain Xlib with GLX.
+$(B)/tests/sdl-game: tests/progs/sdl-game.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -O2 $(WARN) -o $@ $< $(shell pkg-config --cflags --libs sdl2) -lGL
+
+$(B)/tests/sdl12-game: tests/progs/sdl12-game.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -O2 $(WARN) -o $@ $< $(shell pkg-config --cflags --libs sdl) -lGL
+
+$(B)/tests/glx-game: tests/progs/glx-game.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -O2 $(WARN) -o $@ $< -lX11 -lGL
 
 # Graphical input: the shim's SDL and Xlib hooks are built against their
 # headers (<SDL2/SDL.h>, <SDL/SDL.h>: the structures of each version's
@@ -279,6 +318,10 @@ $(B)/bench-client: $(call obj,bench/bench-client.c bench/benchlib.c)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lpthread -lm
 
+$(B)/bench-readpixels: bench/readpixels.c | $(DEPS_STAMP)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) -std=gnu11 -O2 $(WARN) -o $@ $< -lX11 -lGL
+
 $(B)/bench-reset: $(call obj,bench/bench-reset.c bench/benchlib.c)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lpthread -lm
@@ -319,7 +362,10 @@ bench: all benches
 	$(Q)/usr/bin/python3 bench/bench-screen.py
 	$(Q)/usr/bin/python3 bench/bench-pytrace.py
 	$(Q)/usr/bin/python3 bench/bench-env.py
+	$(Q)/usr/bin/python3 bench/bench-gfx.py
 	$(Q)$(B)/bench-scan
+	$(Q)/usr/bin/python3 bench/bench-gfx-fps.py
+	$(Q)/usr/bin/python3 bench/bench-remote.py
 	$(Q)/usr/bin/python3 bench/bench-gfx-input.py
 
 # Installs what gamehook ships, building only that.
@@ -327,6 +373,10 @@ install: $(SHIP)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/gamehook
 	install -m 0755 $(B)/hookctl $(DESTDIR)$(PREFIX)/bin/hookctl
 	install -m 0755 $(B)/dumper $(DESTDIR)$(PREFIX)/bin/dumper
+	install -m 0755 $(B)/gamehookd $(DESTDIR)$(PREFIX)/bin/gamehookd
+	install -d $(DESTDIR)$(PREFIX)/share/gamehook
+	install -m 0644 schema/dm_env_rpc.proto schema/gamehook_rpc.proto \
+		$(DESTDIR)$(PREFIX)/share/gamehook/
 	install -m 0644 $(B)/libhook.so $(DESTDIR)$(PREFIX)/lib/gamehook/libhook.so
 	install -d $(DESTDIR)$(PREFIX)/lib/gamehook/python/gamehook
 	install -m 0644 $(PY_SRC) $(PY_GEN) \

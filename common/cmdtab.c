@@ -120,10 +120,13 @@ const struct cmd_entry cmd_table[CMD_COUNT] = {
 		    "connection closes",
 	},
 	[CMD_TRACE] = {
-		.id = CMD_TRACE, .name = "trace", .args = "start PATH [--screen]|stop",
-		.min_args = 1, .max_args = 3,
+		.id = CMD_TRACE, .name = "trace",
+		.args = "start PATH [--screen] [--pixels[=WxH[,gray]]]|stop",
+		.min_args = 1, .max_args = 4,
 		.help = "record a trace from the next frame (a path, a FIFO or fd:N; "
-		    "--screen: with the screen's changed rows), or stop recording",
+		    "--screen: with the screen's changed rows; --pixels: with the "
+		    "presented picture, scaled and gray when asked), or stop "
+		    "recording",
 	},
 	[CMD_SAVE] = {
 		.id = CMD_SAVE, .name = "save", .args = "NAME",
@@ -141,6 +144,16 @@ const struct cmd_entry cmd_table[CMD_COUNT] = {
 		.min_args = 0, .max_args = 0,
 		.help = "load @start: the first frame boundary (lockstep), or what "
 		    "`save @start` kept",
+	},
+	[CMD_SCREENSHOT] = {
+		.id = CMD_SCREENSHOT, .name = "screenshot",
+		.args = "PATH [--size WxH] [--gray]",
+		.min_args = 0, .max_args = 4,
+		.help = "the picture a graphical game presented, read at the frame "
+		    "boundary, as a PNG file at PATH (the shim writes it), "
+		    "downscaled and in grayscale when asked; answers its frame, "
+		    "width and height. Binary clients leave PATH out and get the "
+		    "pixels in the Response",
 	},
 	[CMD_SCAN] = {
 		.id = CMD_SCAN, .name = "scan",

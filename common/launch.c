@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <utmp.h>
 
+#include "headless.h"
 #include "launch.h"
 
 extern char **environ;
@@ -137,9 +138,23 @@ launch_env(const struct launch_spec *s)
 	/* 2. a terminal type for a pty of ours */
 	if (s->stdio == LAUNCH_STDIO_PTY && env_find(&b, "TERM", 4) < 0)
 		env_put(&b, "TERM=xterm");
-	/* 3. the launcher's settings */
+	/* 3. the launcher's settings; headless, its private X server */
 	for (char *const *e = s->hook; e && *e; e++)
 		env_put(&b, *e);
+	if (s->headless) {
+		char v[4096 + 16];
+		if (s->display != NULL) {
+			snprintf(v, sizeof v, "DISPLAY=%s", s->display);
+			env_put(&b, v);
+		}
+		if (s->xauthority != NULL) {
+			snprintf(v, sizeof v, "XAUTHORITY=%s", s->xauthority);
+			env_put(&b, v);
+		}
+		env_put(&b, "LIBGL_ALWAYS_SOFTWARE=1");
+		env_put(&b, "HOOK_HEADLESS=1");
+		env_del(&b, "WAYLAND_DISPLAY");
+	}
 	/* 4. the shim first of the preloaded libraries */
 	if (s->shim != NULL)
 		put_preload(&b, s->shim, preload);
@@ -257,6 +272,15 @@ check_env(const struct launch_spec *s, char **env, char *path, size_t len,
 		    s->cols, s->rows);
 		return -1;
 	}
+	if (s->headless) {
+		char x[PATH_MAX];
+		if (launch_resolve("Xvfb", environ, NULL, x, sizeof x, err,
+		    errlen) != 0) {
+			snprintf(err, errlen, "Xvfb: not found in PATH (headless "
+			    "games need Debian's xvfb package)");
+			return -1;
+		}
+	}
 	return launch_resolve(s->argv[0], env, s->cwd, path, len, err, errlen);
 }
 
@@ -291,9 +315,11 @@ launch_start(const struct launch_spec *s, struct launch_proc *p, char *err,
 {
 	char path[PATH_MAX];
 	int master = -1, slave = -1, st[2];
+	struct headless hx = { .keeper = -1, .to_keeper = -1 };
 
 	p->pid = -1;
 	p->master = -1;
+	p->keeper = -1;
 	char **env = launch_env(s);
 	if (env == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -303,12 +329,30 @@ launch_start(const struct launch_spec *s, struct launch_proc *p, char *err,
 		launch_env_free(env);
 		return -1;
 	}
+	/* Headless: the private X server first, then the environment that
+	 * names it. */
+	if (s->headless && s->display == NULL) {
+		struct launch_spec hs = *s;
+		launch_env_free(env);
+		if (headless_start(&hx, err, errlen) != 0)
+			return -1;
+		hs.display = hx.display;
+		hs.xauthority = hx.xauthority;
+		if ((env = launch_env(&hs)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			headless_abort(&hx);
+			headless_wait(&hx);
+			return -1;
+		}
+	}
 	if (s->stdio == LAUNCH_STDIO_PTY) {
 		struct winsize ws = { .ws_row = (unsigned short)s->rows,
 			.ws_col = (unsigned short)s->cols };
 		if (openpty(&master, &slave, NULL, NULL, &ws) != 0) {
 			snprintf(err, errlen, "openpty: %s", strerror(errno));
 			launch_env_free(env);
+			headless_abort(&hx);
+			headless_wait(&hx);
 			return -1;
 		}
 		fcntl(master, F_SETFD, FD_CLOEXEC);
@@ -327,6 +371,9 @@ launch_start(const struct launch_spec *s, struct launch_proc *p, char *err,
 		close(st[1]);
 		goto fail;
 	}
+	/* Named before it can be reaped: the server now ends with it. */
+	if (pid > 0)
+		headless_watch(&hx, pid);
 	if (pid == 0) {
 		close(st[0]);
 		/* What Python's subprocess does too: these back to default. */
@@ -373,12 +420,16 @@ launch_start(const struct launch_spec *s, struct launch_proc *p, char *err,
 			;
 		if (master >= 0)
 			close(master);
+		headless_wait(&hx);
 		return -1;
 	}
 	p->pid = pid;
 	p->master = master;
+	p->keeper = hx.keeper;
 	return 0;
 fail:
+	headless_abort(&hx);
+	headless_wait(&hx);
 	launch_env_free(env);
 	if (master >= 0)
 		close(master);

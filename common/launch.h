@@ -6,7 +6,10 @@
  *     the given list (clean: a trace's recorded environment), without the
  *     shim's own variables (HOOK_*, GAMEHOOK_*, LD_PRELOAD);
  *  2. with a pty of ours and no TERM, TERM=xterm;
- *  3. the HOOK_* settings the launcher passes;
+ *  3. the HOOK_* settings the launcher passes; headless, a private X
+ *     server's DISPLAY and XAUTHORITY, LIBGL_ALWAYS_SOFTWARE=1 (Mesa's
+ *     software OpenGL), HOOK_HEADLESS=1 (the trace keeps that it was),
+ *     and no WAYLAND_DISPLAY;
  *  4. LD_PRELOAD: the shim, then the other libraries of the base's
  *     LD_PRELOAD (any libhook.so among them dropped);
  *  5. the caller's overrides, last: NAME=VALUE set, NAME removed;
@@ -52,11 +55,16 @@ struct launch_spec {
 	const char *output;         /* INHERIT: standard output and error
 	                             * appended to this file instead */
 	const int *keep_fds;        /* descriptors the game inherits, -1 ends */
+	int headless;               /* a private X server (headless.h) */
+	const char *display;        /* headless: its DISPLAY, XAUTHORITY */
+	const char *xauthority;     /* (launch_start fills them in) */
 };
 
 struct launch_proc {
 	pid_t pid;
 	int master;                 /* the pty's master side, or -1 */
+	pid_t keeper;               /* headless: the X server's keeper, or -1;
+	                             * it ends once the game has (waitpid) */
 };
 
 /* The game's environment under the rules above: a malloc'd NULL-terminated

@@ -241,6 +241,17 @@ trace_packer_free(struct trace_packer *p)
 	packer_release(p);
 }
 
+int
+trace_packer_pixels(struct trace_packer *p, size_t bytes)
+{
+	uint8_t *q = gh_realloc(p->proto, p->proto_cap + bytes + 64);
+	if (q == NULL)
+		return -1;
+	p->proto = q;
+	p->proto_cap += bytes + 64;
+	return 0;
+}
+
 size_t
 trace_record_bound(const struct trace_packer *p)
 {
@@ -398,6 +409,19 @@ trace_pack_frame(struct trace_packer *p, const struct trace_frame_info *fi,
 		f->n_screen = (size_t)s->nrows;
 		f->screen = m->srp;
 	}
+	if (fi->pixels != NULL) {
+		const struct trace_pixels *px = fi->pixels;
+		f->has_pixels_width = f->has_pixels_height = 1;
+		f->has_pixels_channels = f->has_pixels = 1;
+		f->has_pixels_xor = f->has_pixels_frame = 1;
+		f->pixels_width = px->width;
+		f->pixels_height = px->height;
+		f->pixels_channels = px->channels;
+		f->pixels_xor = px->xor != 0;
+		f->pixels_frame = px->frame;
+		f->pixels.data = (uint8_t *)px->data;
+		f->pixels.len = (size_t)px->width * px->height * px->channels;
+	}
 	size_t len = gamehook__trace__frame__get_packed_size(f);
 	if (len > p->proto_cap)
 		return 0;
@@ -454,6 +478,7 @@ take_header(struct trace_reader *t, const struct rec *r, char *err,
 	t->state_size = l->blob_size;
 	t->state_ok = 0;
 	t->last_frame = -1;
+	t->pix_ok = 0;
 	return 0;
 }
 
@@ -509,6 +534,7 @@ trace_close(struct trace_reader *t)
 	layout_free(t->layout);
 	gh_free(t->state);
 	gh_free(t->unreadable);
+	gh_free(t->pix);
 	gh_free(t);
 }
 
@@ -572,6 +598,66 @@ apply(struct trace_reader *t, const PbFrame *f)
 		if (f->unreadable[i] < (uint32_t)t->layout->nfields)
 			t->unreadable[f->unreadable[i]] = 1;
 	return 0;
+}
+
+/* Bring the reader's picture up to F's, when F carries one. */
+static void
+take_pixels(struct trace_reader *t, const PbFrame *f)
+{
+	if (!f->has_pixels)
+		return;
+	size_t n = (size_t)f->pixels_width * f->pixels_height *
+	    f->pixels_channels;
+	if (n == 0 || f->pixels.len != n) {
+		t->pix_ok = 0;
+		return;
+	}
+	if (f->pixels_xor) {
+		if (!t->pix_ok || t->pix_w != f->pixels_width ||
+		    t->pix_h != f->pixels_height ||
+		    t->pix_ch != f->pixels_channels) {
+			t->pix_ok = 0;
+			return;
+		}
+		for (size_t i = 0; i < n; i++)
+			t->pix[i] ^= f->pixels.data[i];
+		return;
+	}
+	if (n > t->pix_cap) {
+		uint8_t *q = gh_realloc(t->pix, n);
+		if (q == NULL) {
+			t->pix_ok = 0;
+			return;
+		}
+		t->pix = q;
+		t->pix_cap = n;
+	}
+	memcpy(t->pix, f->pixels.data, n);
+	t->pix_w = f->pixels_width;
+	t->pix_h = f->pixels_height;
+	t->pix_ch = f->pixels_channels;
+	t->pix_ok = 1;
+}
+
+int
+trace_frame_has_pixels(const struct trace_reader *t)
+{
+	const PbFrame *f = t->frame_msg;
+	return f != NULL && f->has_pixels;
+}
+
+const uint8_t *
+trace_pixels(const struct trace_reader *t, uint32_t *w, uint32_t *h,
+    uint32_t *ch, int64_t *at)
+{
+	const PbFrame *f = t->frame_msg;
+	if (f == NULL || !f->has_pixels || !t->pix_ok)
+		return NULL;
+	*w = t->pix_w;
+	*h = t->pix_h;
+	*ch = t->pix_ch;
+	*at = f->has_pixels_frame ? f->pixels_frame : f->frame;
+	return t->pix;
 }
 
 enum trace_ev
@@ -638,6 +724,7 @@ trace_next(struct trace_reader *t)
 			t->state_ok = 1;
 			t->last_frame = f->frame;
 		}
+		take_pixels(t, f);
 		return TEV_FRAME;
 	}
 }

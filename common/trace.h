@@ -115,6 +115,15 @@ struct trace_screen {
 	const struct trace_screen_row *rows;
 };
 
+/* A frame's picture, for the trace: W x H x CHANNELS bytes, or their XOR
+ * with the previous picture when XOR. */
+struct trace_pixels {
+	uint32_t width, height, channels;
+	int xor;
+	int64_t frame;          /* the boundary it was read at */
+	const uint8_t *data;
+};
+
 /* Scratch for packing frames without allocating: sized once for a state
  * of SIZE bytes. */
 struct trace_packer {
@@ -129,6 +138,9 @@ struct trace_packer {
 };
 int trace_packer_init(struct trace_packer *p, size_t state_size);
 void trace_packer_free(struct trace_packer *p);
+/* Make room for pictures of up to BYTES in each frame record (before
+ * trace_record_bound is asked). Returns 0, or -1 out of memory. */
+int trace_packer_pixels(struct trace_packer *p, size_t bytes);
 /* Worst-case size of one packed record for this packer. */
 size_t trace_record_bound(const struct trace_packer *p);
 
@@ -152,6 +164,7 @@ struct trace_frame_info {
 	const struct trace_input *inputs;  /* at most TRACE_INPUTS_MAX */
 	int ninputs;
 	const struct trace_screen *screen; /* NULL: the trace keeps no screen */
+	const struct trace_pixels *pixels; /* NULL: no picture this frame */
 };
 
 /* A frame record into OUT (CAP bytes): the full state when F->keyframe,
@@ -181,6 +194,10 @@ struct trace_reader {
 	int state_ok;           /* STATE is this frame's */
 	int64_t last_frame;     /* last frame whose state we hold, or -1 */
 	void *frame_msg;        /* Gamehook__Trace__Frame * of this frame */
+	uint8_t *pix;           /* the last picture, XORs applied */
+	size_t pix_cap;
+	uint32_t pix_w, pix_h, pix_ch;
+	int pix_ok;             /* PIX is whole (no XOR missed) */
 	/* this event */
 	int64_t frame, vtime_ns;
 	int keyframe;
@@ -229,6 +246,16 @@ int trace_screen(const struct trace_reader *t, uint32_t *height,
  * (JSON runs; "" when not recorded) in *ATTRS. */
 const char *trace_screen_row(const struct trace_reader *t, int i,
     uint32_t *row, const char **attrs);
+
+/* The picture this frame's record carries, rebuilt (W x H x CH bytes,
+ * rows top first), and the boundary it was read at in *AT: NULL when the
+ * record carries none, or when it is a change against a picture lost to
+ * damage (until the next whole one). */
+const uint8_t *trace_pixels(const struct trace_reader *t, uint32_t *w,
+    uint32_t *h, uint32_t *ch, int64_t *at);
+
+/* Whether this frame's record carries a picture (rebuilt or not). */
+int trace_frame_has_pixels(const struct trace_reader *t);
 
 int trace_ninputs(const struct trace_reader *t);
 const struct trace_input *trace_input(const struct trace_reader *t, int i,

@@ -77,6 +77,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_screen(int argc, char **argv);
+int cmd_png(int argc, char **argv);
 
 /* Option parsing shared by the commands: the next argument after *I as
  * an option's value, or NULL after complaining. */

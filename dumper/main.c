@@ -31,6 +31,9 @@ static const struct dumper_cmd {
 	    "the screen at frame N (default: the last),\n"
 	    "from a trace that keeps it (HOOK_TRACE_SCREEN),\n"
 	    "one row a line (--json: as `screen` replies)", cmd_screen },
+	{ "png", "TRACE -o DIR",
+	    "the pictures of a trace that keeps them\n"
+	    "(HOOK_TRACE_PIXELS), DIR/FRAME.png each", cmd_png },
 	{ "replay", "TRACE [--env NAME=VALUE] [--unset NAME] [--cwd DIR]\n"
 	    "         [--size COLSxROWS] [-- GAME ARGS...]",
 	    "run the game under the shim again, as it\n"

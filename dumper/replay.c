@@ -44,6 +44,7 @@ struct recorded {
 	char **argv, **env;     /* env: with the recorded LD_PRELOAD, if any */
 	char *cwd;
 	unsigned cols, rows;
+	int headless;           /* recorded on a private X server */
 };
 
 /* What the command line changes of the recorded launch. */
@@ -57,9 +58,10 @@ struct overrides {
 static struct {
 	char dir[PATH_MAX];
 	pid_t pid;
+	pid_t keeper;           /* headless: the X server's keeper */
 	int master;
 	int sock;
-} run = { .pid = -1, .master = -1, .sock = -1 };
+} run = { .pid = -1, .keeper = -1, .master = -1, .sock = -1 };
 
 static void
 cleanup(void)
@@ -69,6 +71,11 @@ cleanup(void)
 		kill(run.pid, SIGKILL);
 		waitpid(run.pid, NULL, 0);
 		run.pid = -1;
+	}
+	/* Headless: done once the game's X server is gone too. */
+	if (run.keeper > 0) {
+		waitpid(run.keeper, NULL, 0);
+		run.keeper = -1;
 	}
 	if (run.sock >= 0)
 		close(run.sock);
@@ -121,9 +128,12 @@ take_context(const struct trace_reader *t, struct recorded *r)
 	if (st <= 0)
 		return st;
 	const char *preload = NULL;
-	for (char **e = c.shim_env; *e; e++)
+	for (char **e = c.shim_env; *e; e++) {
 		if (strncmp(*e, "LD_PRELOAD=", 11) == 0)
 			preload = *e;
+		if (strcmp(*e, "HOOK_HEADLESS=1") == 0)
+			r->headless = 1;
+	}
 	r->argv = strv_dup(c.argv, NULL);
 	r->env = strv_dup(c.env, preload);
 	r->cwd = strdup(c.cwd);
@@ -373,6 +383,8 @@ make_spec(struct launch_spec *sp, char **game, const char *lib,
 	sp->set = o->set;
 	sp->unset = o->unset;
 	sp->cwd = o->cwd ? o->cwd : r->have_ctx ? r->cwd : NULL;
+	/* A headless run replays on a private X server of its own again. */
+	sp->headless = r->headless;
 	sp->stdio = LAUNCH_STDIO_PTY;
 	sp->cols = 80;
 	sp->rows = 24;
@@ -414,6 +426,8 @@ say_launch(const struct launch_spec *sp, const struct recorded *r,
 		    " (--size)" : "");
 	else
 		printf("no terminal, ");
+	if (sp->headless)
+		printf("headless (a private X server), ");
 	printf("TERM=%s, %zu recorded variables", term ? term : "(unset)", n);
 	launch_env_free(env);
 	if (o->cwd)
@@ -531,6 +545,7 @@ replay(const char *path, char **game, struct recorded *r,
 		return EX_USAGE;
 	}
 	run.pid = lp.pid;
+	run.keeper = lp.keeper;
 	run.master = lp.master;
 	close(tp[1]);
 	if (run.master >= 0) {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cmdtab.h"
+#include "headless.h"
 #include "hookctl.h"
 #include "sockpath.h"
 #include "textproto.h"
@@ -50,9 +51,10 @@ usage(FILE *f)
 	    "                   [--keyframe N] [--seed N]\n"
 	    "                   [--keyboard real|ignore] [--target GLOB] [--output FILE]\n"
 	    "                   [--env NAME=VALUE] [--unset NAME]\n"
-	    "                   [--pty COLSxROWS | --no-pty] [--copy]\n"
+	    "                   [--pty COLSxROWS | --no-pty] [--copy] [--headless]\n"
 	    "                   [--background] [--timeout SECONDS] -- GAME ARGS...\n"
 	    "       hookctl list\n"
+	    "       hookctl xvfb      (the Python launcher's headless X server keeper)\n"
 	    "\n"
 	    "With a COMMAND, sends it and prints the reply's payload: exit 0 on ok,\n"
 	    "1 on err (the message goes to stderr). Without one, reads commands\n"
@@ -289,6 +291,9 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (argc > 1 && strcmp(argv[1], "run") == 0)
 		return launch_main(argc - 1, argv + 1);
+	/* The Python launcher's keeper of a headless game's X server. */
+	if (argc == 2 && strcmp(argv[1], "xvfb") == 0)
+		return headless_keeper(0, 1);
 	if (argc > 1 && strcmp(argv[1], "list") == 0)
 		return find_sockets(found, sizeof found, 1) > 0 ? 0 : 1;
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {

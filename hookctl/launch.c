@@ -20,7 +20,7 @@
 #include "hookctl.h"
 
 struct launch_opts {
-	int lockstep, background, copy, no_pty;
+	int lockstep, background, copy, no_pty, headless;
 	const char *pty;              /* --pty COLSxROWS */
 	const char *speed, *frame, *keyboard, *socket, *log, *target, *output;
 	const char *trace, *layout, *keyframe, *seed;
@@ -228,6 +228,8 @@ launch_main(int argc, char **argv)
 			o.copy = 1;
 		} else if (strcmp(a, "--no-pty") == 0) {
 			o.no_pty = 1;
+		} else if (strcmp(a, "--headless") == 0) {
+			o.headless = 1;
 		} else if (strcmp(a, "-b") == 0 || strcmp(a, "--background") == 0) {
 			o.background = 1;
 		} else if (strcmp(a, "--timeout") == 0 && v != NULL) {
@@ -292,6 +294,7 @@ launch_main(int argc, char **argv)
 	struct launch_spec sp = {
 		.argv = o.argv, .hook = hook, .shim = shim, .keep_fds = keep,
 		.stdio = LAUNCH_STDIO_INHERIT, .set = o.set, .unset = o.unset,
+		.headless = o.headless,
 	};
 	/* In the background, the game must not hold our standard output
 	 * (SOCK=$(hookctl run -b ...) would wait for it): its output goes to
@@ -406,6 +409,10 @@ launch_main(int argc, char **argv)
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			fatal("waitpid: %s", strerror(errno));
+	/* Headless: back when the game's X server is gone too. */
+	while (lp.keeper > 0 && waitpid(lp.keeper, NULL, 0) < 0 &&
+	    errno == EINTR)
+		;
 	if (warn != NULL && exit_status(st) == 0)
 		return 3;
 	return exit_status(st);

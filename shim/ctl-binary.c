@@ -30,8 +30,8 @@ le32(const char *p)
 	    (uint32_t)b[3] << 24;
 }
 
-static void
-send_response(struct client *c, PbResponse *r)
+void
+bin_send_response(struct client *c, PbResponse *r)
 {
 	size_t len = gamehook__control__response__get_packed_size(r);
 	uint8_t small[1024];
@@ -60,7 +60,7 @@ bin_reply(struct client *c, enum err_code code, const char *text)
 	r.ok = code == ERR_NONE;
 	r.code = r.ok ? NULL : (char *)err_name(code);
 	r.text = (char *)text;
-	send_response(c, &r);
+	bin_send_response(c, &r);
 }
 
 void
@@ -94,7 +94,7 @@ bin_reply_observation(struct client *c, const char *json,
 			un[o.n_unreadable++] = (uint32_t)i;
 	o.unreadable = un;
 	r.observation = &o;
-	send_response(c, &r);
+	bin_send_response(c, &r);
 }
 
 static void
@@ -121,7 +121,7 @@ hello(struct client *c)
 	r.has_ok = 1;
 	r.ok = 1;
 	r.hello = &h;
-	send_response(c, &r);
+	bin_send_response(c, &r);
 }
 
 static void

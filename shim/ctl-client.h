@@ -150,6 +150,10 @@ void bin_process(struct client *c);
 /* Answer C's current request: ok with TEXT (CODE is ERR_NONE), or err CODE
  * TEXT. */
 void bin_reply(struct client *c, enum err_code code, const char *text);
+/* Send a prepared Response (a Gamehook__Control__Response). */
+struct Gamehook__Control__Response;
+void bin_send_response(struct client *c,
+    struct Gamehook__Control__Response *r);
 /* Answer C's current step with an observation. */
 void bin_reply_observation(struct client *c, const char *json,
     const uint8_t *state, size_t size, const uint8_t *unreadable,

@@ -12,6 +12,7 @@
 #include "../common/textproto.h"
 #include "capture.h"
 #include "ctl-client.h"
+#include "ctl-pixels.h"
 #include "fastpath.h"
 #include "frame.h"
 #include "gfxin.h"
@@ -100,9 +101,12 @@ do_info(struct client *c)
 	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"speed\":%s,"
 	    "\"vtime_ns\":%lld,\"keyboard\":\"%s\",\"input\":\"%s\","
 	    "\"frame_rule\":\"%s\","
+	    "\"presenting\":%s,\"settle_gave_up\":%llu,"
 	    "\"clients\":%d,\"socket\":", sp, (long long)vclock_now(),
 	    input_ignore_real() ? "ignore" : "real", gfxin_lib_name(),
-	    framerule_name(shim_cfg.frame_rule), ctl.nclients);
+	    framerule_name(shim_cfg.frame_rule),
+	    frame_presented() ? "true" : "false",
+	    (unsigned long long)vclock_settle_gave_up(), ctl.nclients);
 	jstr_append(buf, sizeof buf, &len, shim_cfg.socket_path,
 	    strlen(shim_cfg.socket_path));
 	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"log\":");
@@ -556,6 +560,7 @@ cmd_exec(struct client *c, char *line)
 	case CMD_LOAD: snap_cmd(c, SNAP_LOAD, argv[1]); break;
 	case CMD_RESET: snap_cmd(c, SNAP_LOAD, SNAPSHOT_START); break;
 	case CMD_TRACE: state_cmd_trace(c, argc, argv); break;
+	case CMD_SCREENSHOT: cmd_screenshot(c, argc, argv); break;
 	case CMD_SCAN: scan_cmd(c, argc, argv); break;
 	case CMD_MOUSE: gfx_cmd_mouse(c, argc, argv); break;
 	case CMD_CLICK: gfx_cmd_click(c, argc, argv); break;

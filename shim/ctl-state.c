@@ -363,16 +363,27 @@ trace_start_reply(struct client *c)
 	char err[700];
 	char path[TP_LINE_MAX];
 	snprintf(path, sizeof path, "%s", c->post_args + strlen("start "));
-	size_t pl = strlen(path);
-	int screen = shim_cfg.trace_screen;
-	if (pl > 9 && strcmp(path + pl - 9, " --screen") == 0) {
-		path[pl - 9] = '\0';
-		screen = 1;
+	int screen = shim_cfg.trace_screen, pix = shim_cfg.trace_pixels;
+	int pw = shim_cfg.trace_pixels_w, ph = shim_cfg.trace_pixels_h;
+	int pg = shim_cfg.trace_pixels_gray;
+	/* The options after PATH (checked by state_cmd_trace). */
+	char *opt;
+	while ((opt = strrchr(path, ' ')) != NULL && opt[1] == '-') {
+		if (strcmp(opt + 1, "--screen") == 0) {
+			screen = 1;
+		} else {
+			const char *spec = opt + 1 + strlen("--pixels");
+			pix = 1;
+			record_pixels_parse(*spec == '=' ? spec + 1 : "", &pw, &ph,
+			    &pg);
+		}
+		*opt = '\0';
 	}
 
 	if (!record_active())
 		record_close(5000);   /* a trace that ended by itself */
 	record_screen(screen);
+	record_pixels(pix, pw, ph, pg);
 	if (record_open(path, shim_cfg.keyframe, err, sizeof err) != 0) {
 		ctl_err(c, ERR_TRACE, "%s", err);
 		return;
@@ -399,8 +410,17 @@ state_cmd_trace(struct client *c, int argc, char **argv)
 {
 	if (need_layout(c) != 0)
 		return;
-	if (strcmp(argv[1], "start") == 0 && (argc == 3 || (argc == 4 &&
-	    strcmp(argv[3], "--screen") == 0))) {
+	int opts_ok = argc >= 3 && argc <= 5;
+	for (int i = 3; i < argc && opts_ok; i++) {
+		int w, h, g;
+		const char *a = argv[i];
+		if (strcmp(a, "--screen") == 0)
+			continue;
+		if (strncmp(a, "--pixels", 8) != 0 || (a[8] != '\0' &&
+		    (a[8] != '=' || record_pixels_parse(a + 9, &w, &h, &g) != 0)))
+			opts_ok = 0;
+	}
+	if (strcmp(argv[1], "start") == 0 && opts_ok) {
 		if (record_active()) {
 			ctl_err(c, ERR_TRACE, "already recording (trace stop first)");
 			return;
@@ -417,8 +437,8 @@ state_cmd_trace(struct client *c, int argc, char **argv)
 		c->post_args = join(argc, argv);
 		cmd_post_request(c, trace_fence, trace_stop_reply);
 	} else {
-		ctl_err(c, ERR_USAGE, "usage: trace start PATH [--screen] | "
-		    "trace stop");
+		ctl_err(c, ERR_USAGE, "usage: trace start PATH [--screen] "
+		    "[--pixels[=WxH[,gray]]] | trace stop");
 	}
 }
 

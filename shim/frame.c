@@ -12,6 +12,7 @@
 #include "capture.h"
 #include "fastpath.h"
 #include "frame.h"
+#include "pixels.h"
 #include "wtrack.h"
 #include "futex.h"
 #include "input.h"
@@ -24,6 +25,8 @@
 #include "wait.h"
 
 #define FRAME_PERIOD_NS (NS_PER_SEC / 60)
+/* A presenting game's waits end a frame after this long without one. */
+#define FRAME_IDLE_NS (NS_PER_SEC / 20)
 
 enum { REQ_IDLE, REQ_POSTED, REQ_DONE };
 
@@ -40,6 +43,8 @@ static struct {
 	int gate_efd;                 /* kicks reach a polling gate here */
 	_Atomic int detached;
 	_Atomic int claimed;          /* a frame thread is known */
+	_Atomic int presented;        /* the frame thread has presented */
+	int req_defer;                /* the request asked to run again */
 	_Atomic int req;
 	void (*req_fn)(void *);
 	void *req_arg;
@@ -73,10 +78,27 @@ frame_is_boundary(enum frame_rule kind)
 {
 	if (fr.rule == FRAME_AUTO) {
 		/* Waits of every kind on the main thread, but not screen
-		 * updates: a loop ends where it yields. */
-		return tls_frame_thread && kind != FRAME_DOUPDATE;
+		 * updates: a loop ends where it yields. Once it presents a
+		 * picture, presentation alone ends its frames (its waits
+		 * still pass time). */
+		if (!tls_frame_thread)
+			return 0;
+		if (framerule_is_present(kind)) {
+			atomic_store_explicit(&fr.presented, 1,
+			    memory_order_relaxed);
+			return 1;
+		}
+		if (kind == FRAME_DOUPDATE)
+			return 0;
+		if (!atomic_load_explicit(&fr.presented, memory_order_relaxed))
+			return 1;
+		/* A presenting game that waits on without presenting (an
+		 * event-driven one, idle) still gets a boundary a wait once
+		 * FRAME_IDLE_NS passed since the last. */
+		return vclock_now() - fr.frame_start_v >= FRAME_IDLE_NS;
 	}
-	if (kind != fr.rule)
+	if (fr.rule == FRAME_PRESENT ? !framerule_is_present(kind) :
+	    kind != fr.rule)
 		return 0;
 	if (tls_frame_thread)
 		return 1;
@@ -110,7 +132,10 @@ run_request(void)
 {
 	if (atomic_load_explicit(&fr.req, memory_order_acquire) != REQ_POSTED)
 		return 0;
+	fr.req_defer = 0;
 	fr.req_fn(fr.req_arg);
+	if (fr.req_defer)
+		return 0;       /* again at the next boundary */
 	atomic_store_explicit(&fr.req, REQ_DONE, memory_order_release);
 	notify();
 	return 1;
@@ -214,6 +239,32 @@ frame_boundary(int present)
 	wtrack_resume();
 }
 
+int
+frame_will_stop(void)
+{
+	return must_stop(atomic_load_explicit(&fr.cur, memory_order_relaxed) +
+	    1);
+}
+
+int
+frame_request_pending(void)
+{
+	return atomic_load_explicit(&fr.req, memory_order_acquire) ==
+	    REQ_POSTED;
+}
+
+void
+frame_post_defer(void)
+{
+	fr.req_defer = 1;
+}
+
+int
+frame_presented(void)
+{
+	return atomic_load(&fr.presented);
+}
+
 void
 frame_wake_ctl(void)
 {
@@ -245,6 +296,7 @@ frame_loaded(int64_t f)
 	atomic_store(&fr.run_until, 0);
 	atomic_store(&fr.paused, 1);
 	fr.frame_start_v = vclock_now();
+	pixels_forget();
 	input_reset();
 	tty_reset();
 }

@@ -26,6 +26,17 @@ int frame_drives_time(void);
  * still advances the clock by one frame period. */
 void frame_boundary(int present);
 
+/* Frame thread, before a boundary: true when the game will stop at it
+ * (paused, or the step's last frame). */
+int frame_will_stop(void);
+/* True when a request waits for the frame thread. */
+int frame_request_pending(void);
+/* Called by a posted request while it runs: it is not done, run it again
+ * at the next boundary (a screenshot whose picture is not read yet). */
+void frame_post_defer(void);
+/* True once the game presented a picture on its frame thread. */
+int frame_presented(void);
+
 /* Wake the control thread (new watched state, say). */
 void frame_wake_ctl(void);
 

@@ -24,6 +24,17 @@ static const struct {
 	{ "sigtimedwait", FRAME_SIGWAIT },
 	{ "epoll_wait", FRAME_EPOLL }, { "epoll_pwait", FRAME_EPOLL },
 	{ "spin", FRAME_SPIN },
+	{ "present", FRAME_PRESENT },
+	{ "SDL_GL_SwapWindow", FRAME_SDL_GL_SWAPWINDOW },
+	{ "SDL_RenderPresent", FRAME_SDL_RENDERPRESENT },
+	{ "SDL_UpdateWindowSurface", FRAME_SDL_UPDATEWINDOWSURFACE },
+	{ "SDL_UpdateWindowSurfaceRects", FRAME_SDL_UPDATEWINDOWSURFACE },
+	{ "glXSwapBuffers", FRAME_GLXSWAPBUFFERS },
+	{ "eglSwapBuffers", FRAME_EGLSWAPBUFFERS },
+	{ "SDL_Flip", FRAME_SDL_FLIP },
+	{ "SDL_GL_SwapBuffers", FRAME_SDL_GL_SWAPBUFFERS },
+	{ "SDL_UpdateRect", FRAME_SDL_UPDATERECT },
+	{ "SDL_UpdateRects", FRAME_SDL_UPDATERECT },
 };
 
 #define NNAMES (sizeof names / sizeof names[0])

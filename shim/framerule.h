@@ -19,7 +19,24 @@ enum frame_rule {
 	FRAME_SIGWAIT,         /* pause, sigsuspend, sigwait, sigwaitinfo, sigtimedwait */
 	FRAME_EPOLL,           /* epoll_wait, epoll_pwait */
 	FRAME_SPIN,            /* a busy loop's spin (see spin.h) */
+	/* Presentation (hook-present.c): any of the calls below, or one. */
+	FRAME_PRESENT,
+	FRAME_SDL_GL_SWAPWINDOW,
+	FRAME_SDL_RENDERPRESENT,
+	FRAME_SDL_UPDATEWINDOWSURFACE, /* and SDL_UpdateWindowSurfaceRects */
+	FRAME_GLXSWAPBUFFERS,
+	FRAME_EGLSWAPBUFFERS,
+	FRAME_SDL_FLIP,                /* SDL 1.2 */
+	FRAME_SDL_GL_SWAPBUFFERS,      /* SDL 1.2 */
+	FRAME_SDL_UPDATERECT,          /* SDL 1.2, and SDL_UpdateRects */
 };
+
+/* True for the presentation rules (FRAME_PRESENT and each call). */
+static inline int
+framerule_is_present(enum frame_rule r)
+{
+	return r >= FRAME_PRESENT;
+}
 
 /* Find a rule by any of its names. Returns 0, or -1 when NAME is none. */
 int framerule_parse(const char *name, enum frame_rule *rule);

@@ -20,6 +20,7 @@
 #include "vclock.h"
 #include "vtimer.h"
 #include "wait.h"
+#include "xconn.h"
 
 /* A read of a timerfd or signalfd: on the thread that drives time, a
  * blocking one waits on the virtual clock until the descriptor is ready
@@ -99,7 +100,7 @@ poll(struct pollfd *fds, nfds_t n, int timeout)
 		return (int)sys_call(SYS_ppoll, fds, n, timeout < 0 ? NULL : &t,
 		    NULL, 8);
 	}
-	if (!shim_on())
+	if (!shim_on() || xconn_only(fds, n))
 		return real_poll(fds, n, timeout);
 	return wait_poll(fds, n, ms_to_ns(timeout), NULL, FRAME_POLL);
 }
@@ -110,7 +111,7 @@ ppoll(struct pollfd *fds, nfds_t n, const struct timespec *t,
 {
 	if (unlikely(real_ppoll == NULL))
 		return (int)sys_call(SYS_ppoll, fds, n, t, sigmask, 8);
-	if (!shim_on())
+	if (!shim_on() || xconn_only(fds, n))
 		return real_ppoll(fds, n, t, sigmask);
 	return wait_poll(fds, n, t == NULL ? -1 : ts_to_ns(t), sigmask,
 	    FRAME_POLL);
@@ -144,7 +145,14 @@ select_core(int nfds, fd_set *r, fd_set *w, fd_set *e, int64_t timeout,
 			n++;
 		}
 	}
-	int ret = wait_poll(p, n, timeout, sigmask, FRAME_SELECT);
+	int ret;
+	if (xconn_only(p, n)) {
+		/* The X server's socket: its own time, no boundary. */
+		struct timespec t = ns_to_ts(timeout);
+		ret = real_ppoll(p, n, timeout < 0 ? NULL : &t, sigmask);
+	} else {
+		ret = wait_poll(p, n, timeout, sigmask, FRAME_SELECT);
+	}
 	if (ret < 0)
 		return -1;
 	for (nfds_t i = 0; i < n; i++) {

@@ -18,6 +18,7 @@
 #include "real.h"
 #include "shim.h"
 #include "term.h"
+#include "xconn.h"
 
 /* stdio.h may make some of these macros when optimizing. */
 #undef putc
@@ -178,6 +179,7 @@ dup2(int a, int b)
 		return (int)syscall(SYS_dup2, a, b);
 	int r = real_dup2(a, b);
 	term_fd_forget(b);
+	xconn_forget(b);
 	return r;
 }
 
@@ -188,6 +190,7 @@ dup3(int a, int b, int fl)
 		return (int)syscall(SYS_dup3, a, b, fl);
 	int r = real_dup3(a, b, fl);
 	term_fd_forget(b);
+	xconn_forget(b);
 	return r;
 }
 

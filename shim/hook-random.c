@@ -29,6 +29,7 @@
 #include "wait.h"
 #include "shim.h"
 #include "term.h"
+#include "xconn.h"
 
 #ifndef GRND_INSECURE
 #define GRND_INSECURE 0x0004
@@ -340,6 +341,7 @@ close(int fd)
 	vtimer_fd_closed(fd);
 	wait_epoll_closed(fd);
 	term_fd_forget(fd);
+	xconn_forget(fd);
 	return real_close(fd);
 }
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "../common/alloc.h"
 #include "../common/jstr.h"
 #include "../common/textproto.h"
 #include "capture.h"
@@ -19,6 +20,7 @@
 #include "frame.h"
 #include "futex.h"
 #include "log.h"
+#include "pixels.h"
 #include "real.h"
 #include "record.h"
 #include "ring.h"
@@ -54,7 +56,148 @@ static struct {
 	int screen;                 /* the screen goes in each record */
 	int screen_next;            /* for the next record_open */
 	struct trace_screen scr;
+	/* Pictures (HOOK_TRACE_PIXELS, --pixels): the size asked (0: the
+	 * picture's own), gray, and three mapped buffers of ROOM bytes: this
+	 * frame's, the last recorded one's, and their XOR. */
+	int pix_next, pix_w_next, pix_h_next, pix_gray_next;
+	int pix, pix_w, pix_h, pix_gray, pix_requested, pix_prev_ok;
+	uint32_t pix_prev_w, pix_prev_h;
+	uint8_t *pix_cur, *pix_prev, *pix_xor;
+	size_t pix_room;
+	int pix_too_big_logged;
 } rc = { .fd = -1 };
+
+/* Room for a picture of unknown size: 1920x1200 RGB. */
+#define PIX_ROOM_DEFAULT ((size_t)1920 * 1200 * 3)
+
+int
+record_pixels_parse(const char *spec, int *w, int *h, int *gray)
+{
+	*w = *h = *gray = 0;
+	if (spec == NULL || spec[0] == '\0' || strcmp(spec, "1") == 0 ||
+	    strcmp(spec, "full") == 0)
+		return 0;
+	if (strcmp(spec, "gray") == 0) {
+		*gray = 1;
+		return 0;
+	}
+	char *end;
+	long a = strtol(spec, &end, 10);
+	if (*end != 'x' || a < 1 || a > 16384)
+		return -1;
+	long b = strtol(end + 1, &end, 10);
+	if (b < 1 || b > 16384)
+		return -1;
+	if (strcmp(end, ",gray") == 0)
+		*gray = 1;
+	else if (*end != '\0')
+		return -1;
+	*w = (int)a;
+	*h = (int)b;
+	return 0;
+}
+
+void
+record_pixels(int on, int w, int h, int gray)
+{
+	rc.pix_next = on;
+	rc.pix_w_next = w;
+	rc.pix_h_next = h;
+	rc.pix_gray_next = gray;
+}
+
+static void
+pix_release(void)
+{
+	uint8_t **bufs[] = { &rc.pix_cur, &rc.pix_prev, &rc.pix_xor };
+	for (int i = 0; i < 3; i++) {
+		gh_free(*bufs[i]);
+		*bufs[i] = NULL;
+	}
+	if (rc.pix_requested)
+		pixels_request(0);
+	rc.pix_requested = 0;
+	rc.pix = 0;
+}
+
+/* Open: the pictures' room and buffers. Returns 0, or -1. */
+static int
+pix_open(void)
+{
+	rc.pix = rc.pix_next;
+	rc.pix_w = rc.pix_w_next;
+	rc.pix_h = rc.pix_h_next;
+	rc.pix_gray = rc.pix_gray_next;
+	rc.pix_prev_ok = 0;
+	rc.pix_too_big_logged = 0;
+	if (!rc.pix)
+		return 0;
+	int ch = rc.pix_gray ? 1 : 3;
+	rc.pix_room = rc.pix_w ? (size_t)rc.pix_w * (size_t)rc.pix_h * ch :
+	    PIX_ROOM_DEFAULT;
+	uint8_t **bufs[] = { &rc.pix_cur, &rc.pix_prev, &rc.pix_xor };
+	for (int i = 0; i < 3; i++) {
+		/* At least GH_BIG_ALLOC: from the shim's own range, never the
+		 * game's heap, whichever thread opens the recording. */
+		void *p = gh_malloc(rc.pix_room < GH_BIG_ALLOC ? GH_BIG_ALLOC :
+		    rc.pix_room);
+		if (p == NULL) {
+			pix_release();
+			return -1;
+		}
+		*bufs[i] = p;
+	}
+	if (trace_packer_pixels(&rc.pk, rc.pix_room) != 0) {
+		pix_release();
+		return -1;
+	}
+	pixels_request(1);
+	rc.pix_requested = 1;
+	return 0;
+}
+
+/* Frame thread: this frame's picture for the record, or NULL. */
+static const struct trace_pixels *
+pix_frame(int key, struct trace_pixels *out)
+{
+	int w, h;
+	int64_t at;
+	const uint8_t *src = pixels_get(&w, &h, &at);
+	if (!rc.pix || src == NULL)
+		return NULL;
+	int dw = rc.pix_w ? rc.pix_w : w, dh = rc.pix_w ? rc.pix_h : h;
+	int ch = rc.pix_gray ? 1 : 3;
+	size_t n = (size_t)dw * (size_t)dh * (size_t)ch;
+	if (n > rc.pix_room) {
+		if (!rc.pix_too_big_logged++)
+			hlog("trace: a %dx%d picture is over the %zu bytes kept "
+			    "for one; recording pictures with --pixels=WxH "
+			    "records them", w, h, rc.pix_room);
+		return NULL;
+	}
+	if (dw == w && dh == h && !rc.pix_gray)
+		memcpy(rc.pix_cur, src, n);
+	else
+		pixels_scale(src, w, h, rc.pix_cur, dw, dh, rc.pix_gray);
+	*out = (struct trace_pixels){ .width = (uint32_t)dw,
+	    .height = (uint32_t)dh, .channels = (uint32_t)ch, .frame = at };
+	if (key || !rc.pix_prev_ok || rc.pix_prev_w != (uint32_t)dw ||
+	    rc.pix_prev_h != (uint32_t)dh) {
+		out->data = rc.pix_cur;
+	} else {
+		for (size_t i = 0; i < n; i++)
+			rc.pix_xor[i] = rc.pix_cur[i] ^ rc.pix_prev[i];
+		out->xor = 1;
+		out->data = rc.pix_xor;
+	}
+	uint8_t *t = rc.pix_prev;
+	rc.pix_prev = rc.pix_cur;
+	rc.pix_cur = t;
+	rc.pix_prev_ok = 1;
+	rc.pix_prev_w = (uint32_t)dw;
+	rc.pix_prev_h = (uint32_t)dh;
+	return out;
+}
 
 void
 record_screen(int on)
@@ -174,6 +317,7 @@ open_dest(const char *dest, char *err, size_t errlen)
 static void
 release(void)
 {
+	pix_release();
 	ring_free(&rc.ring);
 	trace_packer_free(&rc.pk);
 	if (rc.hdr != NULL)
@@ -203,6 +347,11 @@ record_open(const char *dest, uint32_t interval, char *err, size_t errlen)
 	rc.interval = interval ? interval : TRACE_KEYFRAME_DEFAULT;
 	if (trace_packer_init(&rc.pk, l->blob_size) != 0) {
 		snprintf(err, errlen, "trace: out of memory");
+		return -1;
+	}
+	if (pix_open() != 0) {
+		trace_packer_free(&rc.pk);
+		snprintf(err, errlen, "trace: out of memory for the pictures");
 		return -1;
 	}
 	rc.bound = trace_record_bound(&rc.pk);
@@ -329,6 +478,8 @@ record_frame(int64_t f, int64_t vtime, const uint8_t *blob, uint64_t hash,
 		screen_trace_rows(key, &rc.scr);
 		fi.screen = &rc.scr;
 	}
+	struct trace_pixels px;
+	fi.pixels = pix_frame(key, &px);
 	size_t n = trace_pack_frame(&rc.pk, &fi, out, rc.bound);
 	if (n == 0) {
 		hlog("trace: frame %lld could not be packed; recording stopped",

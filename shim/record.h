@@ -37,6 +37,14 @@ int record_close(int ms);
  * (HOOK_TRACE_SCREEN, `trace start PATH --screen`). */
 void record_screen(int on);
 
+/* Whether the next recording opened keeps the presented picture in each
+ * record, scaled to W x H (0: its own size) and in GRAY
+ * (HOOK_TRACE_PIXELS, `trace start PATH --pixels`). */
+void record_pixels(int on, int w, int h, int gray);
+/* Read a pictures spec: "" or "full" (own size, RGB), "gray", "WxH",
+ * "WxH,gray". Returns 0, or -1 when it is none of these. */
+int record_pixels_parse(const char *spec, int *w, int *h, int *gray);
+
 /* True when nothing is recorded and nothing is left to close. */
 int record_idle(void);
 

@@ -42,7 +42,7 @@ SHIM_TLS int tls_main_thread;
 SHIM_TLS int tls_internal;
 
 static _Atomic int started;
-static char startup_error[400];   /* fits the handshake's 512 */
+static char startup_error[700];   /* fits the handshake's 800 */
 
 /* Record a configuration error: logged, and reported in the handshake. */
 static void config_error(const char *fmt, ...)
@@ -115,7 +115,7 @@ read_config(void)
 	shim_cfg.frame_rule = FRAME_AUTO;
 	if ((v = getenv("HOOK_FRAME")) != NULL && v[0] &&
 	    framerule_parse(v, &shim_cfg.frame_rule) != 0) {
-		char names[256];
+		char names[600];
 		framerule_list(names, sizeof names);
 		config_error("HOOK_FRAME: unknown frame rule '%s' (%s)", v, names);
 	}
@@ -147,6 +147,15 @@ read_config(void)
 			shim_cfg.screen_off = v[0] == '0';
 		else
 			config_error("HOOK_SCREEN: expected 1 or 0, not '%s'", v);
+	}
+	if ((v = getenv("HOOK_TRACE_PIXELS")) != NULL && v[0] &&
+	    strcmp(v, "0") != 0) {
+		if (record_pixels_parse(v, &shim_cfg.trace_pixels_w,
+		    &shim_cfg.trace_pixels_h, &shim_cfg.trace_pixels_gray) != 0)
+			config_error("HOOK_TRACE_PIXELS: expected 1, full, gray, "
+			    "WxH or WxH,gray, not '%s'", v);
+		else
+			shim_cfg.trace_pixels = 1;
 	}
 	if ((v = getenv("HOOK_TRACE_SCREEN")) != NULL && v[0]) {
 		if (strcmp(v, "1") == 0 || strcmp(v, "0") == 0)
@@ -234,7 +243,7 @@ static char start_warning[700];
 static void
 handshake(void)
 {
-	char msg[512];
+	char msg[800];
 	int n;
 
 	if (shim_cfg.handshake_fd < 0)
@@ -277,6 +286,8 @@ shim_start(void)
 			snprintf(start_warning, sizeof start_warning, "%s", err);
 		else if (state_layout() != NULL && shim_cfg.trace[0] &&
 		    (record_screen(shim_cfg.trace_screen), 1) &&
+		    (record_pixels(shim_cfg.trace_pixels, shim_cfg.trace_pixels_w,
+		    shim_cfg.trace_pixels_h, shim_cfg.trace_pixels_gray), 1) &&
 		    record_open(shim_cfg.trace, shim_cfg.keyframe, err,
 		    sizeof err) != 0) {
 			hlog("HOOK_TRACE: %s", err);

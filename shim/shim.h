@@ -38,6 +38,8 @@ struct shim_config {
 	char layout[512];           /* HOOK_LAYOUT, "" for the raw default */
 	char trace[512];            /* HOOK_TRACE, "" for none */
 	int trace_screen;           /* HOOK_TRACE_SCREEN=1: traces keep the screen */
+	int trace_pixels;           /* HOOK_TRACE_PIXELS: traces keep pictures, */
+	int trace_pixels_w, trace_pixels_h, trace_pixels_gray; /* of this size */
 	int screen_off;             /* HOOK_SCREEN=0: output is not interpreted */
 	unsigned keyframe;          /* HOOK_KEYFRAME */
 	int track;                  /* HOOK_TRACK: a wtrack method, -1 auto */
@@ -79,6 +81,9 @@ shim_on(void)
  * reads from getpid() (hook-pid.c). */
 pid_t shim_getpid(void);
 pid_t shim_fixed_pid(void);
+/* What getpid() answers a call from CALLER: the fixed pid for the game's
+ * executable under HOOK_SEED, else the real one. */
+pid_t shim_pid_for(const void *caller);
 
 /* The stack of each of the shim's own threads. glibc puts the static TLS
  * of every loaded object at its top: ThreadSanitizer's runtime alone has

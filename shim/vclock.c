@@ -64,7 +64,14 @@ static struct {
 	_Atomic int untimed;        /* sleepers waiting with no timeout */
 	_Atomic int detached;
 	int64_t detach_base;        /* real mono minus virtual, after detach */
+	_Atomic uint64_t settle_gave_up; /* woken threads not waited for */
 } vc = { .speed = 1.0, .reanchor = 1 };
+
+uint64_t
+vclock_settle_gave_up(void)
+{
+	return atomic_load(&vc.settle_gave_up);
+}
 
 int64_t
 real_mono_ns(void)
@@ -281,8 +288,10 @@ wait_settled(void)
 			give_up = now + SETTLE_MAX_NS;
 			spin_until = now + SETTLE_SPIN_NS;
 		}
-		if (now >= give_up)
+		if (now >= give_up) {
+			atomic_fetch_add(&vc.settle_gave_up, 1);
 			break;
+		}
 		if (now < spin_until) {
 			/* A woken thread usually sleeps again within
 			 * microseconds: spinning spares two context switches. */

@@ -111,6 +111,10 @@ void vclock_set_free_running(int on);
 void vclock_set_speed(double speed);
 double vclock_speed(void);
 
+/* How many times the frame thread ran on without a woken thread that did
+ * not sleep again within the real-time bound (a loaded machine). */
+uint64_t vclock_settle_gave_up(void);
+
 /* Forget the pacing anchor (after a pause, so blocked time is not lag). */
 void vclock_reanchor(void);
 

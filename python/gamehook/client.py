@@ -37,12 +37,29 @@ class Observation:
         self.values = values
         self.state = state
         self.unreadable = unreadable
+        self.pixels = None    # step(pixels=...): the picture, numpy
 
     def __getitem__(self, path):
         return self.values[path]
 
     def __repr__(self):
         return "Observation(frame=%d, values=%r)" % (self.frame, self.values)
+
+
+def _shot_line(path, size=None, gray=False):
+    line = "screenshot" + (" " + path if path else "")
+    if size:
+        line += " --size %dx%d" % (int(size[0]), int(size[1]))
+    return line + (" --gray" if gray else "")
+
+
+def _as_array(p):
+    """A Pixels message as a numpy array (H x W x 3, or H x W gray)."""
+    import numpy
+    a = numpy.frombuffer(p.data, dtype=numpy.uint8)
+    if p.channels == 1:
+        return a.reshape(p.height, p.width)
+    return a.reshape(p.height, p.width, p.channels)
 
 
 class Game:
@@ -74,13 +91,14 @@ class Game:
     @classmethod
     def launch(cls, argv, layout=None, seed=None, lockstep=True, trace=None,
                speed=None, lib=None, terminal=True, env=None, unset=(),
-               cwd=None, size=(80, 24), timeout=60.0):
+               cwd=None, size=(80, 24), timeout=60.0, headless=False):
         """Start ARGV under the shim (by spawn(), the rules of README's
         "What a launched game gets") and connect. With TERMINAL (the
         default) the game gets a pseudo-terminal of its own of SIZE
         (cols, rows), kept drained, as curses games need; ENV sets
         variables and UNSET removes them, last; close() (or leaving a
-        `with`) ends the game."""
+        `with`) ends the game. HEADLESS: on a private X server (Xvfb) of
+        its own, which ends with the game (close() returns once it has)."""
         import shutil
         import tempfile
         import threading
@@ -97,7 +115,8 @@ class Game:
         try:
             proc, master = spawn(argv, hook=hook, shim=lib, env=env,
                                  unset=unset, cwd=cwd,
-                                 size=size if terminal else None)
+                                 size=size if terminal else None,
+                                 headless=headless)
         except Exception:
             shutil.rmtree(tmp, True)
             raise
@@ -123,6 +142,8 @@ class Game:
             if proc.poll() is not None or time.monotonic() > end:
                 proc.kill()
                 proc.wait()
+                if proc.keeper is not None:
+                    proc.keeper.wait()
                 log = ""
                 try:
                     with open(os.path.join(tmp, "game.log")) as f:
@@ -154,19 +175,27 @@ class Game:
                 n = struct.unpack("<I", self._buf[:4])[0]
                 if len(self._buf) >= 4 + n:
                     r = _pb.Response()
-                    r.ParseFromString(self._buf[4:4 + n])
-                    self._buf = self._buf[4 + n:]
+                    r.ParseFromString(bytes(self._buf[4:4 + n]))
+                    del self._buf[:4 + n]
                     return r
-            d = self._s.recv(1 << 16)
+            d = self._s.recv(1 << 20)
             if not d:
                 raise ConnectionError("the game closed the connection")
-            self._buf += d
+            if not isinstance(self._buf, bytearray):
+                self._buf = bytearray(self._buf)
+            self._buf += d   # in place: a 900 KiB picture is not copied per chunk
 
     def _request(self, **kw):
+        return self._reply(self._send(**kw))
+
+    def _send(self, **kw):
         rid = self._next_id
         self._next_id += 1
         data = _pb.Request(id=rid, **kw).SerializeToString()
         self._s.sendall(struct.pack("<I", len(data)) + data)
+        return rid
+
+    def _reply(self, rid):
         r = self._read()
         if r.id != rid:
             raise ConnectionError("reply %d to request %d" % (r.id, rid))
@@ -180,22 +209,35 @@ class Game:
 
     # --- commands -----------------------------------------------------------
 
-    def step(self, frames=1, observe=None, all_state=False, raw=False):
+    def step(self, frames=1, observe=None, all_state=False, raw=False,
+             pixels=None):
         """Run FRAMES frames; returns an Observation (of OBSERVE's paths,
-        or the whole state with ALL_STATE, plus the blob with RAW)."""
-        r = self._request(step=_pb.Step(frames=frames, observe=observe or [],
-                                        all_state=all_state, raw=raw))
+        or the whole state with ALL_STATE, plus the blob with RAW). With
+        PIXELS (True, or a dict of screenshot()'s size and gray) the
+        picture presented at the last frame comes too, as .pixels: the
+        screenshot request goes with the step, one round trip."""
+        rid = self._send(step=_pb.Step(frames=frames, observe=observe or [],
+                                       all_state=all_state, raw=raw))
+        if pixels:
+            prid = self._send(command=_shot_line(
+                None, **(pixels if isinstance(pixels, dict) else {})))
+        r = self._reply(rid)
+        px = _as_array(self._reply(prid).pixels) if pixels else None
         self.frame = int(r.text)
         if not r.HasField("observation"):
-            return Observation(self.frame, None, {}, None, [])
+            o = Observation(self.frame, None, {}, None, [])
+            o.pixels = px
+            return o
         o = r.observation
         values = json.loads(o.json) if o.json else {}
         if observe and len(observe) == 1 and not all_state:
             values = {observe[0]: values}
         names = [f for f in (self.layout or {}).get("fields", {})]
         unread = [names[i] if i < len(names) else i for i in o.unreadable]
-        return Observation(o.frame, o.vtime_ns, values,
-                           o.state if o.HasField("state") else None, unread)
+        ob = Observation(o.frame, o.vtime_ns, values,
+                         o.state if o.HasField("state") else None, unread)
+        ob.pixels = px
+        return ob
 
     def key(self, *names):
         """Tap keys, one a frame from the next frame on."""
@@ -262,6 +304,17 @@ class Game:
     def info(self):
         return json.loads(self.command("info"))
 
+    def screenshot(self, path=None, size=None, gray=False):
+        """The picture a graphical game presented, read at the frame
+        boundary. With PATH (absolute: the game writes it) a PNG file, and
+        the reply {"frame", "width", "height"}; without, a numpy array of
+        height x width x 3 uint8 (height x width with GRAY), downscaled to
+        SIZE (width, height) when given."""
+        line = _shot_line(path, size=size, gray=gray)
+        if path is not None:
+            return json.loads(self.command(line))
+        return _as_array(self._request(command=line).pixels)
+
     def close(self):
         """Close the connection; a game this object launched is ended."""
         try:
@@ -274,6 +327,8 @@ class Game:
                 except ProcessLookupError:
                     pass
                 proc.wait()
+                if proc.keeper is not None:
+                    proc.keeper.wait()    # its X server is gone
                 if getattr(self, "_master", None) is not None:
                     self._stop_drain.set()
                     self._drainer.join()

@@ -24,6 +24,22 @@ def find_lib():
     raise GamehookError("launch", "libhook.so not found; pass lib=")
 
 
+def find_hookctl():
+    """hookctl, whose `hookctl xvfb` keeps a headless game's X server: in
+    the tree, build/hookctl beside python/; installed, PREFIX/bin/hookctl
+    (the package being in PREFIX/lib/gamehook/python/); else on PATH."""
+    import shutil
+    for cand in (os.path.join(_top, "build", "hookctl"),
+                 os.path.join(_top, "..", "..", "bin", "hookctl")):
+        if os.access(cand, os.X_OK):
+            return os.path.abspath(cand)
+    found = shutil.which("hookctl")
+    if found:
+        return found
+    raise GamehookError("launch", "hookctl not found: a headless game needs "
+                        "it (hookctl xvfb keeps its X server)")
+
+
 def is_shim_var(name):
     """Whether NAME is one of the shim's own variables (HOOK_*, GAMEHOOK_*,
     LD_PRELOAD): never passed from the caller, kept apart in traces."""
@@ -40,13 +56,16 @@ def _pairs(env):
     return [tuple(e.split("=", 1)) for e in env if "=" in e]
 
 
-def launch_env(base=None, hook=None, shim=None, env=None, unset=(), pty=True):
+def launch_env(base=None, hook=None, shim=None, env=None, unset=(), pty=True,
+               headless=False, display=None, xauthority=None):
     """The environment a launched game gets (README, "What a launched game
     gets"; common/launch.c): BASE (a dict or NAME=VALUE list; None: this
     process's environment) less the shim's variables; TERM=xterm on a pty
-    with no TERM; the HOOK settings; LD_PRELOAD the shim first, then the
-    base's other libraries; ENV set and UNSET removed, last. An ordered
-    dict: a variable set again keeps its place."""
+    with no TERM; the HOOK settings, and HEADLESS its private X server's
+    DISPLAY and XAUTHORITY (when known), LIBGL_ALWAYS_SOFTWARE=1,
+    HOOK_HEADLESS=1 and no WAYLAND_DISPLAY; LD_PRELOAD the shim first,
+    then the base's other libraries; ENV set and UNSET removed, last. An
+    ordered dict: a variable set again keeps its place."""
     e = {}
     preload = None
     for k, v in _pairs(os.environ if base is None else base):
@@ -58,6 +77,14 @@ def launch_env(base=None, hook=None, shim=None, env=None, unset=(), pty=True):
         e["TERM"] = "xterm"
     for k, v in _pairs(hook):
         e[k] = str(v)
+    if headless:
+        if display is not None:
+            e["DISPLAY"] = display
+        if xauthority is not None:
+            e["XAUTHORITY"] = xauthority
+        e["LIBGL_ALWAYS_SOFTWARE"] = "1"
+        e["HOOK_HEADLESS"] = "1"
+        e.pop("WAYLAND_DISPLAY", None)
     if shim is not None:
         import re
         libs = [p for p in re.split(r"[: ]", preload or "")
@@ -93,9 +120,40 @@ def resolve(prog, env, cwd=None):
     raise GamehookError("launch", "%s: not found in PATH" % prog)
 
 
+def start_xvfb():
+    """A private X server for one game, kept by `hookctl xvfb` (the keeper
+    common/headless.c writes once for both launchers): returns (keeper,
+    display, xauthority). Write the game's pid and a newline to
+    keeper.stdin, then close it: the server ends when the game does.
+    Closing it without a pid ends the server at once."""
+    keeper = subprocess.Popen([find_hookctl(), "xvfb"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    line = keeper.stdout.readline().decode(errors="replace").rstrip("\n")
+    keeper.stdout.close()
+    if not line.startswith("ok :") or " " not in line[3:]:
+        keeper.stdin.close()
+        keeper.wait()
+        raise GamehookError("launch", line[4:] if line.startswith("err ")
+                            else "the X server's keeper ended without a "
+                            "display")
+    display, xauth = line[3:].split(" ", 1)
+    return keeper, display, xauth
+
+
+def _watch(keeper, pid):
+    """Hand the game's PID to the keeper (headless.c's headless_watch)."""
+    try:
+        keeper.stdin.write(b"%d\n" % pid)
+        keeper.stdin.close()
+    except OSError:
+        pass
+
+
 def spawn(argv, hook=None, shim=None, env=None, unset=(), cwd=None,
           size=(80, 24), clean=None, stdio=None, stdin_null=False,
-          pass_fds=()):
+          pass_fds=(), headless=False):
     """Start ARGV by the launcher's rules; returns (Popen, pty master fd or
     None). SIZE (cols, rows): a pseudo-terminal of its own of that size as
     its controlling terminal and standard descriptors, in a session of its
@@ -103,11 +161,13 @@ def spawn(argv, hook=None, shim=None, env=None, unset=(), cwd=None,
     process's descriptors). CLEAN: start from exactly that environment (a
     trace's recorded one) instead of this process's. What keeps the game
     from starting (a directory, a program, a size) raises GamehookError
-    before anything starts."""
-    import fcntl
-    import termios
+    before anything starts. HEADLESS: on a private X server (Xvfb) of its
+    own, which ends when the game does (the Popen's .keeper is its keeper
+    process: wait() on it to know the server is gone)."""
+    import shutil
     pty = size is not None and stdio != "inherit"
-    e = launch_env(clean, hook=hook, shim=shim, env=env, unset=unset, pty=pty)
+    e = launch_env(clean, hook=hook, shim=shim, env=env, unset=unset, pty=pty,
+                   headless=headless)
     if cwd is not None and not os.path.exists(cwd):
         raise GamehookError("launch", "directory %s: No such file or "
                             "directory" % cwd)
@@ -116,7 +176,34 @@ def spawn(argv, hook=None, shim=None, env=None, unset=(), cwd=None,
     if pty and not all(1 <= int(n) <= 9999 for n in size):
         raise GamehookError("launch", "terminal size %sx%s: 1 to 9999 each"
                             % tuple(size))
+    if headless and shutil.which("Xvfb") is None:
+        raise GamehookError("launch", "Xvfb: not found in PATH (headless "
+                            "games need Debian's xvfb package)")
     path = resolve(argv[0], e, cwd)
+    keeper = None
+    if headless:
+        keeper, display, xauth = start_xvfb()
+        e = launch_env(clean, hook=hook, shim=shim, env=env, unset=unset,
+                       pty=pty, headless=True, display=display,
+                       xauthority=xauth)
+    try:
+        proc, master = _start(argv, path, e, cwd, pty, size, stdio,
+                              stdin_null, pass_fds)
+    except BaseException:
+        if keeper is not None:
+            _watch(keeper, 0)   # no game: the server ends now
+            keeper.wait()
+        raise
+    proc.keeper = keeper
+    if keeper is not None:
+        _watch(keeper, proc.pid)
+    return proc, master
+
+
+def _start(argv, path, e, cwd, pty, size, stdio, stdin_null, pass_fds):
+    """spawn()'s start of the game itself: (Popen, master or None)."""
+    import fcntl
+    import termios
     if stdio == "inherit":
         proc = subprocess.Popen(list(argv), executable=path, env=e, cwd=cwd,
                                 pass_fds=pass_fds)

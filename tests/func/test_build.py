@@ -2,7 +2,7 @@
 install PREFIX=...` builds only what it ships and installs exactly that;
 plain `make` then builds every program the README promises (the shim,
 hookctl, dumper, the Python protocol module, the demo game and its stripped
-twin) and no test or bench program; `make check-programs`, which .ci/run
+twin, the graphical demo and its twin) and no test or bench program; `make check-programs`, which .ci/run
 uses, passes there and fails, naming the program, when one is missing."""
 import os
 import shutil
@@ -15,7 +15,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
 from gh import ROOT, check  # noqa: E402
 
 PROGRAMS = ["libhook.so", "hookctl", "dumper", "python/control_pb2.py",
-            "python/trace_pb2.py", "demo-game", "demo-game.stripped"]
+            "python/trace_pb2.py", "demo-game", "demo-game.stripped",
+            "demo-gfx", "demo-gfx.stripped"]
+# gamehookd: the program, its generated modules, its schemas for clients.
+PROGRAMS += ["gamehookd", "python/dm_env_rpc_pb2.py",
+             "python/gamehook_rpc_pb2.py"]
 # The Python package ships whole: its sources and its generated modules.
 SHIPPED = ["bin/hookctl", "bin/dumper", "lib/gamehook/libhook.so",
            "lib/gamehook/python/gamehook/control_pb2.py",
@@ -23,6 +27,10 @@ SHIPPED = ["bin/hookctl", "bin/dumper", "lib/gamehook/libhook.so",
     "lib/gamehook/python/gamehook/" + f
     for f in os.listdir(os.path.join(ROOT, "python", "gamehook"))
     if f.endswith(".py")]
+SHIPPED += ["bin/gamehookd", "lib/gamehook/python/gamehook/dm_env_rpc_pb2.py",
+            "lib/gamehook/python/gamehook/gamehook_rpc_pb2.py",
+            "share/gamehook/dm_env_rpc.proto",
+            "share/gamehook/gamehook_rpc.proto"]
 
 
 def _clean_copy(dest):

@@ -4,14 +4,19 @@ software SDL_Renderer, the window's surface, OpenGL), alone and under the
 shim: it draws a picture that is not black (its background, status bar and
 player in their colours, read back from the X server with XGetImage), its
 layout names its state (the world ticks, three lives, the entities), the
-stripped twin runs too, and it ends cleanly on SIGTERM (SDL's quit event)."""
+stripped twin runs too, and it ends cleanly on SIGTERM (SDL's quit event);
+its layout agrees with the debug build (build/demo-gfx.debug: every
+member's offset, size and kind, every field's symbol), by
+test_layout_debug's comparison, which fails when a member is moved."""
+import copy
+import importlib.util
 import json
 import os
 import signal
 import subprocess
 import tempfile
 
-from gh import BUILD, Game, check, wait_until
+from gh import BUILD, ROOT, Game, check, wait_until
 import xshot
 
 GFX = os.path.join(BUILD, "demo-gfx")
@@ -88,3 +93,24 @@ def test_stripped_twin():
                             "--gl"], env=dict(os.environ, **x.env),
                            capture_output=True, text=True, timeout=120)
         check(r.returncode == 0 and "10 frames" in r.stdout, r.stderr)
+
+
+def test_layout_matches_the_debug_build():
+    spec = importlib.util.spec_from_file_location(
+        "layout_check_gfx", os.path.join(ROOT, "tests", "func",
+                                         "test_layout_debug.py"))
+    m = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(m)
+    m.LAYOUT, m.DEBUG, m.GAME = LAYOUT, GFX + ".debug", GFX
+    m.C_STRUCT = {"Player": "player", "Cursor": "cursor", "Entity": "entity",
+                  "World": "world"}
+    layout = m.load_layout()
+    problems = m.compare_types(layout)
+    check(not problems, "demo-gfx's layout types differ from its debug "
+          "build:\n" + m.show(problems))
+    problems = m.compare_fields(layout, m.nm_symbols(GFX))
+    check(not problems, "demo-gfx's layout fields differ:\n" + m.show(problems))
+    moved = copy.deepcopy(layout)
+    moved["types"]["World"]["members"]["seed"]["offset"] = 44
+    check([p[0] for p in m.compare_types(moved)] ==
+          ["types.World.members.seed"], "a moved member went unseen")

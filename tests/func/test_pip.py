@@ -86,3 +86,10 @@ def test_pip_installs_offline_and_the_package_drives_a_game():
               "the trace read back: %r" % out["frames"])
         check(out["preload"] == ["LD_PRELOAD=" + os.path.join(pkg, "libhook.so")],
               "the game ran under %r" % out["preload"])
+        # gamehookd comes as the venv's script, on the installed package.
+        r = subprocess.run([os.path.join(venv, "bin", "gamehookd"), "--help"],
+                           capture_output=True, text=True, timeout=120,
+                           env=env, cwd=tmp)
+        check(r.returncode == 0 and "dm_env_rpc" in r.stdout and
+              os.path.isfile(os.path.join(pkg, "dm_env_rpc_pb2.py")),
+              "gamehookd from pip: %d %s" % (r.returncode, r.stderr[-1000:]))

@@ -112,14 +112,14 @@ def test_frame_rules_are_one_table():
                     "--", PROGS + "/worker-clock")
     finally:
         shutil.rmtree(d, ignore_errors=True)
-    m = re.search(r"HOOK_FRAME: unknown frame rule 'bogus' \(([a-z_, ]+)\)", r.stderr)
+    m = re.search(r"HOOK_FRAME: unknown frame rule 'bogus' \(([A-Za-z_, ]+)\)", r.stderr)
     check(r.returncode == 2 and m, r)
     listed = m.group(1).split(", ")
     check(len(set(listed)) == len(listed) and "auto" in listed, listed)
     row = [l for l in open(os.path.join(ROOT, "README.md")).read().splitlines()
            if l.startswith("| `HOOK_FRAME` |")]
     check(len(row) == 1, "README has %d HOOK_FRAME rows" % len(row))
-    documented = re.findall(r"`([a-z_]+)`", row[0].split("|")[2])
+    documented = re.findall(r"`([A-Za-z_]+)`", row[0].split("|")[2])
     check(sorted(documented) == sorted(listed),
           "README names %r, the shim takes %r" % (sorted(documented), sorted(listed)))
     shown = {}

@@ -90,7 +90,7 @@ class Game:
     caller's, so tests read the same terminal output everywhere."""
 
     def __init__(self, argv, env=None, shim=True, lockstep=False, rows=24,
-                 cols=80, stdin_pty=True, cwd=None, unset=()):
+                 cols=80, stdin_pty=True, cwd=None, unset=(), headless=False):
         self.dir = tempfile.mkdtemp(prefix="gh-test-")
         self.sock = os.path.join(self.dir, "game.sock")
         self.log = os.path.join(self.dir, "game.log")
@@ -105,7 +105,8 @@ class Game:
         self.lock = threading.Lock()
         self.proc, self.master = gamehook.spawn(
             argv, hook=hook, shim=LIB if shim else None, env=e, unset=unset,
-            cwd=cwd, size=(cols, rows), stdin_null=not stdin_pty)
+            cwd=cwd, size=(cols, rows), stdin_null=not stdin_pty,
+            headless=headless)
         self.stopping = threading.Event()
         self.reader = threading.Thread(target=self._drain, daemon=True)
         self.reader.start()
@@ -181,6 +182,8 @@ class Game:
             except OSError:
                 pass
             self.proc.wait(timeout=10)
+        if self.proc.keeper is not None:    # headless: its X server ends
+            self.proc.keeper.wait(timeout=30)
         # The reader goes before its descriptor: closed under it, the
         # number is soon the next game's pty, whose output it would steal.
         self.stopping.set()

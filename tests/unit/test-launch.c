@@ -4,7 +4,10 @@
  * LD_PRELOAD with the shim first and a stale libhook.so dropped, overrides
  * set in place and unset last; sizes parse strictly; a missing directory
  * or program is found before starting; a started game gets a pty of the
- * asked size as its terminal and the asked directory. */
+ * asked size as its terminal and the asked directory; headless, the
+ * private X server's DISPLAY and XAUTHORITY replace the base's, with
+ * LIBGL_ALWAYS_SOFTWARE=1 and HOOK_HEADLESS=1, no WAYLAND_DISPLAY, the
+ * caller's overrides still last. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,11 +162,44 @@ a_game_gets_its_pty_size_and_directory(void)
 	unlink(file);
 }
 
+static void
+headless_names_its_own_server(void)
+{
+	char *base[] = { "DISPLAY=:0", "A=1", "WAYLAND_DISPLAY=wayland-0",
+		"XAUTHORITY=/home/me/.Xauthority", NULL };
+	char *hook[] = { "HOOK_MODE=lockstep", NULL };
+	char *set[] = { "LIBGL_ALWAYS_SOFTWARE=0", NULL };
+	struct launch_spec s = { .clean = 1, .env = base, .hook = hook,
+		.stdio = LAUNCH_STDIO_NULL, .headless = 1, .display = ":7",
+		.xauthority = "/run/x/xauthority", .set = set };
+	char **e = launch_env(&s);
+	if (!CHECK(e != NULL))
+		return;
+	if (CHECK_EQ_INT(count(e), 6)) {
+		CHECK_EQ_STR(e[0], "DISPLAY=:7");     /* in its place */
+		CHECK_EQ_STR(e[1], "A=1");
+		CHECK_EQ_STR(e[2], "XAUTHORITY=/run/x/xauthority");
+		CHECK_EQ_STR(e[3], "HOOK_MODE=lockstep");
+		CHECK_EQ_STR(e[4], "LIBGL_ALWAYS_SOFTWARE=0");  /* --env last */
+		CHECK_EQ_STR(e[5], "HOOK_HEADLESS=1");
+	}
+	launch_env_free(e);
+	/* Not headless: the caller's display, untouched. */
+	s.headless = 0;
+	e = launch_env(&s);
+	if (CHECK(e != NULL) && CHECK_EQ_INT(count(e), 6)) {
+		CHECK_EQ_STR(e[0], "DISPLAY=:0");
+		CHECK_EQ_STR(e[2], "WAYLAND_DISPLAY=wayland-0");
+	}
+	launch_env_free(e);
+}
+
 static const struct unit_case cases[] = {
 	UNIT_CASE(clean_environment_follows_the_rules),
 	UNIT_CASE(sizes_parse_strictly),
 	UNIT_CASE(what_cannot_start_is_found_first),
 	UNIT_CASE(a_game_gets_its_pty_size_and_directory),
+	UNIT_CASE(headless_names_its_own_server),
 };
 
 int

@@ -1,0 +1,112 @@
+#!/usr/bin/python3
+"""bench-gfx: graphical games under the shim, on a private Xvfb with Mesa's
+software OpenGL, the graphical demo (build/demo-gfx --gl, 640x480).
+
+1. Steps a second in lockstep at speed max over the binary protocol (the
+   Python client), one frame a step: bare, with a screenshot observation
+   of 84x84 grayscale (the step and the screenshot pipelined, one round
+   trip), and with the full 640x480 RGB picture; medians of 5 rounds of
+   200 steps, rounds alternating.
+2. What reading the picture costs a step: the full screenshot's extra time
+   a step (1/rate - 1/bare rate) beside a bare glReadPixels of the same
+   640x480 in a GLX program of ours without the shim (bench-readpixels,
+   median of 200).
+3. The demo's frames a second at speed max (run mode, --fps 60: its
+   SDL_Delay pacing costs nothing) beside the same demo unhooked as fast
+   as it can (--fps 0), 600 frames each, medians of 3.
+4. Traces: bytes a frame of 300 frames of the demo in lockstep, the
+   state only, with 84x84 gray pictures and with the full 640x480 RGB
+   ones (`trace start PATH --pixels`)."""
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+import xshot  # noqa: E402
+from gh import Game  # noqa: E402
+import gamehook  # noqa: E402
+
+B = os.path.join(ROOT, "build")
+DEMO = os.path.join(B, "demo-gfx")
+ROUNDS = 5
+STEPS = 200
+
+
+def steps_per_s(env, pixels):
+    with Game([DEMO, "--gl"], env=env, lockstep=True) as g:
+        g.connect().close()   # waits for the socket
+        with gamehook.Game(g.sock) as p:
+            p.step(10)
+            t0 = time.perf_counter()
+            for _ in range(STEPS):
+                p.step(1, pixels=pixels)
+            return STEPS / (time.perf_counter() - t0)
+
+
+def trace_bytes(env, opt):
+    path = os.path.join(TMP, "t.trace")
+    with Game([DEMO, "--gl", "--seed", "1"], env=env, lockstep=True) as g:
+        c = g.connect()
+        c.ok("step 10")
+        c.ok("trace start %s%s" % (path, opt))
+        c.ok("step 300")
+        import json
+        return json.loads(c.ok("trace stop"))["bytes"] / 300.0
+
+
+def demo_fps(env, hooked):
+    n = 600
+    e = dict(os.environ, **env)
+    argv = [DEMO, "--gl", "--frames", str(n), "--seed", "1"]
+    if hooked:
+        e.update(LD_PRELOAD=os.path.join(B, "libhook.so"), HOOK_SPEED="max",
+                 HOOK_SOCKET=os.path.join(TMP, "fps.sock"),
+                 HOOK_LOG=os.path.join(TMP, "fps.log"))
+        argv += ["--fps", "60"]
+    else:
+        argv += ["--fps", "0"]
+    t0 = time.perf_counter()
+    subprocess.run(argv, env=e, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, timeout=600, check=True)
+    return n / (time.perf_counter() - t0)
+
+
+TMP = tempfile.mkdtemp(prefix="gh-bench-gfx-")
+with xshot.Xvfb(TMP) as x:
+    env = dict(x.env, SDL_AUDIODRIVER="dummy")
+    kinds = [("bare", None), ("84x84 gray", {"size": (84, 84), "gray": True}),
+             ("640x480 RGB", True)]
+    rates = {k: [] for k, _ in kinds}
+    for _ in range(ROUNDS):
+        for k, px in kinds:
+            rates[k].append(steps_per_s(env, px))
+    med = {k: statistics.median(v) for k, v in rates.items()}
+    print("bench-gfx: demo-gfx --gl 640x480, lockstep, one frame a step "
+          "(medians of %d x %d steps)" % (ROUNDS, STEPS))
+    for k, _ in kinds:
+        print("  %-12s %7.0f steps/s  (%.2fx bare)" % (k, med[k],
+                                                       med[k] / med["bare"]))
+    extra = 1e9 / med["640x480 RGB"] - 1e9 / med["bare"]
+    bare = [int(subprocess.run([os.path.join(B, "bench-readpixels"), "640",
+                                "480", "200"], env=dict(os.environ, **env),
+                               capture_output=True, text=True,
+                               check=True).stdout) for _ in range(3)]
+    rp = statistics.median(bare)
+    print("  reading the full picture: %.0f us a step beside a bare "
+          "glReadPixels of 640x480 at %.0f us (%.2fx)" % (extra / 1000, rp / 1000,
+                                                         extra / rp))
+    hooked, plain = [], []
+    for _ in range(3):
+        plain.append(demo_fps(env, False))
+        hooked.append(demo_fps(env, True))
+    h, p = statistics.median(hooked), statistics.median(plain)
+    print("  demo-gfx --gl: %.0f frames/s under the shim at speed max "
+          "beside %.0f unhooked as fast as it can (%.2fx)" % (h, p, h / p))
+    for name, opt in (("state only", ""), ("84x84 gray", " --pixels=84x84,gray"),
+                      ("640x480 RGB", " --pixels")):
+        print("  trace, %-12s %8.0f bytes a frame" % (name, trace_bytes(env, opt)))
