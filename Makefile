@@ -155,6 +155,7 @@ $(B)/python/dm_env_rpc_pb2.py: schema/dm_env_rpc.proto | $(DEPS_STAMP)
 
 # gamehookd: a Python script finding the package in the tree or installed.
 $(B)/gamehookd: python/gamehookd
+	@mkdir -p $(dir $@)
 	$(Q)install -m 0755 $< $@
 
 $(B)/obj/gen/%.o: $(B)/gen/%.c
