@@ -11,6 +11,7 @@ privileges gets write-protection too (user-mode-only userfaultfd)."""
 import json
 import os
 import platform
+import shutil
 import subprocess
 import tempfile
 
@@ -249,21 +250,32 @@ def test_an_unprivileged_user_gets_write_protection_too():
     nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
               "--"]
     # Its socket's directory must be its own, and reachable (/tmp may be
-    # root's alone).
+    # root's alone); so must the programs, the shim and the layout, which
+    # are copied there (the tree may lie under a directory only root may
+    # enter: a clone in such a /tmp did).
     with tempfile.TemporaryDirectory(dir="/var/tmp") as d:
-        os.chown(d, 65534, 65534)
-        sock = os.path.join(d, "s.sock")
+        os.chmod(d, 0o755)
+        own = {}
+        for src in (MAP_GAME, os.path.join(BUILD, "hookctl"),
+                    os.path.join(BUILD, "libhook.so"), MAP_LAYOUT):
+            own[src] = os.path.join(d, os.path.basename(src))
+            shutil.copy2(src, own[src])
+        run_dir = os.path.join(d, "run")
+        os.mkdir(run_dir)
+        os.chown(run_dir, 65534, 65534)
+        sock = os.path.join(run_dir, "s.sock")
 
         def ctl(*cmd):
-            r = subprocess.run(nobody + [os.path.join(BUILD, "hookctl"), "-s",
-                                         sock] + list(cmd),
+            r = subprocess.run(nobody + [own[os.path.join(BUILD, "hookctl")],
+                                         "-s", sock] + list(cmd),
                                capture_output=True, text=True, timeout=60)
             check(r.returncode == 0, "%s: %s" % (cmd, r.stderr))
             return r.stdout.strip()
 
-        env = shim_env(d, HOOK_MODE="lockstep", HOOK_LAYOUT=MAP_LAYOUT,
-                       HOOK_TARGET="*map-game")
-        p = subprocess.Popen(nobody + [MAP_GAME], env=env,
+        env = shim_env(run_dir, HOOK_MODE="lockstep",
+                       HOOK_LAYOUT=own[MAP_LAYOUT], HOOK_TARGET="*map-game")
+        env["LD_PRELOAD"] = own[os.path.join(BUILD, "libhook.so")]
+        p = subprocess.Popen(nobody + [own[MAP_GAME]], env=env,
                              stdin=subprocess.DEVNULL,
                              stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
