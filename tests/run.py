@@ -49,26 +49,80 @@ def run_unit(binary, label):
             p.returncode, cases, p.stdout[-2000:], p.stderr[-2000:]))
 
 
-def run_func(path, only):
-    """Run every test_* function of one functional test module."""
+# A test that has not finished after this many seconds is stopped: its
+# module's child prints every thread's stack and exits, the test is
+# reported failed and the run goes on (a hang once used up CI's 90 minutes).
+TEST_TIMEOUT = float(os.environ.get("GH_TEST_TIMEOUT", "600"))
+
+
+def child(path, only, fd):
+    """In a child process: run every test_* function of one module, writing
+    one JSON line per result to descriptor FD."""
+    import faulthandler
+    import json
+    out = os.fdopen(fd, "w", buffering=1)
+
+    def say(**kw):
+        out.write(json.dumps(kw) + "\n")
+
     spec = importlib.util.spec_from_file_location(
         os.path.basename(path)[:-3], path)
     mod = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(mod)
     except Exception:
-        report(os.path.basename(path), False, traceback.format_exc())
-        return
+        say(label=os.path.basename(path), ok=False,
+            why=traceback.format_exc())
+        return 0
     for name in sorted(n for n in dir(mod) if n.startswith("test_")):
         label = os.path.basename(path)[:-3] + "." + name
         if only and not any(o in label for o in only):
             continue
+        say(start=label)
+        faulthandler.dump_traceback_later(TEST_TIMEOUT, exit=True)
         t0 = time.monotonic()
         try:
             getattr(mod, name)()
-            report(label + " (%.1fs)" % (time.monotonic() - t0), True)
+            say(label=label + " (%.1fs)" % (time.monotonic() - t0), ok=True)
         except Exception:
-            report(label, False, traceback.format_exc())
+            say(label=label, ok=False, why=traceback.format_exc())
+        faulthandler.cancel_dump_traceback_later()
+    return 0
+
+
+def run_func(path, only):
+    """Run one functional test module in a child process, so that a test
+    that hangs or kills its interpreter fails alone."""
+    import json
+    rfd, wfd = os.pipe()
+    p = subprocess.Popen([sys.executable, os.path.abspath(__file__),
+                          "--child", path, str(wfd)] + list(only),
+                         pass_fds=(wfd,), stderr=subprocess.PIPE, text=True,
+                         start_new_session=True)
+    os.close(wfd)
+    running = None
+    with os.fdopen(rfd) as results:
+        for line in results:
+            r = json.loads(line)
+            if "start" in r:
+                running = r["start"]
+                continue
+            running = None
+            report(r["label"], r["ok"], r.get("why", ""))
+    err = p.stderr.read()
+    p.wait()
+    try:        # what a stopped test left running in its process group
+        os.killpg(p.pid, 9)
+    except (ProcessLookupError, PermissionError):
+        pass
+    if running is not None or p.returncode != 0:
+        what = running or os.path.basename(path)
+        why = ("did not finish within %gs; the threads' stacks:\n" %
+               TEST_TIMEOUT) if "Timeout" in err else \
+            "the test process ended (status %d):\n" % p.returncode
+        report(what, False, why + err[-20000:])
+    elif err:
+        sys.stderr.write(err)
 
 
 def main():
@@ -91,6 +145,11 @@ def main():
             for b in sorted(glob.glob("build/san/tests/test-*")):
                 run_unit(b, "asan+ubsan/" + os.path.basename(b))
     for path in sorted(glob.glob(os.path.join(ROOT, "tests", "func", "test_*.py"))):
+        mod = os.path.basename(path)[:-3]
+        # (a filter naming MODULE.TEST runs no other module)
+        if only and all("." in o and not (mod + ".").endswith(
+                o.split(".")[0] + ".") for o in only):
+            continue
         run_func(path, only)
     if failures:
         print("\nfailed:\n  " + "\n  ".join(failures))
@@ -99,4 +158,6 @@ def main():
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        sys.exit(child(sys.argv[2], sys.argv[4:], int(sys.argv[3])))
     sys.exit(main())
