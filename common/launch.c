@@ -437,3 +437,42 @@ fail:
 		close(slave);
 	return -1;
 }
+
+int
+launch_tty_exec(int argc, char **argv)
+{
+	char *end;
+	long fd;
+
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGXFSZ, SIG_DFL);
+	if (argc < 4) {
+		fprintf(stderr, "usage: hookctl tty-exec FD PRELOAD PATH ARG0 "
+		    "[ARGS...]\n");
+		return 127;
+	}
+	fd = strtol(argv[0], &end, 10);
+	if (*argv[0] == '\0' || *end != '\0' || fd < 0 || fd > INT_MAX) {
+		fprintf(stderr, "hookctl tty-exec: not a descriptor: %s\n",
+		    argv[0]);
+		return 127;
+	}
+	if (setsid() < 0) {
+		fprintf(stderr, "hookctl tty-exec: setsid: %s\n",
+		    strerror(errno));
+		return 127;
+	}
+	if (ioctl((int)fd, TIOCSCTTY, 0) != 0) {
+		fprintf(stderr, "hookctl tty-exec: TIOCSCTTY on %ld: %s\n", fd,
+		    strerror(errno));
+		return 127;
+	}
+	if (argv[1][0] != '\0' && setenv("LD_PRELOAD", argv[1], 1) != 0) {
+		fprintf(stderr, "hookctl tty-exec: LD_PRELOAD: %s\n",
+		    strerror(errno));
+		return 127;
+	}
+	execv(argv[2], argv + 3);
+	fprintf(stderr, "hookctl tty-exec: %s: %s\n", argv[2], strerror(errno));
+	return 127;
+}

@@ -91,4 +91,14 @@ int launch_start(const struct launch_spec *s, struct launch_proc *p,
  * each). */
 int launch_parse_size(const char *s, unsigned *cols, unsigned *rows);
 
+/* `hookctl tty-exec FD PRELOAD PATH ARG0 [ARGS...]`, ARGV from "FD" on:
+ * the Python launcher's last step before a game on a pseudo-terminal, in
+ * the child it started without a pre-exec function (so by vfork, where no
+ * fork handler of the parent's libraries runs: gRPC's once hung there).
+ * A session of its own with FD's terminal as its controlling terminal,
+ * LD_PRELOAD set to PRELOAD (none if empty: the trampoline itself runs
+ * without the shim), SIGPIPE and SIGXFSZ at their defaults, then PATH
+ * with ARG0 ARGS. Returns only on failure: 127, the reason on stderr. */
+int launch_tty_exec(int argc, char **argv);
+
 #endif

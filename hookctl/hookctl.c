@@ -15,6 +15,7 @@
 
 #include "cmdtab.h"
 #include "headless.h"
+#include "launch.h"
 #include "hookctl.h"
 #include "sockpath.h"
 #include "textproto.h"
@@ -55,6 +56,8 @@ usage(FILE *f)
 	    "                   [--background] [--timeout SECONDS] -- GAME ARGS...\n"
 	    "       hookctl list\n"
 	    "       hookctl xvfb      (the Python launcher's headless X server keeper)\n"
+	    "       hookctl tty-exec FD PRELOAD PATH ARG0 [ARGS...]\n"
+	    "                         (the Python launcher's start of a game on a pty)\n"
 	    "\n"
 	    "With a COMMAND, sends it and prints the reply's payload: exit 0 on ok,\n"
 	    "1 on err (the message goes to stderr). Without one, reads commands\n"
@@ -288,6 +291,9 @@ main(int argc, char **argv)
 	int keep_going = 0, i;
 	struct conn c = { .timeout_ms = -1 };
 
+	/* (before SIGPIPE is ignored: the game would inherit that) */
+	if (argc > 1 && strcmp(argv[1], "tty-exec") == 0)
+		return launch_tty_exec(argc - 2, argv + 2);
 	signal(SIGPIPE, SIG_IGN);
 	if (argc > 1 && strcmp(argv[1], "run") == 0)
 		return launch_main(argc - 1, argv + 1);

@@ -3,6 +3,7 @@
 import os
 import struct
 import subprocess
+import sys
 
 from .errors import GamehookError
 
@@ -200,6 +201,38 @@ def spawn(argv, hook=None, shim=None, env=None, unset=(), cwd=None,
     return proc, master
 
 
+# The trampoline when hookctl is not at hand (a pip-installed package).
+_TTY_EXEC = """import os, sys, fcntl, signal, termios
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+os.setsid()
+fcntl.ioctl(int(sys.argv[1]), termios.TIOCSCTTY, 0)
+if sys.argv[2]:
+    os.environ["LD_PRELOAD"] = sys.argv[2]
+os.execv(sys.argv[3], sys.argv[4:])
+"""
+
+
+def tty_trampoline(ctty, path, argv, env, hookctl=None):
+    """The command and environment that start PATH (ARGV) in a session of
+    its own with descriptor CTTY's terminal as its controlling terminal:
+    `hookctl tty-exec` (HOOKCTL, else found), or a Python interpreter
+    where no hookctl is found. The trampoline runs without the shim
+    (ENV's LD_PRELOAD is handed over and set just before the game)."""
+    genv = dict(env)
+    preload = genv.pop("LD_PRELOAD", "")
+    if hookctl is None:
+        try:
+            hookctl = find_hookctl()
+        except GamehookError:
+            hookctl = ""
+    if hookctl:
+        return [hookctl, "tty-exec", str(ctty), preload, path] + \
+            list(argv), genv
+    return [sys.executable, "-I", "-S", "-c", _TTY_EXEC, str(ctty), preload,
+            path] + list(argv), genv
+
+
 def _start(argv, path, e, cwd, pty, size, stdio, stdin_null, pass_fds):
     """spawn()'s start of the game itself: (Popen, master or None)."""
     import fcntl
@@ -220,14 +253,15 @@ def _start(argv, path, e, cwd, pty, size, stdio, stdin_null, pass_fds):
         fcntl.ioctl(slave, termios.TIOCSWINSZ,
                     struct.pack("HHHH", int(size[1]), int(size[0]), 0, 0))
         ctty = 1 if stdin_null else 0
-
-        def controlling_terminal():
-            fcntl.ioctl(ctty, termios.TIOCSCTTY, 0)
+        # No pre-exec function (a fork then runs the fork handlers of every
+        # library this process holds, and gRPC's child handler can wait
+        # forever on a lock another thread held): the child is started by
+        # vfork and a trampoline gives it its controlling terminal.
+        tramp, genv = tty_trampoline(ctty, path, argv, e)
         proc = subprocess.Popen(
-            list(argv), executable=path, env=e, cwd=cwd,
+            tramp, env=genv, cwd=cwd,
             stdin=subprocess.DEVNULL if stdin_null else slave, stdout=slave,
-            stderr=slave, start_new_session=True, pass_fds=pass_fds,
-            preexec_fn=controlling_terminal)
+            stderr=slave, pass_fds=pass_fds)
     except BaseException:
         os.close(master)
         raise
