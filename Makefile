@@ -45,7 +45,8 @@ SHIM_SRC := shim/shim.c shim/alloc.c shim/real.c shim/log.c shim/vclock.c shim/f
 	shim/term.c shim/hook-output.c shim/wtrack.c shim/wtrack-kernel.c \
 	shim/scan.c shim/scan-ptr.c shim/ctl-scan.c \
 	shim/xconn.c shim/pixels.c shim/hook-present.c shim/hook-sdl.c shim/ctl-pixels.c \
-	shim/gfxin.c shim/ctl-gfxin.c shim/hook-sdl-input.c shim/sdl2-input.c shim/sdl1-input.c shim/hook-xlib-input.c
+	shim/gfxin.c shim/ctl-gfxin.c shim/hook-sdl-input.c shim/sdl2-input.c shim/sdl1-input.c shim/hook-xlib-input.c \
+	shim/park.c shim/hook-park.c shim/xalloc.c shim/hook-malloc.c
 HOOKCTL_SRC := hookctl/hookctl.c hookctl/launch.c
 DUMPER_SRC := dumper/main.c dumper/dumper.c dumper/cat.c dumper/npy.c dumper/verify.c \
 	dumper/replay.c dumper/screen.c dumper/png.c
@@ -82,7 +83,7 @@ TEST_PROGS := $(B)/demo-game.debug $(B)/demo-gfx.debug \
 	$(B)/tests/sig-game $(B)/tests/drift-game $(B)/tests/rand-game \
 	$(B)/tests/stdin-game $(B)/tests/static-game $(B)/tests/libctor.so \
 	$(B)/tests/itimer-game $(B)/tests/alarm-game $(B)/tests/timerfd-game \
-	$(B)/tests/ptimer-game $(B)/tests/clock-game $(B)/tests/condvar-game \
+	$(B)/tests/ptimer-game $(B)/tests/clock-game $(B)/tests/condvar-game $(B)/tests/park-game \
 	$(B)/tests/halfdelay-game $(B)/tests/select-game $(B)/tests/stdio-game \
 	$(B)/tests/spin-game $(B)/tests/epoll-game $(B)/tests/handler-game \
 	$(B)/tests/acs-game $(B)/tests/esc-game \

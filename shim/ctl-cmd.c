@@ -25,6 +25,7 @@
 #include "state.h"
 #include "shim.h"
 #include "vclock.h"
+#include "xalloc.h"
 #include "vtimer.h"
 #include "wtrack.h"
 
@@ -122,6 +123,12 @@ do_info(struct client *c)
 	    atomic_load(&capture_want) ? "true" : "false");
 	record_describe(buf + len, sizeof buf - len);
 	len += strlen(buf + len);
+	size_t xlive, xdeferred;
+	int xlibs;
+	xalloc_stats(&xlive, &xdeferred, &xlibs);
+	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"xarena\":"
+	    "{\"live\":%zu,\"deferred\":%zu,\"code_ranges\":%d}", xlive,
+	    xdeferred, xlibs);
 	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"terminal\":");
 	term_describe(buf + len, sizeof buf - len);
 	len += strlen(buf + len);

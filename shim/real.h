@@ -117,7 +117,12 @@
 	X(size_t, fwrite, (const void *p, size_t s, size_t n, void *f), \
 	    (p, s, n, f)) \
 	X(size_t, fwrite_unlocked, (const void *p, size_t s, size_t n, void *f), \
-	    (p, s, n, f))
+	    (p, s, n, f)) \
+	X(int, pthread_cond_wait, (pthread_cond_t *c, pthread_mutex_t *m), \
+	    (c, m)) \
+	X(int, cnd_wait, (void *c, void *m), (c, m)) /* cnd_t *, mtx_t * */ \
+	X(int, sem_wait, (sem_t *s), (s)) \
+	X(size_t, malloc_usable_size, (void *p), (p))
 
 /* Curses entry points, present only when the game links ncurses; void *
  * stands for WINDOW *. */

@@ -26,6 +26,8 @@
 #include "replay.h"
 #include "seed.h"
 #include "shim.h"
+#include "park.h"
+#include "xalloc.h"
 #include "snapshot.h"
 #include "term.h"
 #include "state.h"
@@ -388,6 +390,8 @@ shim_init(int argc, char **argv, char **envp)
 	/* Under HOOK_SEED the wall clock starts at a fixed instant. */
 	vclock_init(shim_cfg.seeded ? SEED_EPOCH_NS : -1);
 	vclock_init_threads();
+	park_init();
+	xalloc_init();
 	snapshot_init();
 	wtrack_init(shim_cfg.track);
 	if (!shim_cfg.screen_off)

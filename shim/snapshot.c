@@ -24,10 +24,12 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "park.h"
 #include "snapshot.h"
 #include "vclock.h"
 #include "vtimer.h"
 #include "wtrack.h"
+#include "xalloc.h"
 
 #define EXCL_MAX 256
 #define REGION_MAX 1024
@@ -57,6 +59,8 @@ struct snap {
 	jmp_buf ctx;
 	struct vclock_snap clock;
 	struct vtimer_snap timers;  /* pending timers, timerfds' counts */
+	struct park_snap parks;     /* where the parked threads wait */
+	uint32_t xid;               /* its id in the X libraries' arena */
 	uint32_t mark;              /* write tracking's mark at the save; 0 */
 	uint32_t load_mark;         /* at the load under way */
 };
@@ -384,6 +388,7 @@ drop(struct snap *s)
 				atomic_store(&ex.used[i], 0);
 		munmap(s->mem, s->size);
 	}
+	xalloc_dropped(s->xid);
 	memset(s, 0, sizeof *s);
 }
 
@@ -413,11 +418,12 @@ snapshot_save(const char *name, int64_t frame, char *err, size_t errlen)
 		    "digits, '_', '-', '.' or '@'", NAME_MAX_LEN - 1);
 		return -1;
 	}
-	int busy = vclock_settle();
+	int busy = park_settle();
 	if (busy > 0) {
 		snprintf(err, errlen, "%d of the game's threads are running, not "
-		    "asleep: a snapshot needs them all asleep at the boundary",
-		    busy);
+		    "asleep: a snapshot needs them all asleep at the boundary "
+		    "(on the clock, or waiting on a condition variable or a "
+		    "semaphore)", busy);
 		return -1;
 	}
 	/* Write tracking runs from the first save on: later saves over a
@@ -481,12 +487,27 @@ snapshot_save(const char *name, int64_t frame, char *err, size_t errlen)
 	tmp.bytes = total;
 	tmp.mark = mark;
 	size_t off = 0, copied = stack.hi - sp;
+	/* What the X libraries allocate from here on is not in it. */
+	uint32_t xid = xalloc_save_begin();
+	park_save(&tmp.parks);
 	for (int i = 0; i < nr; i++) {
 		tmp.region[i] = scan[i];
 		copied += copy_region(scan[i].lo, scan[i].hi, tmp.mem + off, since, 0);
 		off += scan[i].hi - scan[i].lo;
 	}
 	last_copied = copied;
+	if (!park_unchanged(&tmp.parks)) {
+		/* A parked thread woke while its memory was copied. */
+		xalloc_dropped(xid);
+		if (reuse)
+			drop(s);
+		else
+			drop(&tmp);
+		snprintf(err, errlen, "a thread of the game woke during the "
+		    "save: not saved%s (try again)", reuse ?
+		    ", and the older snapshot of that name is gone" : "");
+		return -1;
+	}
 	vclock_save(&tmp.clock);
 	vtimer_save(&tmp.timers);
 	tmp.stack_img = tmp.mem + off;
@@ -495,6 +516,7 @@ snapshot_save(const char *name, int64_t frame, char *err, size_t errlen)
 			if (snaps[i].mem == NULL)
 				s = &snaps[i];
 		if (s == NULL) {
+			xalloc_dropped(xid);
 			munmap(tmp.mem, tmp.size);
 			snprintf(err, errlen, "%d snapshots are kept already; save "
 			    "over one of them", SNAPSHOT_MAX);
@@ -502,7 +524,10 @@ snapshot_save(const char *name, int64_t frame, char *err, size_t errlen)
 		}
 	} else if (!reuse) {
 		drop(s);
+	} else {
+		xalloc_dropped(s->xid);   /* saved over */
 	}
+	tmp.xid = xid;
 	*s = tmp;
 	/* The stack last, as close to the save point as can be. */
 	return save_point(s, stack);
@@ -518,6 +543,8 @@ restore(struct snap *s, int depth)
 	if ((uintptr_t)pad + sizeof pad > s->stack.lo - 8192 || depth < 1)
 		restore(s, depth + 1);
 	size_t off = 0, copied = s->stack.hi - s->stack.lo;
+	/* The objects the parked threads wait on stay as they are now. */
+	park_keep_take();
 	for (int i = 0; i < s->nregions; i++) {
 		size_t n = s->region[i].hi - s->region[i].lo;
 		if (!s->skip[i])
@@ -525,6 +552,8 @@ restore(struct snap *s, int depth)
 			    s->mem + off, s->load_mark ? s->mark : 0, 1);
 		off += n;
 	}
+	park_keep_put();
+	xalloc_loaded(s->xid);
 	last_copied = copied;
 	vclock_restore(&s->clock);
 	vtimer_restore(&s->timers);
@@ -547,7 +576,7 @@ snapshot_load(const char *name, char *err, size_t errlen)
 			snprintf(err, errlen, "no snapshot '%s'", name);
 		return -1;
 	}
-	int busy = vclock_settle();
+	int busy = park_settle();
 	if (busy > 0) {
 		snprintf(err, errlen, "%d of the game's threads are running, not "
 		    "asleep", busy);
@@ -560,6 +589,8 @@ snapshot_load(const char *name, char *err, size_t errlen)
 		    "refused");
 		return -1;
 	}
+	if (park_check(&s->parks, err, errlen) < 0)
+		return -1;
 	/* Only the pages written since the save go back (when tracking
 	 * knows them). */
 	s->load_mark = wtrack_sync(0);

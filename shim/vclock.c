@@ -32,7 +32,7 @@ cpu_relax(void)
 #define PACE_MAX_LAG_NS (100 * 1000000LL)
 
 /* Sleeping threads other than the frame thread. */
-enum { SL_FREE, SL_IDLE, SL_SLEEPING, SL_WOKEN };
+enum { SL_FREE, SL_IDLE, SL_SLEEPING, SL_WOKEN, SL_PARKED };
 struct sleeper {
 	_Atomic int state;
 	_Atomic int64_t deadline;
@@ -579,6 +579,43 @@ vclock_settle(void)
 	return busy;
 }
 
+int
+vclock_my_index(void)
+{
+	return tls_slot != NULL ? (int)(tls_slot - vc.slots) : -1;
+}
+
+int
+vclock_park(int i, int on)
+{
+	struct sleeper *sl = &vc.slots[i];
+	if (!on) {
+		int st = SL_PARKED;
+		atomic_compare_exchange_strong(&sl->state, &st, SL_IDLE);
+		return 1;
+	}
+	int st = atomic_load(&sl->state);
+	while (st == SL_IDLE || st == SL_WOKEN) {
+		if (atomic_compare_exchange_weak(&sl->state, &st, SL_PARKED)) {
+			settle_notify();
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int
+vclock_slot_parked(int i)
+{
+	return atomic_load(&vc.slots[i].state) == SL_PARKED;
+}
+
+int
+vclock_nslots(void)
+{
+	return atomic_load(&vc.nslots);
+}
+
 void
 vclock_save(struct vclock_snap *s)
 {
@@ -597,8 +634,11 @@ vclock_same_sleepers(const struct vclock_snap *s)
 	for (int i = 0; i < n; i++) {
 		int now = atomic_load(&vc.slots[i].state);
 		int then = i < s->nslots ? s->state[i] : SL_FREE;
-		if ((now == SL_FREE) != (then == SL_FREE) ||
-		    (now != SL_FREE && (now != SL_SLEEPING || then != SL_SLEEPING)))
+		/* Asleep then and now, or parked then and now (park.c
+		 * compares where). */
+		if ((now == SL_FREE) != (then == SL_FREE) || (now != SL_FREE &&
+		    !((now == SL_SLEEPING && then == SL_SLEEPING) ||
+		    (now == SL_PARKED && then == SL_PARKED))))
 			return i;
 	}
 	return -1;

@@ -131,12 +131,25 @@ struct vclock_snap {
  * Returns the number of tracked threads that are still not asleep. */
 int vclock_settle(void);
 void vclock_save(struct vclock_snap *s);
-/* Whether the same threads sleep now as in S: returns -1, or the index of
- * the first slot that differs. */
+/* Whether the same threads sleep (or are parked) now as in S: returns -1,
+ * or the index of the first slot that differs. */
 int vclock_same_sleepers(const struct vclock_snap *s);
 /* Put time and every sleeper's deadline back to S and wake the sleepers to
  * read their deadline again (they go back to sleep until it). */
 void vclock_restore(const struct vclock_snap *s);
+
+/* --- threads parked in a wait without a timeout (park.c) --- */
+
+/* The calling thread's slot index, or -1 when it has none. */
+int vclock_my_index(void);
+/* Slot I's thread parks (ON) in a wait with no timeout, or comes back
+ * from it: a parked thread counts as settled, like a sleeper, and stays
+ * so until it returns. Returns 1, or 0 when the slot cannot park now (it
+ * sleeps on the clock). */
+int vclock_park(int i, int on);
+/* Whether slot I is parked now; slots ever claimed (a bound for I). */
+int vclock_slot_parked(int i);
+int vclock_nslots(void);
 
 /* Hand time back to the real clocks, keeping every clock continuous. */
 void vclock_detach(void);
