@@ -16,7 +16,12 @@ software OpenGL, the graphical demo (build/demo-gfx --gl, 640x480).
    as it can (--fps 0), 600 frames each, medians of 3.
 4. Traces: bytes a frame of 300 frames of the demo in lockstep, the
    state only, with 84x84 gray pictures and with the full 640x480 RGB
-   ones (`trace start PATH --pixels`)."""
+   ones (`trace start PATH --pixels`).
+5. `reset` of the demo (--gl, and the default renderer) and its first
+   frame (`reset` then `step 1`, after 10 frames each time; median of 20)
+   beside a relaunch to its first frame (start under the shim in
+   lockstep, connect, `step 1`; the X server already up; median of 5).
+`bench-gfx.py reset` runs the last alone."""
 import os
 import statistics
 import subprocess
@@ -76,7 +81,37 @@ def demo_fps(env, hooked):
     return n / (time.perf_counter() - t0)
 
 
+def reset_and_relaunch(env, flags):
+    resets, launches = [], []
+    with Game([DEMO, "--seed", "1"] + flags, env=env, lockstep=True) as g:
+        c = g.connect(timeout=60)
+        for _ in range(20):
+            c.ok("step 10")
+            t0 = time.perf_counter()
+            c.ok("reset")
+            c.ok("step 1")
+            resets.append(time.perf_counter() - t0)
+    for _ in range(5):
+        t0 = time.perf_counter()
+        with Game([DEMO, "--seed", "1"] + flags, env=env, lockstep=True) as g:
+            c = g.connect(timeout=60)
+            c.ok("step 1")
+            launches.append(time.perf_counter() - t0)
+    return statistics.median(resets), statistics.median(launches)
+
+
+def print_resets(env):
+    for name, flags in (("--gl", ["--gl"]), ("renderer", [])):
+        r, l = reset_and_relaunch(env, flags)
+        print("  demo-gfx %s: reset to its first frame %.1f ms beside a "
+              "relaunch %.0f ms (%.0fx faster)" % (name, r * 1e3, l * 1e3, l / r))
+
+
 TMP = tempfile.mkdtemp(prefix="gh-bench-gfx-")
+if sys.argv[1:] == ["reset"]:
+    with xshot.Xvfb(TMP) as x:
+        print_resets(dict(x.env, SDL_AUDIODRIVER="dummy"))
+    sys.exit(0)
 with xshot.Xvfb(TMP) as x:
     env = dict(x.env, SDL_AUDIODRIVER="dummy")
     kinds = [("bare", None), ("84x84 gray", {"size": (84, 84), "gray": True}),
@@ -110,3 +145,4 @@ with xshot.Xvfb(TMP) as x:
     for name, opt in (("state only", ""), ("84x84 gray", " --pixels=84x84,gray"),
                       ("640x480 RGB", " --pixels")):
         print("  trace, %-12s %8.0f bytes a frame" % (name, trace_bytes(env, opt)))
+    print_resets(env)
