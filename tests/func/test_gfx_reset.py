@@ -10,8 +10,8 @@ descriptors, with memory bounded; the X connection lives through them
 because the X libraries' memory is not rewound (with HOOK_XARENA=0 it is,
 and Xlib drops the connection at the first frame after a load). On tests/progs/park-game (threads parked in
 pthread_cond_wait and sem_wait): a load is refused, clearly, when a thread
-waits at another place than at the save or was created since, and the
-game goes on after each refusal; the live bytes of a parked thread's
+waits at another place than at the save or was created since, a save
+while a thread computes, and the game goes on after each refusal; the live bytes of a parked thread's
 condition variable and mutex are kept across a load, and without that
 (HOOK_PARK_KEEP=0) a load loses the worker's wake-up and the game hangs,
 which is what the keep prevents. glxgears (Debian's mesa-utils: GLX,
@@ -207,6 +207,12 @@ def test_loads_refused_when_threads_moved():
         c.ok("step 4")
         st = json.loads(c.ok("get tick done phase"))
         check(st == {"tick": 50, "done": 51, "phase": 1}, st)
+        c.ok("step 31")   # frame 81: a thread computes
+        r = c.cmd("save d")
+        check(r.startswith("err snapshot") and "1 of the game's threads are "
+              "running" in r, r)
+        check(c.ok("step 5") == "86", "the game goes on")
+        check(json.loads(c.ok("save d"))["saved"], "the thread ended: save")
 
 
 def load_cycles(keep):

@@ -3,12 +3,14 @@
  * (pthread_cond_wait) and waits until it is done, then sleeps 1/60 s.
  * A second thread waits on one condition variable until frame 20, then
  * on another; from frame 40 a third thread exists, waiting on a
- * semaphore (sem_wait). Its state is globals: `tick`, `done` (jobs the
+ * semaphore (sem_wait); from frame 80 to 85 a fourth one computes (spins)
+ * and is joined. Its state is globals: `tick`, `done` (jobs the
  * worker finished), `phase` (where the second thread waits). Prints
  * "park-game: N frames, D jobs" when it ends (after ARGV[1] frames, or
  * never). */
 #include <pthread.h>
 #include <semaphore.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -21,6 +23,16 @@ static pthread_cond_t done_cv = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t a_cv = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t b_cv = PTHREAD_COND_INITIALIZER;
 static sem_t sem;
+static _Atomic int spin_stop;
+
+static void *
+spinner(void *arg)
+{
+	(void)arg;
+	while (!spin_stop)
+		;
+	return NULL;
+}
 
 static void *
 worker(void *arg)
@@ -63,7 +75,7 @@ int
 main(int argc, char **argv)
 {
 	long frames = argc > 1 ? atol(argv[1]) : -1;
-	pthread_t t;
+	pthread_t t, spin;
 	struct timespec frame = { 0, 1000000000 / 60 };
 
 	sem_init(&sem, 0, 0);
@@ -82,6 +94,12 @@ main(int argc, char **argv)
 		pthread_mutex_unlock(&mu);
 		if (tick == 40)
 			pthread_create(&t, NULL, sleeper, NULL);
+		if (tick == 80)
+			pthread_create(&spin, NULL, spinner, NULL);
+		if (tick == 85) {
+			spin_stop = 1;
+			pthread_join(spin, NULL);
+		}
 		nanosleep(&frame, NULL);
 	}
 	printf("park-game: %ld frames, %ld jobs\n", tick, done);
