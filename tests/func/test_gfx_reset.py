@@ -16,7 +16,10 @@ condition variable and mutex are kept across a load, and without that
 (HOOK_PARK_KEEP=0) a load loses the worker's wake-up and the game hangs,
 which is what the keep prevents. glxgears (Debian's mesa-utils: GLX,
 libX11 linked directly) is saved, loaded and reset the same way: the same
-pictures after a load, frame 1's picture after 21 resets."""
+pictures after a load, frame 1's picture after 21 resets. lbreakouthd
+(Debian, SDL2 on OpenGL, threads started after frame 0): `reset` to frame
+0 is refused with the reason; after `save @start` at frame 60 each reset
+and the same key give the same picture, which differs without the key."""
 import hashlib
 import json
 import os
@@ -273,3 +276,48 @@ def test_glxgears():
         c.ok("step 1")
         check(picture(c, tmp, (200, 150)) == pic0,
               "frame 1's picture differs after 21 resets")
+
+
+def test_lbreakouthd_reset_to_a_later_start():
+    # Debian's lbreakouthd (SDL2's renderer on OpenGL, SDL_mixer on the
+    # dummy audio driver; set-group-id, so a private copy): its audio and
+    # Mesa's threads start after frame 0, so `reset` to the kept @start is
+    # refused, saying so; `save @start` once they run makes `reset` go
+    # there, and the same key after each reset gives the same picture.
+    r = subprocess.run(["sh", os.path.join(ROOT, "scripts", "deps.sh"),
+                        "lbreakouthd"])
+    check(r.returncode == 0, "installing lbreakouthd failed")
+    with tempfile.TemporaryDirectory(prefix="gh-gfxreset-") as tmp:
+        exe = os.path.join(tmp, "lbreakouthd")
+        with open("/usr/games/lbreakouthd", "rb") as f, open(exe, "wb") as o:
+            o.write(f.read())
+        os.chmod(exe, 0o755)
+        home = os.path.join(tmp, "home")
+        os.mkdir(home)
+        with Game([exe], lockstep=True, headless=True,
+                  env={"HOOK_SEED": "3", "HOME": home,
+                       "SDL_AUDIODRIVER": "dummy"}) as g:
+            c = g.connect(timeout=60)
+            c.ok("step 60")
+            r = c.cmd("reset")
+            check(r.startswith("err snapshot") and "not those of the "
+                  "snapshot" in r, r)
+            c.ok("save @start")
+            pics = []
+            for i in range(6):
+                if i:
+                    check(json.loads(c.ok("reset"))["frame"] == 60, "reset")
+                c.ok("key Down")
+                c.ok("step 10")
+                path = os.path.join(tmp, "shot.png")
+                c.ok("screenshot " + path)
+                with open(path, "rb") as f:
+                    pics.append(hashlib.sha1(f.read()).hexdigest())
+            check(len(set(pics)) == 1, "other pictures after a reset: %r"
+                  % pics)
+            c.ok("reset")
+            c.ok("step 10")
+            c.ok("screenshot " + path)
+            with open(path, "rb") as f:
+                check(hashlib.sha1(f.read()).hexdigest() != pics[0],
+                      "the key changed nothing: this test shows nothing")
