@@ -136,6 +136,10 @@ park_save(struct park_snap *s)
 int
 park_unchanged(const struct park_snap *s)
 {
+	/* One that ran all along (woken between the settle and the save)
+	 * never bumped its sequence: it is running now. */
+	if (vclock_busy_now() > 0 || vclock_nslots() != s->n)
+		return 0;
 	for (int i = 0; i < s->n; i++)
 		if (atomic_load(&parks[i].seq) != s->seq[i])
 			return 0;

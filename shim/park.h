@@ -39,8 +39,8 @@ struct park_snap {
 	uint32_t seq[VCLOCK_SLOTS];
 };
 void park_save(struct park_snap *s);
-/* Whether no parked thread came back from its wait since park_save: the
- * memory copied in between is consistent. */
+/* Whether no parked thread came back from its wait since park_save and
+ * none is running now: the memory copied in between is consistent. */
 int park_unchanged(const struct park_snap *s);
 /* For a load: whether each thread parked now is parked where it was at
  * S's save. Returns 0, or -1 with ERR saying which thread differs. */

@@ -618,6 +618,11 @@ snapshot_load(const char *name, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	if (vclock_busy_now() > 0) {
+		snprintf(err, errlen, "a thread of the game woke as the load "
+		    "began: load refused (try again)");
+		return -1;
+	}
 	restore(s, 0);
 }
 

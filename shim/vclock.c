@@ -580,6 +580,17 @@ vclock_settle(void)
 }
 
 int
+vclock_busy_now(void)
+{
+	int n = atomic_load(&vc.nslots), busy = 0;
+	for (int i = 0; i < n; i++) {
+		int st = atomic_load(&vc.slots[i].state);
+		busy += st == SL_WOKEN || st == SL_IDLE;
+	}
+	return busy;
+}
+
+int
 vclock_my_index(void)
 {
 	return tls_slot != NULL ? (int)(tls_slot - vc.slots) : -1;

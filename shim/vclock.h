@@ -140,6 +140,9 @@ void vclock_restore(const struct vclock_snap *s);
 
 /* --- threads parked in a wait without a timeout (park.c) --- */
 
+/* How many tracked threads are running now (neither asleep nor parked),
+ * without waiting for any. */
+int vclock_busy_now(void);
 /* The calling thread's slot index, or -1 when it has none. */
 int vclock_my_index(void);
 /* Slot I's thread parks (ON) in a wait with no timeout, or comes back
