@@ -88,7 +88,8 @@ TEST_PROGS := $(B)/demo-game.debug $(B)/demo-gfx.debug \
 	$(B)/tests/spin-game $(B)/tests/epoll-game $(B)/tests/handler-game \
 	$(B)/tests/acs-game $(B)/tests/esc-game \
 	$(B)/tests/map-game $(B)/tests/sdl-game $(B)/tests/sdl12-game $(B)/tests/glx-game \
-	$(B)/tests/sdl2-input $(B)/tests/sdl1-input $(B)/tests/x11-input $(B)/tests/x-sender
+	$(B)/tests/sdl2-input $(B)/tests/sdl1-input $(B)/tests/x11-input $(B)/tests/x-sender \
+	$(B)/tests/egl-game
 BENCH_PROGS := $(B)/bench-readpixels $(B)/bench-step $(B)/bench-state $(B)/bench-reset \
 	$(B)/bench-timer-game $(B)/tests/esc-game $(B)/bench-client $(B)/bench-scan $(B)/tests/sdl2-input
 # Write tracking's bench and its games of 16 MiB, 256 MiB and 1 GiB.
@@ -279,6 +280,11 @@ $(B)/tests/sdl12-game: tests/progs/sdl12-game.c | $(DEPS_STAMP)
 $(B)/tests/glx-game: tests/progs/glx-game.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=gnu11 -O2 $(WARN) -o $@ $< -lX11 -lGL
+
+# EGL and OpenGL ES 2 on X11.
+$(B)/tests/egl-game: tests/progs/egl-game.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -O2 $(WARN) -o $@ $< -lX11 -lEGL -lGLESv2
 
 # Graphical input: the shim's SDL and Xlib hooks are built against their
 # headers (<SDL2/SDL.h>, <SDL/SDL.h>: the structures of each version's

@@ -9,7 +9,8 @@ protobuf-compiler libzstd-dev zstd libjansson-dev libncurses-dev socat
 netcat-openbsd libfaketime python3 python3-numpy python3-protobuf jq binutils zlib1g-dev libxxhash-dev gdb tmux libvterm-dev
 xvfb xauth mesa-utils libsdl2-dev libgl-dev
 python3-zstandard python3-xxhash
-libpng-dev libsdl1.2-dev libx11-dev libgl1-mesa-dri libxtst6"
+libpng-dev libsdl1.2-dev libx11-dev libgl1-mesa-dri libxtst6
+libegl-dev libgles-dev libegl-mesa0 mesa-utils-bin"
 # gamehookd (gRPC); grpc_python_plugin and any.proto (libprotobuf-dev) for its
 # .proto; openssl makes its TLS test's certificates.
 pkgs="$pkgs python3-grpcio protobuf-compiler-grpc libprotobuf-dev openssl"

@@ -100,14 +100,15 @@ frame_is_boundary(enum frame_rule kind)
 	if (fr.rule == FRAME_PRESENT ? !framerule_is_present(kind) :
 	    kind != fr.rule)
 		return 0;
-	if (tls_frame_thread)
-		return 1;
-	int expected = 0;
-	if (atomic_compare_exchange_strong(&fr.claimed, &expected, 1)) {
+	if (!tls_frame_thread) {
+		int expected = 0;
+		if (!atomic_compare_exchange_strong(&fr.claimed, &expected, 1))
+			return 0;
 		tls_frame_thread = 1;
-		return 1;
 	}
-	return 0;
+	if (framerule_is_present(kind))
+		atomic_store_explicit(&fr.presented, 1, memory_order_relaxed);
+	return 1;
 }
 
 int

@@ -72,6 +72,9 @@ present_end(int how)
 #define GL_READ_FRAMEBUFFER_BINDING 0x8CAA
 #define GL_PIXEL_PACK_BUFFER 0x88EB
 #define GL_PIXEL_PACK_BUFFER_BINDING 0x88ED
+#define GL_FRAMEBUFFER 0x8D40
+#define GL_FRAMEBUFFER_BINDING 0x8CA6
+#define GL_VERSION 0x1F02
 
 struct gl_fns {
 	void (*ReadPixels)(int, int, int, int, unsigned, unsigned, void *);
@@ -80,6 +83,7 @@ struct gl_fns {
 	void (*ReadBuffer)(unsigned);
 	void (*BindFramebuffer)(unsigned, unsigned);
 	void (*BindBuffer)(unsigned, unsigned);
+	const char *(*GetString)(unsigned);
 	int ok;
 };
 
@@ -94,7 +98,30 @@ gl_resolve(struct gl_fns *gl, void *(*get)(const char *))
 	*(void **)&gl->ReadBuffer = get("glReadBuffer");
 	*(void **)&gl->BindFramebuffer = get("glBindFramebuffer");
 	*(void **)&gl->BindBuffer = get("glBindBuffer");
+	*(void **)&gl->GetString = get("glGetString");
 	gl->ok = gl->ReadPixels && gl->GetIntegerv && gl->PixelStorei;
+}
+
+/* What the current context's API lets the read touch: a desktop GL or
+ * OpenGL ES 3 context has pack row lengths and skips, a read buffer, a
+ * read framebuffer binding and pixel pack buffers; ES 2 has only the
+ * alignment and one framebuffer binding; ES 1 neither. Naming any other
+ * would leave a GL_INVALID_ENUM for the game's glGetError. */
+enum gl_api { GL_DESKTOP, GL_ES2, GL_ES1 };
+
+static enum gl_api
+gl_api(struct gl_fns *gl)
+{
+	const char *v = gl->GetString ? gl->GetString(GL_VERSION) : NULL;
+	if (v == NULL || strncmp(v, "OpenGL ES", 9) != 0)
+		return GL_DESKTOP;
+	/* "OpenGL ES 3.2 Mesa ...", "OpenGL ES 2.0 ...", "OpenGL ES-CM 1.1" */
+	const char *p = v + 9;
+	while (*p != '\0' && (*p < '0' || *p > '9'))
+		p++;
+	if (*p >= '3')
+		return GL_DESKTOP;
+	return *p == '2' ? GL_ES2 : GL_ES1;
 }
 
 /* Read the current context's W x H default framebuffer's back buffer,
@@ -111,39 +138,51 @@ gl_grab(struct gl_fns *gl, int w, int h)
 	if (buf == NULL)
 		return;
 	uint8_t *rgba = buf + n * 3;
+	enum gl_api api = gl_api(gl);
+	int full = api == GL_DESKTOP;
 	int align = 4, row = 0, skip_r = 0, skip_p = 0, rb = GL_BACK;
 	int fb = 0, pbo = 0;
+	/* ES 2 binds one framebuffer for drawing and reading alike. */
+	unsigned fb_target = full ? GL_READ_FRAMEBUFFER : GL_FRAMEBUFFER;
+	int can_fb = gl->BindFramebuffer != NULL && api != GL_ES1;
 	gl->GetIntegerv(GL_PACK_ALIGNMENT, &align);
-	gl->GetIntegerv(GL_PACK_ROW_LENGTH, &row);
-	gl->GetIntegerv(GL_PACK_SKIP_ROWS, &skip_r);
-	gl->GetIntegerv(GL_PACK_SKIP_PIXELS, &skip_p);
-	if (gl->BindFramebuffer)
-		gl->GetIntegerv(GL_READ_FRAMEBUFFER_BINDING, &fb);
-	if (gl->BindBuffer)
+	if (full) {
+		gl->GetIntegerv(GL_PACK_ROW_LENGTH, &row);
+		gl->GetIntegerv(GL_PACK_SKIP_ROWS, &skip_r);
+		gl->GetIntegerv(GL_PACK_SKIP_PIXELS, &skip_p);
+	}
+	if (can_fb)
+		gl->GetIntegerv(full ? GL_READ_FRAMEBUFFER_BINDING :
+		    GL_FRAMEBUFFER_BINDING, &fb);
+	if (full && gl->BindBuffer)
 		gl->GetIntegerv(GL_PIXEL_PACK_BUFFER_BINDING, &pbo);
 	if (fb)
-		gl->BindFramebuffer(GL_READ_FRAMEBUFFER, 0);
+		gl->BindFramebuffer(fb_target, 0);
 	if (pbo)
 		gl->BindBuffer(GL_PIXEL_PACK_BUFFER, 0);
-	if (gl->ReadBuffer) {
+	if (full && gl->ReadBuffer) {
 		gl->GetIntegerv(GL_READ_BUFFER, &rb);
 		gl->ReadBuffer(GL_BACK);
 	}
 	gl->PixelStorei(GL_PACK_ALIGNMENT, 4);
-	gl->PixelStorei(GL_PACK_ROW_LENGTH, 0);
-	gl->PixelStorei(GL_PACK_SKIP_ROWS, 0);
-	gl->PixelStorei(GL_PACK_SKIP_PIXELS, 0);
+	if (full) {
+		gl->PixelStorei(GL_PACK_ROW_LENGTH, 0);
+		gl->PixelStorei(GL_PACK_SKIP_ROWS, 0);
+		gl->PixelStorei(GL_PACK_SKIP_PIXELS, 0);
+	}
 	gl->ReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, rgba);
 	gl->PixelStorei(GL_PACK_ALIGNMENT, align);
-	gl->PixelStorei(GL_PACK_ROW_LENGTH, row);
-	gl->PixelStorei(GL_PACK_SKIP_ROWS, skip_r);
-	gl->PixelStorei(GL_PACK_SKIP_PIXELS, skip_p);
-	if (gl->ReadBuffer)
+	if (full) {
+		gl->PixelStorei(GL_PACK_ROW_LENGTH, row);
+		gl->PixelStorei(GL_PACK_SKIP_ROWS, skip_r);
+		gl->PixelStorei(GL_PACK_SKIP_PIXELS, skip_p);
+	}
+	if (full && gl->ReadBuffer)
 		gl->ReadBuffer((unsigned)rb);
 	if (pbo)
 		gl->BindBuffer(GL_PIXEL_PACK_BUFFER, (unsigned)pbo);
 	if (fb)
-		gl->BindFramebuffer(GL_READ_FRAMEBUFFER, (unsigned)fb);
+		gl->BindFramebuffer(fb_target, (unsigned)fb);
 	for (int y = 0; y < h; y++) {
 		const uint8_t *s = rgba + (size_t)(h - 1 - y) * (size_t)w * 4;
 		uint8_t *d = buf + (size_t)y * (size_t)w * 3;

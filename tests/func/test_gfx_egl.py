@@ -1,0 +1,224 @@
+"""EGL, on a private Xvfb with Mesa's
+software OpenGL. Debian's es2gears_x11 (mesa-utils-bin: EGL and OpenGL ES
+2 on X11, animated by the clock) steps one frame per eglSwapBuffers under
+HOOK_FRAME=auto and under HOOK_FRAME=eglSwapBuffers, on a virtual clock
+(its FPS line counts 60 frames a virtual second), its screenshot is the
+gears read from the EGL back buffer before the swap (three gear colours,
+not black), the same picture over the binary protocol, and two seeded runs
+present identical pictures. Our egl-game (EGL + GLES2) gets keys through
+Xlib, counts one game frame a step with 16 virtual ms each, keeps its
+framebuffer binding, pack alignment and GL error state across the read,
+and its picture is read from the window's buffer even with its own
+framebuffer object bound at the swap on an OpenGL ES 2.0 context; its
+seeded colour is equal under one seed and differs under another."""
+import atexit
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import xshot
+from gh import ROOT, Game, check
+
+sys.path.insert(0, os.path.join(ROOT, "python"))
+import gamehook  # noqa: E402
+
+BUILD = os.path.join(ROOT, "build")
+EGL = os.path.join(BUILD, "tests", "egl-game")
+GEARS = "/usr/bin/es2gears_x11"
+
+r = subprocess.run(["sh", os.path.join(ROOT, "scripts", "deps.sh"), "mesa-utils-bin"])
+check(r.returncode == 0 and os.access(GEARS, os.X_OK), "es2gears_x11 is not installed")
+
+TMP = tempfile.mkdtemp(prefix="gh-gfxegl-")
+atexit.register(shutil.rmtree, TMP, True)
+X = xshot.Xvfb(TMP)
+atexit.register(X.stop)
+
+
+def game(argv, env=None, seed=None):
+    e = dict(X.env)
+    e.update(env or {})
+    if seed is not None:
+        e["HOOK_SEED"] = str(seed)
+    return Game(argv, env=e, lockstep=True)
+
+
+def status(c):
+    """The game's last status line on its terminal, as a dict of numbers."""
+    rows = [r for r in json.loads(c.ok("screen")) if "frame " in r]
+    check(rows, "no status line")
+    line = rows[-1].split("\r")[-1]
+    return {k: int(v) for k, v in re.findall(r"(\w+) (-?\d+)", line)}
+
+
+def shot(c, name):
+    """The screenshot's answer and (width, height, rgb bytes) of its PNG."""
+    path = os.path.join(TMP, name + ".png")
+    r = json.loads(c.ok("screenshot " + path))
+    return r, png_rgb(path)
+
+
+def png_rgb(path):
+    """(width, height, rgb bytes) of the shim's PNG (rows may be filtered)."""
+    import struct
+    import zlib
+    data = open(path, "rb").read()
+    check(data[:8] == b"\x89PNG\r\n\x1a\n", "%s: not a PNG" % path)
+    pos, idat = 8, b""
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
+            check((depth, ctype) == (8, 2), "not 8-bit RGB")
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    raw = zlib.decompress(idat)
+    stride, out, prev = w * 3, [], bytearray(w * 3)
+    for y in range(h):
+        f = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - 3] if i >= 3 else 0
+            b = prev[i]
+            cc = prev[i - 3] if i >= 3 else 0
+            if f == 1:
+                line[i] = (line[i] + a) & 255
+            elif f == 2:
+                line[i] = (line[i] + b) & 255
+            elif f == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - cc
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - cc)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else (b if pb <= pc else cc))) & 255
+        out.append(bytes(line))
+        prev = line
+    return w, h, b"".join(out)
+
+
+def px(img, x, y):
+    w, h, rgb = img
+    return tuple(rgb[(y * w + x) * 3:(y * w + x) * 3 + 3])
+
+
+def gear_colours(img):
+    """How many pixels are mostly red, mostly green, mostly blue."""
+    w, h, rgb = img
+    n = [0, 0, 0]
+    for i in range(0, len(rgb), 3):
+        c = rgb[i:i + 3]
+        m = max(c)
+        if m > 100 and c.count(m) == 1 and sorted(c)[1] < m // 2:
+            n[c.index(m)] += 1
+    return n
+
+
+def test_es2gears_frames_at_eglswapbuffers():
+    # auto picks eglSwapBuffers (es2gears never sleeps: only presentation
+    # ends its frames) and HOOK_FRAME=eglSwapBuffers names it; its clock
+    # is virtual: its FPS line, printed once 5 of its seconds passed,
+    # counts 301 frames in 5.0 s (60 a second, one per step).
+    for rule in ("auto", "eglSwapBuffers"):
+        with game([GEARS], env={"HOOK_FRAME": rule}) as g:
+            c = g.connect()
+            check(c.ok("step 10") == "10", rule)
+            info = json.loads(c.ok("info"))
+            check(info["frame_rule"] == rule and info["presenting"] is True, info)
+            check(info["vtime_ns"] // 1000000 in (166, 167), "10 frames took %d virtual ns" % info["vtime_ns"])
+            c.ok("step 300")
+            text = "".join(json.loads(c.ok("screen")))
+            check("301 frames in 5.0 seconds = 60.200 FPS" in text, "FPS line: %r" % text)
+
+
+def test_es2gears_screenshot_is_the_gears():
+    # The EGL back buffer, read before the swap: 300x300 with all three
+    # gears' colours (not black), unchanged while paused, turning as it
+    # steps; the binary protocol's pixels are the PNG's.
+    with game([GEARS]) as g:
+        c = g.connect()
+        c.ok("step 20")
+        r, img = shot(c, "gears")
+        check(r == {"frame": 20, "width": 300, "height": 300}, r)
+        red, green, blue = gear_colours(img)
+        check(red > 3000 and green > 1000 and blue > 1000,
+              "gear colours red %d green %d blue %d: not the gears" % (red, green, blue))
+        r2, img2 = shot(c, "gears-again")
+        check(img2 == img, "a paused game's picture changed")
+        with gamehook.Game(g.sock) as p:
+            a = p.screenshot()
+            check(a.shape == (300, 300, 3) and a.tobytes() == img[2],
+                  "binary pixels differ from the PNG")
+            o = p.step(1, pixels=True)
+            check(o.frame == 21 and o.pixels.shape == (300, 300, 3), (o.frame, o.pixels.shape))
+            check(o.pixels.tobytes() != img[2], "the gears did not turn")
+            small = p.step(1, pixels={"size": (84, 84), "gray": True}).pixels
+            check(small.shape == (84, 84) and small.max() > 0, "gray 84x84: %r" % (small.shape,))
+
+
+def hashes(argv, n, seed, env=None):
+    out = []
+    with game(argv, env=env, seed=seed) as g:
+        c = g.connect()
+        for i in range(n):
+            c.ok("step 3")
+            r, img = shot(c, "h")
+            out.append(hashlib.sha1(img[2]).hexdigest())
+    return out
+
+
+def test_es2gears_seeded_runs_identical():
+    # The gears turn by the clock: under one seed, every picture equal.
+    a = hashes([GEARS], 8, 5)
+    b = hashes([GEARS], 8, 5)
+    check(a == b, "one seed, different pictures")
+    check(len(set(a)) == 8, "the gears hardly turn: %d pictures" % len(set(a)))
+
+
+def test_egl_game_frames_keys_and_state():
+    # Our EGL + GLES2 game: one game frame a step, 16 virtual ms each (its
+    # nanosleep passes time, the swap ends the frame), arrows through Xlib
+    # move its green square, and after every swap the framebuffer it left
+    # bound, its pack alignment and glGetError are as it left them; on an
+    # ES 3 context and on an ES 2.0 one (no read framebuffer binding
+    # there: the read must bind the window's framebuffer for the draw one).
+    for ver in ("", "2.0"):
+        env = {"MESA_GLES_VERSION_OVERRIDE": ver} if ver else {}
+        with game([EGL], env=env, seed=1) as g:
+            c = g.connect()
+            c.ok("step 10")
+            s1 = status(c)
+            c.ok("step 30")
+            s2 = status(c)
+            check(s2["frame"] - s1["frame"] == 30 and s2["ms"] - s1["ms"] == 480, (ver, s1, s2))
+            c.ok("key right")
+            c.ok("key right")
+            c.ok("key down")
+            c.ok("step 5")
+            s3 = status(c)
+            check(s3["keys"] == 3 and s3["gx"] == s2["gx"] + 16 and s3["gy"] == s2["gy"] + 8,
+                  "keys: %r then %r" % (s2, s3))
+            check(s3["bad"] == 0, "ES %s: the read left GL state changed: %r" % (ver or "3", s3))
+            r, img = shot(c, "egl" + ver)
+            check(r["width"] == 160 and r["height"] == 120, r)
+            check(px(img, 2, 2) == (255, 0, 0), "ES %s: top left %r, not the red mark" % (ver or "3", px(img, 2, 2)))
+            check(px(img, s3["gx"] + 4, s3["gy"] + 4) == (0, 255, 0), "the green square is not where the game put it")
+            check(len(set(img[2][i:i + 3] for i in range(0, len(img[2]), 3))) >= 3, "a blank picture")
+
+
+def test_egl_game_seeded_colour():
+    # Its background colour and motion come from getrandom(): equal
+    # pictures under one seed, other pictures under another.
+    a = hashes([EGL], 6, 21)
+    b = hashes([EGL], 6, 21)
+    d = hashes([EGL], 6, 22)
+    check(a == b, "one seed, different pictures")
+    check(a != d, "another seed, the same pictures")
+    check(len(set(a)) == 6, "the pictures do not change")
+
