@@ -89,7 +89,7 @@ TEST_PROGS := $(B)/demo-game.debug $(B)/demo-gfx.debug \
 	$(B)/tests/acs-game $(B)/tests/esc-game \
 	$(B)/tests/map-game $(B)/tests/sdl-game $(B)/tests/sdl12-game $(B)/tests/glx-game \
 	$(B)/tests/sdl2-input $(B)/tests/sdl1-input $(B)/tests/x11-input $(B)/tests/x-sender \
-	$(B)/tests/egl-game
+	$(B)/tests/egl-game $(B)/tests/gl-thread-game
 BENCH_PROGS := $(B)/bench-readpixels $(B)/bench-step $(B)/bench-state $(B)/bench-reset \
 	$(B)/bench-timer-game $(B)/tests/esc-game $(B)/bench-client $(B)/bench-scan $(B)/tests/sdl2-input
 # Write tracking's bench and its games of 16 MiB, 256 MiB and 1 GiB.
@@ -281,10 +281,14 @@ $(B)/tests/glx-game: tests/progs/glx-game.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=gnu11 -O2 $(WARN) -o $@ $< -lX11 -lGL
 
-# EGL and OpenGL ES 2 on X11.
+# EGL and OpenGL ES 2 on X11; GLX from a thread that is not main.
 $(B)/tests/egl-game: tests/progs/egl-game.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=gnu11 -O2 $(WARN) -o $@ $< -lX11 -lEGL -lGLESv2
+
+$(B)/tests/gl-thread-game: tests/progs/gl-thread-game.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -O2 $(WARN) -pthread -o $@ $< -lX11 -lGL
 
 # Graphical input: the shim's SDL and Xlib hooks are built against their
 # headers (<SDL2/SDL.h>, <SDL/SDL.h>: the structures of each version's

@@ -102,11 +102,11 @@ do_info(struct client *c)
 	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"speed\":%s,"
 	    "\"vtime_ns\":%lld,\"keyboard\":\"%s\",\"input\":\"%s\","
 	    "\"frame_rule\":\"%s\","
-	    "\"presenting\":%s,\"settle_gave_up\":%llu,"
+	    "\"presenting\":%s,\"frame_tid\":%ld,\"settle_gave_up\":%llu,"
 	    "\"clients\":%d,\"socket\":", sp, (long long)vclock_now(),
 	    input_ignore_real() ? "ignore" : "real", gfxin_lib_name(),
 	    framerule_name(shim_cfg.frame_rule),
-	    frame_presented() ? "true" : "false",
+	    frame_presented() ? "true" : "false", frame_tid(),
 	    (unsigned long long)vclock_settle_gave_up(), ctl.nclients);
 	jstr_append(buf, sizeof buf, &len, shim_cfg.socket_path,
 	    strlen(shim_cfg.socket_path));

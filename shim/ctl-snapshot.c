@@ -16,6 +16,15 @@ snap_cmd(struct client *c, int kind, const char *name)
 		ctl_err(c, ERR_STATE, "a save or load is in progress");
 		return;
 	}
+	/* A snapshot is the main thread's stack and the memory it sees:
+	 * frames on another thread (a game presenting from there) have no
+	 * place to come back to. */
+	if (!frame_thread_is_main()) {
+		ctl_err(c, ERR_SNAPSHOT, "this game's frames run on a thread "
+		    "that is not its main thread (it presents from there): "
+		    "snapshots save and load the main thread's frames only");
+		return;
+	}
 	if (kind == SNAP_LOAD)
 		cmd_stop_now("a load");
 	ctl.snap_busy = 1;

@@ -4,6 +4,7 @@
  * requests are served through snapshot-req.c. */
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/syscall.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -42,7 +43,16 @@ static struct {
 	_Atomic int polling;          /* the gate polls a lent client */
 	int gate_efd;                 /* kicks reach a polling gate here */
 	_Atomic int detached;
-	_Atomic int claimed;          /* a frame thread is known */
+	/* The frame thread: its token (token()), with OWN_BUSY while it
+	 * drives the clock or sits in a boundary; 0 while none is known. */
+	_Atomic uintptr_t own;
+	/* HOOK_FRAME=auto: a thread that presents, waiting to take over. */
+	_Atomic uintptr_t want;
+	_Atomic uint32_t own_seq;     /* futex word: own changed */
+	uintptr_t main_token;
+	_Atomic long tid;             /* the frame thread's, for info */
+	int64_t handoff_f;            /* the gate handed over: its frame */
+	int handoff_blocked;
 	_Atomic int presented;        /* the frame thread has presented */
 	int req_defer;                /* the request asked to run again */
 	_Atomic int req;
@@ -52,9 +62,56 @@ static struct {
 	int64_t frame_start_v;        /* frame thread only */
 } fr = { .cur = -1, .notify_at = FRAME_NONE, .efd = -1, .gate_efd = -1 };
 
-static SHIM_TLS int tls_frame_thread;
+#define OWN_BUSY ((uintptr_t)1)
+
+/* A thread's token: the address of a variable of its own (aligned, so the
+ * low bit is free for OWN_BUSY). */
+static SHIM_TLS long tls_token;
+
+/* Its destructor runs when a thread that took the frames over ends. */
+static pthread_key_t own_key;
+static int own_key_ok;
+
+static uintptr_t
+token(void)
+{
+	return (uintptr_t)&tls_token;
+}
+
+static int
+is_frame_thread(void)
+{
+	return (atomic_load_explicit(&fr.own, memory_order_relaxed) &
+	    ~OWN_BUSY) == token();
+}
 
 static void notify(void);
+
+/* Ownership changed: wake a thread waiting to take over. */
+static void
+own_changed(void)
+{
+	atomic_fetch_add(&fr.own_seq, 1);
+	futex_wake(&fr.own_seq, INT_MAX);
+}
+
+/* A render thread that had taken the frames over ends: they are the main
+ * thread's again, its waits ending frames until something presents. */
+static void
+frame_thread_ends(void *arg)
+{
+	(void)arg;
+	uintptr_t o = token();
+	if (fr.main_token == 0 || !atomic_compare_exchange_strong(&fr.own, &o,
+	    fr.main_token))
+		return;
+	atomic_store(&fr.presented, 0);
+	atomic_store(&fr.tid, (long)shim_getpid());
+	hlog("frames: the frame thread (tid %ld) ended: the main thread's "
+	    "again from frame %lld on", (long)sys_call(SYS_gettid),
+	    (long long)atomic_load(&fr.cur) + 1);
+	own_changed();
+}
 
 void
 frame_init(int lockstep, enum frame_rule rule)
@@ -67,10 +124,97 @@ frame_init(int lockstep, enum frame_rule rule)
 	atomic_store(&fr.paused, lockstep);
 	atomic_store(&fr.run_until, 0);
 	vclock_set_free_running(1);
+	if (tls_main_thread)
+		fr.main_token = token();
+	own_key_ok = pthread_key_create(&own_key, frame_thread_ends) == 0;
 	if (rule == FRAME_AUTO && tls_main_thread) {
-		tls_frame_thread = 1;
-		atomic_store(&fr.claimed, 1);
+		atomic_store(&fr.own, token());
+		atomic_store(&fr.tid, (long)sys_call(SYS_gettid));
 	}
+}
+
+long
+frame_tid(void)
+{
+	return atomic_load(&fr.tid);
+}
+
+
+int
+frame_drive_begin(void)
+{
+	uintptr_t me = token();
+	uintptr_t o = atomic_load(&fr.own);
+	if (o == 0)
+		return tls_main_thread ? 2 : 0;   /* none known yet: main's */
+	if (o == (me | OWN_BUSY))
+		return 2;                         /* within a boundary */
+	if (o != me)
+		return 0;
+	uintptr_t w = atomic_load(&fr.want);
+	if (w != 0 && atomic_compare_exchange_strong(&fr.own, &o, w)) {
+		own_changed();    /* a presenting thread waits: its frames now */
+		return 0;
+	}
+	/* Fails only if a presenting thread took the frames meanwhile. */
+	return atomic_compare_exchange_strong(&fr.own, &o, me | OWN_BUSY);
+}
+
+void
+frame_drive_end(int how)
+{
+	if (how != 1)
+		return;
+	uintptr_t w = atomic_load(&fr.want);
+	atomic_store(&fr.own, w != 0 ? w : token());
+	/* A presenting thread waits: the frames are its from here on (or,
+	 * asking just now, it takes them itself once woken). */
+	if (w != 0 || atomic_load(&fr.want) != 0)
+		own_changed();
+}
+
+static void gate_adopt(void);
+
+/* HOOK_FRAME=auto, a thread that is not the frame thread presents before
+ * the frame thread ever did (a game rendering on a thread of its own):
+ * take the frames over, once the frame thread is outside its boundaries
+ * and waits (it hands over a stopped gate as it is). Returns 1 when the
+ * calling thread is the frame thread now. */
+static int
+take_over(void)
+{
+	uintptr_t me = token(), none = 0;
+	if (!atomic_compare_exchange_strong(&fr.want, &none, me))
+		return 0;   /* another thread is taking over */
+	/* Waiting here, this thread is not one the clock waits for. */
+	vclock_thread_idle();
+	uintptr_t o;
+	for (;;) {
+		uint32_t s = atomic_load(&fr.own_seq);
+		o = atomic_load(&fr.own);
+		if ((o & ~OWN_BUSY) == me)
+			break;
+		if (atomic_load(&fr.presented) || atomic_load(&fr.detached)) {
+			atomic_store(&fr.want, 0);   /* it presents itself */
+			return 0;
+		}
+		if (!(o & OWN_BUSY) &&
+		    atomic_compare_exchange_strong(&fr.own, &o, me))
+			break;
+		frame_kick();    /* a stopped frame thread looks, and hands over */
+		futex_wait(&fr.own_seq, s, NULL);
+	}
+	atomic_store(&fr.presented, 1);
+	atomic_store(&fr.want, 0);
+	atomic_store(&fr.tid, (long)sys_call(SYS_gettid));
+	if (own_key_ok)
+		pthread_setspecific(own_key, &tls_token);
+	hlog("frames: the thread presenting (tid %ld) is the frame thread "
+	    "from frame %lld on", atomic_load(&fr.tid),
+	    (long long)atomic_load(&fr.cur) + 1);
+	if (o & OWN_BUSY)
+		gate_adopt();   /* handed a stopped gate: held there first */
+	return 1;
 }
 
 int
@@ -81,7 +225,9 @@ frame_is_boundary(enum frame_rule kind)
 		 * updates: a loop ends where it yields. Once it presents a
 		 * picture, presentation alone ends its frames (its waits
 		 * still pass time). */
-		if (!tls_frame_thread)
+		if (!is_frame_thread() && !(framerule_is_present(kind) &&
+		    !atomic_load_explicit(&fr.presented, memory_order_relaxed) &&
+		    take_over()))
 			return 0;
 		if (framerule_is_present(kind)) {
 			atomic_store_explicit(&fr.presented, 1,
@@ -100,11 +246,11 @@ frame_is_boundary(enum frame_rule kind)
 	if (fr.rule == FRAME_PRESENT ? !framerule_is_present(kind) :
 	    kind != fr.rule)
 		return 0;
-	if (!tls_frame_thread) {
-		int expected = 0;
-		if (!atomic_compare_exchange_strong(&fr.claimed, &expected, 1))
+	uintptr_t none = 0;
+	if (!is_frame_thread()) {
+		if (!atomic_compare_exchange_strong(&fr.own, &none, token()))
 			return 0;
-		tls_frame_thread = 1;
+		atomic_store(&fr.tid, (long)sys_call(SYS_gettid));
 	}
 	if (framerule_is_present(kind))
 		atomic_store_explicit(&fr.presented, 1, memory_order_relaxed);
@@ -114,10 +260,17 @@ frame_is_boundary(enum frame_rule kind)
 int
 frame_drives_time(void)
 {
-	if (tls_frame_thread)
+	uintptr_t o = atomic_load_explicit(&fr.own, memory_order_relaxed);
+	if ((o & ~OWN_BUSY) == token())
 		return 1;
-	return tls_main_thread && !atomic_load_explicit(&fr.claimed,
-	    memory_order_relaxed);
+	return tls_main_thread && o == 0;
+}
+
+int
+frame_thread_is_main(void)
+{
+	uintptr_t o = atomic_load(&fr.own) & ~OWN_BUSY;
+	return o == 0 || o == fr.main_token;
 }
 
 static void
@@ -173,10 +326,80 @@ gate_poll(int fd, uint32_t g)
 	return p[0].revents != 0;
 }
 
+/* The gate at boundary F, BLOCKED when the stop is announced already:
+ * requests served, in lockstep held until a step lets it go. Returns
+ * whether it blocked, or -1 when this thread handed the gate over as it
+ * stands to a presenting thread (take_over), which goes on from here. */
+static int
+gate(int64_t f, int blocked)
+{
+	while (must_stop(f)) {
+		uint32_t g = atomic_load(&fr.gate);
+		if (run_request() || snapshot_serve(f))
+			continue;
+		if (!must_stop(f))
+			break;
+		uintptr_t w = atomic_load(&fr.want);
+		if (w != 0 && w != token()) {
+			fr.handoff_f = f;
+			fr.handoff_blocked = blocked;
+			atomic_store(&fr.own, w | OWN_BUSY);
+			own_changed();
+			return -1;
+		}
+		if (!blocked) {
+			blocked = 1;
+			atomic_store(&fr.stopped, 1);
+			vclock_set_free_running(0);
+			if (atomic_load(&fr.notify_on_stop))
+				notify();
+		}
+		int lent = fast_lent_fd();
+		if (lent < 0)
+			futex_wait(&fr.gate, g, NULL);
+		else if (gate_poll(lent, g))
+			fast_serve(f);
+	}
+	return blocked;
+}
+
+/* Out of the gate at boundary F: the next frame begins. */
+static void
+gate_leave(int64_t f, int blocked, int present)
+{
+	fast_hand_back();
+	if (blocked) {
+		atomic_store(&fr.stopped, 0);
+		vclock_set_free_running(1);
+		vclock_reanchor();
+	}
+	if (present && vclock_now() == fr.frame_start_v)
+		wait_advance(FRAME_PERIOD_NS);   /* timers due go off */
+	fr.frame_start_v = vclock_now();
+	input_frame_begin(f + 1);
+	wtrack_resume();
+}
+
+/* The thread taking over was handed a gate: it waits there in the old
+ * frame thread's place. */
+static void
+gate_adopt(void)
+{
+	int64_t f = fr.handoff_f;
+	int blocked = gate(f, fr.handoff_blocked);
+	gate_leave(f, blocked, 0);
+	atomic_store(&fr.own, token());
+}
+
 void
 frame_boundary(int present)
 {
 	if (atomic_load_explicit(&fr.detached, memory_order_relaxed))
+		return;
+	/* A presenting thread may have taken the frames over since this one
+	 * knew itself their thread: then this is no boundary. */
+	int drive = frame_drive_begin();
+	if (!drive)
 		return;
 	shim_start();
 	int64_t f = atomic_load_explicit(&fr.cur, memory_order_relaxed) + 1;
@@ -206,38 +429,12 @@ frame_boundary(int present)
 	 * announced: a client sees frame 0 at once; its requests wait). */
 	if (f == 0 && shim_cfg.lockstep && !atomic_load(&fr.detached))
 		snapshot_keep_start(f);
-	int blocked = stop;
 	snapshot_serve(f);
-	while (must_stop(f)) {
-		uint32_t g = atomic_load(&fr.gate);
-		if (run_request() || snapshot_serve(f))
-			continue;
-		if (!must_stop(f))
-			break;
-		if (!blocked) {
-			blocked = 1;
-			atomic_store(&fr.stopped, 1);
-			vclock_set_free_running(0);
-			if (atomic_load(&fr.notify_on_stop))
-				notify();
-		}
-		int lent = fast_lent_fd();
-		if (lent < 0)
-			futex_wait(&fr.gate, g, NULL);
-		else if (gate_poll(lent, g))
-			fast_serve(f);
-	}
-	fast_hand_back();
-	if (blocked) {
-		atomic_store(&fr.stopped, 0);
-		vclock_set_free_running(1);
-		vclock_reanchor();
-	}
-	if (present && vclock_now() == fr.frame_start_v)
-		wait_advance(FRAME_PERIOD_NS);   /* timers due go off */
-	fr.frame_start_v = vclock_now();
-	input_frame_begin(f + 1);
-	wtrack_resume();
+	int blocked = gate(f, stop);
+	if (blocked < 0)
+		return;     /* handed over: the frames are another thread's */
+	gate_leave(f, blocked, present);
+	frame_drive_end(drive);
 }
 
 int
@@ -366,6 +563,7 @@ frame_detach(void)
 	atomic_store(&fr.detached, 1);
 	atomic_store(&fr.paused, 0);
 	frame_kick();
+	own_changed();
 }
 
 void

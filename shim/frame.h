@@ -21,6 +21,21 @@ int frame_is_boundary(enum frame_rule kind);
  * main thread while no frame thread is known. */
 int frame_drives_time(void);
 
+/* The frame thread (or, before one is known, the main thread) begins to
+ * drive the clock: 0 when the calling thread is not the frame thread (any
+ * more: with HOOK_FRAME=auto a thread that presents takes the frames over
+ * while the frame thread is outside its boundaries and clock advances),
+ * else a value for frame_drive_end. */
+int frame_drive_begin(void);
+void frame_drive_end(int how);
+
+/* True while the frames run on the main thread (or none is known yet):
+ * what snapshots need. */
+int frame_thread_is_main(void);
+/* The frame thread's thread id (the process id: the main thread), or 0
+ * while none is known (a named HOOK_FRAME rule not met yet). */
+long frame_tid(void);
+
 /* The boundary itself, on the frame thread. PRESENT: the boundary is a
  * screen update rather than a wait, so a frame that did not wait at all
  * still advances the clock by one frame period. */

@@ -404,6 +404,16 @@ vclock_thread_abort(void *slot)
 		slot_release(slot);
 }
 
+void
+vclock_thread_idle(void)
+{
+	struct sleeper *sl = tls_slot;
+	int st = SL_WOKEN;
+	if (sl != NULL && atomic_compare_exchange_strong(&sl->state, &st,
+	    SL_IDLE))
+		settle_notify();
+}
+
 /* A thread with a slot exits: free the slot. */
 static void
 slot_release(void *p)

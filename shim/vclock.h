@@ -99,6 +99,9 @@ void vclock_sleep_end(void *slot);
 void *vclock_thread_new(void);
 void vclock_thread_start(void *slot);
 void vclock_thread_abort(void *slot);
+/* The calling thread, woken or new, now waits on the shim itself (to take
+ * the frames over): the frame thread need not wait for it to sleep. */
+void vclock_thread_idle(void);
 
 /* Set up the per-thread sleeper slots (from the constructor). */
 void vclock_init_threads(void);

@@ -63,7 +63,14 @@ int
 wait_advance(int64_t d)
 {
 	int64_t target = vclock_now() + (d > 0 ? d : 0);
+	int drive = frame_drive_begin();
 
+	if (!drive) {
+		/* The frames went to a thread that presents: this one waits
+		 * as any other thread does. */
+		vclock_wait_until(target);
+		return 0;
+	}
 	for (;;) {
 		int64_t next = vtimer_next();
 		if (next > target)
@@ -74,12 +81,14 @@ wait_advance(int64_t d)
 		int f = vtimer_fire(next > now ? next : now);
 		if (f & VTIMER_HANDLED) {
 			tls_restartable = !(f & VTIMER_NORESTART);
+			frame_drive_end(drive);
 			return 1;
 		}
 	}
 	int64_t now = vclock_now();
 	if (target > now)
 		vclock_advance(target - now);
+	frame_drive_end(drive);
 	return 0;
 }
 

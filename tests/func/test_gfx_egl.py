@@ -1,4 +1,4 @@
-"""EGL, on a private Xvfb with Mesa's
+"""EGL and presenters on other threads, on a private Xvfb with Mesa's
 software OpenGL. Debian's es2gears_x11 (mesa-utils-bin: EGL and OpenGL ES
 2 on X11, animated by the clock) steps one frame per eglSwapBuffers under
 HOOK_FRAME=auto and under HOOK_FRAME=eglSwapBuffers, on a virtual clock
@@ -10,7 +10,13 @@ Xlib, counts one game frame a step with 16 virtual ms each, keeps its
 framebuffer binding, pack alignment and GL error state across the read,
 and its picture is read from the window's buffer even with its own
 framebuffer object bound at the swap on an OpenGL ES 2.0 context; its
-seeded colour is equal under one seed and differs under another."""
+seeded colour is equal under one seed and differs under another.
+gl-thread-game presents from a thread that is not main: under auto that
+thread becomes the frame thread (whether the main thread sleeps at the gate
+meanwhile or joins it; info's frame_tid names it), one picture a step
+on the virtual clock, keys reach it, seeded runs are identical; save says
+clearly that it cannot snapshot such a game, and the game goes on; when
+the render thread ends, the frames are the main thread's again."""
 import atexit
 import hashlib
 import json
@@ -22,13 +28,14 @@ import sys
 import tempfile
 
 import xshot
-from gh import ROOT, Game, check
+from gh import ROOT, Game, check, wait_until
 
 sys.path.insert(0, os.path.join(ROOT, "python"))
 import gamehook  # noqa: E402
 
 BUILD = os.path.join(ROOT, "build")
 EGL = os.path.join(BUILD, "tests", "egl-game")
+THREAD = os.path.join(BUILD, "tests", "gl-thread-game")
 GEARS = "/usr/bin/es2gears_x11"
 
 r = subprocess.run(["sh", os.path.join(ROOT, "scripts", "deps.sh"), "mesa-utils-bin"])
@@ -46,6 +53,17 @@ def game(argv, env=None, seed=None):
     if seed is not None:
         e["HOOK_SEED"] = str(seed)
     return Game(argv, env=e, lockstep=True)
+
+
+def render_thread_started(c):
+    """Wait until the frames are the render thread's (info's frame_tid is
+    not the process's): gl-thread-game's main thread, stopped at frame 0
+    in lockstep, hands the gate over when the render thread first
+    presents; a step before that would run the main thread's sleeps as
+    frames meanwhile, as many as its start-up takes in real time."""
+    pid = json.loads(c.ok("info"))["pid"]
+    wait_until(lambda: json.loads(c.ok("info"))["frame_tid"] not in (0, pid), 60,
+               "the render thread to take the frames")
 
 
 def status(c):
@@ -131,6 +149,7 @@ def test_es2gears_frames_at_eglswapbuffers():
             check(c.ok("step 10") == "10", rule)
             info = json.loads(c.ok("info"))
             check(info["frame_rule"] == rule and info["presenting"] is True, info)
+            check(info["frame_tid"] == info["pid"], "es2gears presents on its main thread: %r" % info)
             check(info["vtime_ns"] // 1000000 in (166, 167), "10 frames took %d virtual ns" % info["vtime_ns"])
             c.ok("step 300")
             text = "".join(json.loads(c.ok("screen")))
@@ -166,6 +185,8 @@ def hashes(argv, n, seed, env=None):
     out = []
     with game(argv, env=env, seed=seed) as g:
         c = g.connect()
+        if argv[0] == THREAD:
+            render_thread_started(c)
         for i in range(n):
             c.ok("step 3")
             r, img = shot(c, "h")
@@ -222,3 +243,88 @@ def test_egl_game_seeded_colour():
     check(a != d, "another seed, the same pictures")
     check(len(set(a)) == 6, "the pictures do not change")
 
+
+def test_thread_presenter_is_the_frame_thread():
+    # gl-thread-game draws and presents on a thread of its own. Under
+    # auto that thread takes the frames over at its first present, both
+    # when the main thread sleeps (it was stopped at the gate at frame 0:
+    # the gate is handed over) and when it only joins: one game frame a
+    # step, 16 virtual ms each; the main thread's usleep(30 ms) loop then
+    # runs on the virtual clock as any other thread's (16 ticks in 480 ms,
+    # where real time at speed max would give far fewer); the picture is
+    # the render thread's; keys sent through Xlib reach it; HOOK_FRAME=
+    # glXSwapBuffers names the call from that thread too.
+    for argv, env in (([THREAD], {}), ([THREAD, "--join"], {}),
+                      ([THREAD], {"HOOK_FRAME": "glXSwapBuffers"})):
+        what = " ".join(argv[1:] + ["%s=%s" % kv for kv in env.items()]) or "sleeping main"
+        with game(argv, env=env) as g:
+            c = g.connect()
+            render_thread_started(c)
+            c.ok("step 10")
+            s1 = status(c)
+            c.ok("step 30")
+            s2 = status(c)
+            check(s2["frame"] - s1["frame"] == 30 and s2["ms"] - s1["ms"] == 480,
+                  "%s: %r then %r" % (what, s1, s2))
+            if "--join" not in argv:
+                ticks = s2["main"] - s1["main"]
+                check(15 <= ticks <= 17, "%s: the main thread ticked %d times in 480 virtual ms" % (what, ticks))
+            info = json.loads(c.ok("info"))
+            check(info["presenting"] is True and info["frame_rule"] == env.get("HOOK_FRAME", "auto"), info)
+            r, img = shot(c, "thread")
+            check(r["frame"] == 40 and (r["width"], r["height"]) == (160, 120), r)
+            check(px(img, 2, 2) == (255, 0, 0), "%s: top left %r" % (what, px(img, 2, 2)))
+            c.ok("key a")
+            c.ok("step 3")
+            check(status(c)["keys"] == 1, "%s: the key did not reach the render thread" % what)
+            r2, img2 = shot(c, "thread2")
+            check(r2["frame"] == 43 and img2 != img, "%s: the picture did not move" % what)
+            if not env:
+                log = open(g.log).read()
+                check("is the frame thread from frame" in log,
+                      "%s: the log does not say who took the frames" % what)
+
+
+def test_thread_presenter_seeded_and_snapshot_refused():
+    # Two runs under one seed present the same pictures at the same steps,
+    # another seed others; `save` on a game whose frames run on its render
+    # thread says why it cannot, and the game goes on.
+    a = hashes([THREAD], 6, 31)
+    b = hashes([THREAD], 6, 31)
+    d = hashes([THREAD], 6, 32)
+    check(a == b, "one seed, different pictures")
+    check(a != d, "another seed, the same pictures")
+    check(len(set(a)) == 6, "the pictures do not change")
+    with game([THREAD]) as g:
+        c = g.connect()
+        render_thread_started(c)
+        c.ok("step 5")
+        for cmd in ("save a", "reset"):
+            r = c.cmd(cmd)
+            check(r.startswith("err snapshot") and "not its main thread" in r, "%s: %r" % (cmd, r))
+        check(c.ok("step 1") == "6", "the game goes on")
+
+
+def after_ticks(c):
+    """The last "after N ms M" the lingering main thread wrote: (N, M)."""
+    text = "".join(json.loads(c.ok("screen")))
+    found = re.findall(r"after (\d+) ms (\d+)", text)
+    check(found, "the main thread wrote nothing after the render thread: %r" % text)
+    return tuple(int(v) for v in found[-1])
+
+
+def test_frames_back_to_main_when_render_thread_ends():
+    # gl-thread-game --linger 20: the render thread takes the frames, ends
+    # after its 20 pictures, and the frames are the main thread's again:
+    # steps still return, each now one 30 ms sleep of the main thread
+    # (frame_tid back to the process id, presenting false).
+    with game([THREAD, "--linger", "20"]) as g:
+        c = g.connect()
+        render_thread_started(c)
+        check(c.ok("step 30") == "30", "steps stopped when the render thread ended")
+        info = json.loads(c.ok("info"))
+        check(info["frame_tid"] == info["pid"] and info["presenting"] is False, info)
+        n1, ms1 = after_ticks(c)
+        check(c.ok("step 5") == "35", "step")
+        n2, ms2 = after_ticks(c)
+        check(n2 - n1 == 5 and ms2 - ms1 == 150, "5 steps: %r then %r" % ((n1, ms1), (n2, ms2)))
