@@ -95,6 +95,8 @@ BENCH_PROGS := $(B)/bench-readpixels $(B)/bench-step $(B)/bench-state $(B)/bench
 # Write tracking's bench and its games of 16 MiB, 256 MiB and 1 GiB.
 BENCH_PROGS += $(B)/bench-track $(B)/bench-track-game-16 \
 	$(B)/bench-track-game-256 $(B)/bench-track-game-1024
+# EGL and a render thread's frames beside GLX (bench-gfx-egl).
+BENCH_PROGS += $(B)/tests/glx-game $(B)/tests/egl-game $(B)/tests/gl-thread-game
 
 # Keep intermediate objects: tests rebuild only what changed.
 .SECONDARY:
@@ -377,6 +379,7 @@ bench: all benches
 	$(Q)/usr/bin/python3 bench/bench-gfx.py
 	$(Q)$(B)/bench-scan
 	$(Q)/usr/bin/python3 bench/bench-gfx-fps.py
+	$(Q)/usr/bin/python3 bench/bench-gfx-egl.py
 	$(Q)/usr/bin/python3 bench/bench-remote.py
 	$(Q)/usr/bin/python3 bench/bench-gfx-input.py
 
