@@ -16,7 +16,8 @@ thread becomes the frame thread (whether the main thread sleeps at the gate
 meanwhile or joins it; info's frame_tid names it), one picture a step
 on the virtual clock, keys reach it, seeded runs are identical; save says
 clearly that it cannot snapshot such a game, and the game goes on; when
-the render thread ends, the frames are the main thread's again."""
+the render thread ends, the frames are the main thread's again; a trace
+of it (its main thread joining) replays identically."""
 import atexit
 import hashlib
 import json
@@ -328,3 +329,23 @@ def test_frames_back_to_main_when_render_thread_ends():
         check(c.ok("step 5") == "35", "step")
         n2, ms2 = after_ticks(c)
         check(n2 - n1 == 5 and ms2 - ms1 == 150, "5 steps: %r then %r" % ((n1, ms1), (n2, ms2)))
+
+
+def test_render_thread_trace_replays_identically():
+    # gl-thread-game --join: its frames are the render thread's from
+    # frame 0 (the main thread only joins), so a trace of it, with a key
+    # sent, replays identically frame by frame (dumper replay compares
+    # every frame's state hash).
+    trace = os.path.join(TMP, "thread.trace")
+    with game([THREAD, "--join"], env={"HOOK_TRACE": trace}, seed=9) as g:
+        c = g.connect()
+        render_thread_started(c)
+        c.ok("step 15")
+        c.ok("key a")
+        c.ok("step 15")
+        check(status(c)["keys"] == 1, "the key did not arrive")
+        c.ok("trace stop")
+    r = subprocess.run([os.path.join(BUILD, "dumper"), "replay", trace],
+                       capture_output=True, text=True, timeout=300)
+    check(r.returncode == 0 and "identical: 31 frames" in r.stdout,
+          "replay: %d\n%s%s" % (r.returncode, r.stdout, r.stderr[-2000:]))
