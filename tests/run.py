@@ -100,21 +100,37 @@ def run_func(path, only):
                          pass_fds=(wfd,), stderr=subprocess.PIPE, text=True,
                          start_new_session=True)
     os.close(wfd)
-    running = None
-    with os.fdopen(rfd) as results:
-        for line in results:
-            r = json.loads(line)
-            if "start" in r:
-                running = r["start"]
-                continue
-            running = None
-            report(r["label"], r["ok"], r.get("why", ""))
-    err = p.stderr.read()
+    import threading
+    state = {"running": None}
+    errbuf = []
+
+    def read_results():
+        with os.fdopen(rfd) as results:
+            for line in results:
+                r = json.loads(line)
+                if "start" in r:
+                    state["running"] = r["start"]
+                    continue
+                state["running"] = None
+                report(r["label"], r["ok"], r.get("why", ""))
+
+    reader = threading.Thread(target=read_results, daemon=True)
+    errt = threading.Thread(target=lambda: errbuf.append(p.stderr.read()),
+                            daemon=True)
+    reader.start()
+    errt.start()
     p.wait()
-    try:        # what a stopped test left running in its process group
+    # What the test left in its process group goes now, whatever it holds:
+    # a process forked from the test and stuck before its exec keeps the
+    # results pipe open, and the run would wait on it forever.
+    try:
         os.killpg(p.pid, 9)
     except (ProcessLookupError, PermissionError):
         pass
+    reader.join(30)
+    errt.join(30)
+    err = "".join(errbuf)
+    running = state["running"]
     if running is not None or p.returncode != 0:
         what = running or os.path.basename(path)
         why = ("did not finish within %gs; the threads' stacks:\n" %
