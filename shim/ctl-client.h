@@ -158,8 +158,13 @@ void bin_send_response(struct client *c,
 void bin_reply_observation(struct client *c, const char *json,
     const uint8_t *state, size_t size, const uint8_t *unreadable,
     int nfields, int64_t frame, int64_t vtime);
-/* Post the observation of C's binary step (ctl-state.c). */
+/* Answer C's binary step with its observation (ctl-state.c): the one the
+ * frame thread read as the step ended, when state_observe_arm() had it
+ * read; else posted. */
 void state_observe(struct client *c);
+/* A binary step observing the state will end at frame TARGET: have the
+ * frame thread read the state there before it announces the frame. */
+void state_observe_arm(int64_t target);
 
 /* C is going away: drop what it held (a watch, request arguments). */
 void cmd_client_gone(struct client *c);

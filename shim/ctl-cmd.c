@@ -197,6 +197,8 @@ do_step(struct client *c, int argc, char **argv)
 		c->fast = 1;
 		fast_arm(c->fd, target);
 	}
+	if (c->binary && c->observing)
+		state_observe_arm(target);   /* read as the step ends */
 	if (frame_paused())
 		frame_run_until(target);
 	ctl_update_notify();

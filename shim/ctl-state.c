@@ -442,8 +442,52 @@ state_cmd_trace(struct client *c, int argc, char **argv)
 	}
 }
 
+/* A binary step's observation, read by the frame thread as the step ends
+ * (frame_read_at): its reply needs no request posted to the frame thread
+ * and no second wake-up of it. `done` is the frame it was read at. */
+static struct {
+	uint8_t *blob;
+	uint8_t *unread;
+	int64_t frame, vtime;
+	_Atomic int64_t done;
+} early = { .done = -1 };
+
+/* The frame thread, stopping at frame F: read the state. */
 static void
-observe_reply(struct client *c)
+early_run(int64_t f)
+{
+	struct trace_run dummy[1];
+	state_sync(early.blob, early.unread, dummy, 0, NULL);
+	early.frame = f;
+	early.vtime = vclock_now();
+	atomic_store_explicit(&early.done, f, memory_order_release);
+}
+
+void
+state_observe_arm(int64_t target)
+{
+	const struct layout *l = state_layout();
+
+	if (l == NULL)
+		return;
+	if (early.blob == NULL) {
+		early.blob = gh_calloc(1, l->blob_size ? l->blob_size : 1);
+		early.unread = gh_calloc(1, (size_t)l->nfields);
+		if (early.blob == NULL || early.unread == NULL) {
+			gh_free(early.blob);
+			gh_free(early.unread);
+			early.blob = early.unread = NULL;
+			return;         /* the reply is posted as before */
+		}
+	}
+	atomic_store(&early.done, -1);
+	frame_read_at(target, early_run);
+}
+
+/* Answer C's step with the observation in BLOB and UNREAD. */
+static void
+observe_send(struct client *c, const uint8_t *blob, const uint8_t *unread,
+    int64_t frame, int64_t vtime)
 {
 	const struct layout *l = state_layout();
 	char err[512];
@@ -457,18 +501,36 @@ observe_reply(struct client *c)
 			ctl_err(c, ERR_MEMORY, "out of memory");
 			return;
 		}
-	} else if (render_paths(paths, req.blob, req.unread, NULL, err,
+	} else if (render_paths(paths, blob, unread, NULL, err,
 	    sizeof err) != 0) {
 		ctl_err(c, ERR_FIELD, "%s", err);
 		return;
 	}
-	bin_reply_observation(c, json.p, req.blob, l->blob_size, req.unread,
-	    l->nfields, req.frame, req.vtime);
+	bin_reply_observation(c, json.p, blob, l->blob_size, unread,
+	    l->nfields, frame, vtime);
+}
+
+static void
+observe_reply(struct client *c)
+{
+	observe_send(c, req.blob, req.unread, req.frame, req.vtime);
 }
 
 void
 state_observe(struct client *c)
 {
+	/* Read by the frame thread as it stopped here: the frame it stands
+	 * at is the one read, and with no step scheduled past it, it stays
+	 * there (and the reading untouched) until this thread lets it go. */
+	int64_t cur = frame_current();
+	if (frame_stopped() && frame_paused() && cur >= c->target &&
+	    ctl.sched_until <= cur && atomic_load_explicit(&early.done,
+	    memory_order_acquire) == cur) {
+		atomic_store(&early.done, -1);
+		observe_send(c, early.blob, early.unread, early.frame,
+		    early.vtime);
+		return;
+	}
 	if (get_blob() != 0) {
 		ctl_err(c, ERR_MEMORY, "out of memory");
 		return;

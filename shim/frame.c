@@ -55,12 +55,15 @@ static struct {
 	int handoff_blocked;
 	_Atomic int presented;        /* the frame thread has presented */
 	int req_defer;                /* the request asked to run again */
+	_Atomic int64_t read_at;      /* frame_read_at's frame and reader */
+	void (*_Atomic read_fn)(int64_t);
 	_Atomic int req;
 	void (*req_fn)(void *);
 	void *req_arg;
 	int efd;
 	int64_t frame_start_v;        /* frame thread only */
-} fr = { .cur = -1, .notify_at = FRAME_NONE, .efd = -1, .gate_efd = -1 };
+} fr = { .cur = -1, .notify_at = FRAME_NONE, .efd = -1, .gate_efd = -1,
+	.read_at = FRAME_NONE };
 
 #define OWN_BUSY ((uintptr_t)1)
 
@@ -417,6 +420,15 @@ frame_boundary(int present)
 	if (stop) {
 		atomic_store(&fr.stopped, 1);
 		vclock_set_free_running(0);
+		/* A step's observation, read before the frame is announced:
+		 * whoever sees frame F sees it read. */
+		if (f >= atomic_load_explicit(&fr.read_at,
+		    memory_order_acquire)) {
+			void (*fn)(int64_t) = atomic_load(&fr.read_fn);
+			atomic_store(&fr.read_at, FRAME_NONE);
+			if (fn != NULL)
+				fn(f);
+		}
 	}
 	atomic_store_explicit(&fr.cur, f, memory_order_release);
 	fast_reached(f);
@@ -564,6 +576,14 @@ frame_detach(void)
 	atomic_store(&fr.paused, 0);
 	frame_kick();
 	own_changed();
+}
+
+void
+frame_read_at(int64_t at, void (*fn)(int64_t f))
+{
+	atomic_store(&fr.read_at, FRAME_NONE);
+	atomic_store(&fr.read_fn, fn);
+	atomic_store_explicit(&fr.read_at, at, memory_order_release);
 }
 
 void

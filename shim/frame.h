@@ -78,6 +78,10 @@ int frame_notify_fd(void);
 int frame_post(void (*fn)(void *), void *arg);
 /* True when the posted request has run; the slot is then free again. */
 int frame_post_done(void);
+/* Have the frame thread call FN(F) at the first boundary F >= AT where
+ * the game stops, before F is announced (a binary step's observation, read
+ * without a request posted once the step is over). Once: it disarms. */
+void frame_read_at(int64_t at, void (*fn)(int64_t f));
 /* Whether reaching a stop should wake the control thread (a client waits
  * for `pause` to take effect). */
 void frame_notify_on_stop(int on);
