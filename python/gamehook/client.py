@@ -17,6 +17,7 @@ import json
 import os
 import socket
 import struct
+import time
 
 from ._proto import control_pb2 as _pb
 from .errors import GamehookError
@@ -65,6 +66,11 @@ def _as_array(p):
 class Game:
     """One connection to a game's control socket."""
 
+    # With drain=False, every wait on the socket wakes this often to drain
+    # the terminal (a game that writes more than its pty holds in a step
+    # blocks until then).
+    POLL = 0.02
+
     def __init__(self, sock, timeout=60.0):
         self.sock_path = sock
         self._proc = None
@@ -73,6 +79,10 @@ class Game:
         self._s.connect(sock)
         self._buf = b""
         self._next_id = 1
+        self.timeout = timeout
+        self.terminal = None        # the pty's master, for drain=False
+        self._master = None
+        self._drainer = None
         self._s.sendall(MAGIC + struct.pack("<I", VERSION))
         r = self._read()
         if not r.ok:
@@ -91,18 +101,22 @@ class Game:
     @classmethod
     def launch(cls, argv, layout=None, seed=None, lockstep=True, trace=None,
                speed=None, lib=None, terminal=True, env=None, unset=(),
-               cwd=None, size=(80, 24), timeout=60.0, headless=False):
+               cwd=None, size=(80, 24), timeout=60.0, headless=False,
+               drain=True):
         """Start ARGV under the shim (by spawn(), the rules of README's
         "What a launched game gets") and connect. With TERMINAL (the
         default) the game gets a pseudo-terminal of its own of SIZE
-        (cols, rows), kept drained, as curses games need; ENV sets
-        variables and UNSET removes them, last; close() (or leaving a
-        `with`) ends the game. HEADLESS: on a private X server (Xvfb) of
-        its own, which ends with the game (close() returns once it has)."""
+        (cols, rows), kept drained, as curses games need: by a thread,
+        or with DRAIN false by this object's own waits and drain_terminal()
+        (no thread to wake for each write the game makes; the caller
+        drains between requests of its own on the socket, as GameEnv
+        does). ENV sets variables and UNSET removes them, last; close()
+        (or leaving a `with`) ends the game. HEADLESS: on a private X
+        server (Xvfb) of its own, which ends with the game (close()
+        returns once it has)."""
         import shutil
         import tempfile
         import threading
-        import time
         lib = lib or find_lib()
         tmp = tempfile.mkdtemp(prefix="gamehook-py-")
         sock = os.path.join(tmp, "game.sock")
@@ -123,7 +137,10 @@ class Game:
         stop = threading.Event()
         drainer = None
         if master is not None:
-            def drain():
+            # Started in any case: the game may write more than its pty
+            # holds before it answers (with DRAIN false the thread ends
+            # once connected, within 0.2 s).
+            def drain_pty():
                 # Until close() says stop: it closes the master only after
                 # this thread is gone (a descriptor closed under a reader
                 # is soon another pty's, whose output it would steal).
@@ -135,7 +152,7 @@ class Game:
                             return
                     except OSError:
                         return
-            drainer = threading.Thread(target=drain, daemon=True)
+            drainer = threading.Thread(target=drain_pty, daemon=True)
             drainer.start()
         end = time.monotonic() + timeout
         while not os.path.exists(sock):
@@ -154,6 +171,7 @@ class Game:
                 if drainer is not None:
                     stop.set()
                     drainer.join()
+                if master is not None:
                     os.close(master)
                 raise GamehookError("launch", "%s did not start under the "
                                     "shim (exit status %r) %s" % (
@@ -165,11 +183,53 @@ class Game:
         g._master = master
         g._stop_drain = stop
         g._drainer = drainer
+        if master is not None and not drain:
+            stop.set()
+            g._drain_here()
         return g
+
+    # --- the terminal, drained without a thread (drain=False) -------------
+
+    def _drain_here(self):
+        """Drain the terminal in this object's waits: its reads become one
+        system call each that gives up every POLL seconds (a blocking
+        socket with a receive timeout; a Python timeout would poll
+        first), to drain and wait on."""
+        self.terminal = self._master
+        os.set_blocking(self.terminal, False)
+        self._s.settimeout(None)
+        us = int(self.POLL * 1e6)
+        self._s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO,
+                           struct.pack("@ll", us // 1000000, us % 1000000))
+
+    def drain_terminal(self):
+        """Read (and drop) what the game wrote to its terminal, when this
+        object drains it (drain=False); else nothing to do."""
+        if self.terminal is None:
+            return
+        try:
+            while len(os.read(self.terminal, 1 << 16)) == 1 << 16:
+                pass
+        except OSError:
+            pass
+
+    def waited(self, deadline):
+        """A wait on the socket gave up after POLL seconds: drain the
+        terminal; returns the wait's DEADLINE (None: this was its first
+        give-up), raising GamehookError("timeout") past it."""
+        self.drain_terminal()
+        now = time.monotonic()
+        if deadline is None:
+            return now + (self.timeout or 60.0)
+        if now > deadline:
+            raise GamehookError("timeout", "the game did not answer in %ss"
+                                % self.timeout)
+        return deadline
 
     # --- the protocol -----------------------------------------------------
 
     def _read(self):
+        deadline = None
         while True:
             if len(self._buf) >= 4:
                 n = struct.unpack("<I", self._buf[:4])[0]
@@ -178,7 +238,13 @@ class Game:
                     r.ParseFromString(bytes(self._buf[4:4 + n]))
                     del self._buf[:4 + n]
                     return r
-            d = self._s.recv(1 << 20)
+            try:
+                d = self._s.recv(1 << 20)
+            except (socket.timeout, BlockingIOError):
+                if self.terminal is None:
+                    raise
+                deadline = self.waited(deadline)
+                continue
             if not d:
                 raise ConnectionError("the game closed the connection")
             if not isinstance(self._buf, bytearray):
@@ -329,10 +395,12 @@ class Game:
                 proc.wait()
                 if proc.keeper is not None:
                     proc.keeper.wait()    # its X server is gone
-                if getattr(self, "_master", None) is not None:
+                if self._master is not None:
                     self._stop_drain.set()
-                    self._drainer.join()
+                    if self._drainer is not None:
+                        self._drainer.join()
                     os.close(self._master)
+                    self._master = self.terminal = None
                 import shutil
                 shutil.rmtree(self._tmp, True)
 

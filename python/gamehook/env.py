@@ -12,10 +12,8 @@ returns; the requests are framed here (Wire), and planned apart from
 their answers so VectorEnv can pipeline many games' at once.
 """
 import json
-import os
 import socket
 import struct
-import time
 
 import numpy as np
 
@@ -51,6 +49,12 @@ def _varint(n):
             return bytes(out)
 
 
+# A request's id field for the ids of one byte, made once.
+_ID1 = [b"\x08" + bytes([i]) for i in range(128)]
+_u32 = struct.Struct("<I").unpack_from
+_p32 = struct.Struct("<I").pack
+
+
 def _field(tag, data):
     return bytes([tag]) + _varint(len(data)) + data
 
@@ -71,102 +75,69 @@ class Wire:
     take() parses the responses that have arrived. The Game's own methods
     may be used between exchanges (request ids stay shared).
 
-    The game's terminal (the pty Game.launch made) is drained here, not by
-    the Game's thread: before each request and whenever an answer takes
-    more than POLL seconds (a game that writes more than the pty holds in
-    one step blocks until then). A drain thread per game costs this
-    process a wakeup and a GIL handover for every write a game makes;
-    measured, that was most of its CPU a step. The Game's own methods
-    drain it too while they wait (its _read is wrapped)."""
-
-    POLL = 0.02
+    The game is launched with drain=False: its terminal (the pty
+    Game.launch made) is drained here, not by a thread: with each
+    exchange and whenever an answer takes more than Game.POLL seconds (a
+    game that writes more than the pty holds in one step blocks until
+    then); the Game's own methods drain it too while they wait. A drain
+    thread per game costs this process a wakeup and a GIL handover for
+    every write a game makes; measured, that was most of its CPU a
+    step."""
 
     def __init__(self, game):
         from ._proto import control_pb2
-        self._Response = control_pb2.Response
+        self._parse = control_pb2.Response.FromString
         self.game = game
         self.sock = game._s
-        self.timeout = self.sock.gettimeout()
+        self.timeout = game.timeout
+        self.POLL = game.POLL
         self.buf = bytearray(game._buf)
         game._buf = b""
-        self.tty = getattr(game, "_master", None)
-        if self.tty is not None:
-            game._stop_drain.set()      # its thread ends within 0.2 s
-            os.set_blocking(self.tty, False)
-            # Every wait on the socket wakes each POLL seconds to drain:
-            # a blocking socket with a receive timeout (SO_RCVTIMEO), so
-            # a read is one system call (a Python timeout polls first).
-            self.sock.settimeout(None)
-            us = int(self.POLL * 1e6)
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO,
-                                 struct.pack("@ll", us // 1000000,
-                                             us % 1000000))
-            game._read = self._game_read(game._read)
-
-    def _game_read(self, read):
-        """The Game's own reads (its step(), command()...) drain the
-        terminal while they wait, as exchange() does."""
-        def draining_read():
-            deadline = None
-            while True:
-                try:
-                    return read()   # keeps what it got in game._buf
-                except (socket.timeout, BlockingIOError):
-                    deadline = self._waited(deadline)
-        return draining_read
-
-    def _waited(self, deadline):
-        """A wait passed POLL: drain; past the game's timeout, raise."""
-        self.drain()
-        now = time.monotonic()
-        if deadline is None:
-            return now + (self.timeout or 60.0)
-        if now > deadline:
-            raise GamehookError("timeout", "the game did not answer in %ss"
-                                % self.timeout)
-        return deadline
+        # Reads land in one buffer made once (recv() would allocate its
+        # size each call).
+        self._rx = bytearray(1 << 18)
+        self._rxv = memoryview(self._rx)
+        self.tty = game.terminal
+        self.drain = game.drain_terminal
+        self._waited = game.waited
 
     def frame(self, body):
         """The length-prefixed request BODY with the next id; returns
         (bytes, id)."""
-        rid = self.game._next_id
-        self.game._next_id += 1
-        msg = b"\x08" + _varint(rid) + body
-        return struct.pack("<I", len(msg)) + msg, rid
-
-    def drain(self):
-        """Read (and drop) what the game wrote to its terminal."""
-        if self.tty is None:
-            return
-        try:
-            while len(os.read(self.tty, 1 << 16)) == 1 << 16:
-                pass
-        except OSError:
-            pass
+        g = self.game
+        rid = g._next_id
+        g._next_id = rid + 1
+        msg = (_ID1[rid] if rid < 128 else b"\x08" + _varint(rid)) + body
+        return _p32(len(msg)) + msg, rid
 
     def take(self, out, want):
         """Append complete responses in the buffer to OUT, up to WANT."""
         buf = self.buf
+        parse = self._parse
         while len(out) < want and len(buf) >= 4:
-            n = struct.unpack_from("<I", buf)[0]
+            n = _u32(buf)[0]
             if len(buf) < 4 + n:
                 break
-            out.append(self._Response.FromString(bytes(buf[4:4 + n])))
+            # The parser takes the buffer's bytes in place (no copy).
+            with memoryview(buf) as m:
+                out.append(parse(m[4:4 + n]))
             del buf[:4 + n]
 
     def receive(self):
-        """Read what the socket has (blocking until something); False at
-        end of stream."""
-        d = self.sock.recv(1 << 18)
-        if not d:
+        """Read what the socket has (blocking until something) into the
+        buffer; False at end of stream."""
+        n = self.sock.recv_into(self._rx)
+        if not n:
             return False
-        self.buf += d
+        self.buf += self._rxv[:n]
         return True
 
     def exchange(self, reqs):
-        """Send REQS (framed bytes) in one write, return their responses."""
+        """Send REQS (framed bytes) in one write, return their responses.
+        The terminal is drained once they are sent, while the game works
+        on them (not in the round trip's way)."""
+        self.sock.sendall(reqs[0] if len(reqs) == 1 else b"".join(reqs))
         self.drain()
-        self.sock.sendall(b"".join(reqs))
         out = []
         want = len(reqs)
         deadline = None
@@ -175,13 +146,12 @@ class Wire:
             if len(out) == want:
                 return out
             try:
-                d = self.sock.recv(1 << 18)
+                got = self.receive()
             except (socket.timeout, BlockingIOError):
                 deadline = self._waited(deadline)
                 continue
-            if not d:
+            if not got:
                 raise ConnectionError("the game closed the connection")
-            self.buf += d
 
 
 # --- the environment ------------------------------------------------------
@@ -309,7 +279,7 @@ class GameEnv(_Base):
             self.game.close()
             self.game = None
         self.game = Game.launch(self._argv, seed=self._game_seed,
-                                **self._launch_kw)
+                                drain=False, **self._launch_kw)
         self.wire = Wire(self.game)
 
     # Gymnasium's np_random.

@@ -90,6 +90,26 @@ def _box_for(sp, leaf):
                   np.full(leaf.shape, np.inf, d), leaf.shape, d)
 
 
+def _struct_field(lf, size):
+    """LF as a field of a structured dtype over a blob of SIZE bytes:
+    (format, holds "v"), or None when it does not fit one."""
+    n = lf.dtype.itemsize
+    if lf.shape == ():
+        return lf.dtype, False
+    contiguous = []
+    for d in reversed(lf.shape):
+        contiguous.insert(0, n)
+        n *= d
+    if list(lf.strides) == contiguous:
+        return (lf.dtype, lf.shape), False
+    if len(lf.shape) == 1 and lf.strides[0] >= lf.dtype.itemsize and \
+            lf.offset + lf.shape[0] * lf.strides[0] <= size:
+        el = np.dtype({"names": ["v"], "formats": [lf.dtype],
+                       "offsets": [0], "itemsize": lf.strides[0]})
+        return (el, lf.shape), True
+    return None
+
+
 class Observer:
     """The layout -> observation mapping, in one place. OBSERVE: None (every
     scalar path of the layout as a Dict; "screen" without a layout), the
@@ -186,26 +206,62 @@ class Observer:
         return a.astype(lf.native) if lf.dtype != lf.native else a
 
     def _plan_decode(self):
-        """The decode loop's table: (key, shape, dtype, offset, strides,
-        native dtype or None) a leaf, "screen" and "raw" by name."""
+        """decode_batch's table: (key, shape, dtype, offset, strides,
+        native dtype or None) a leaf, "screen" and "raw" by name; and
+        decode's plan."""
         self._table = [(k, None, None, None, None, src) if isinstance(src, str)
                        else (k, src.shape, src.dtype, src.offset, src.strides,
                              None if src.dtype == src.native else src.native)
                        for k, src in self.items]
+        # decode(): one structured dtype over the whole blob, a field a
+        # leaf, so that a leaf's array is one field lookup of a 0-d view
+        # (half the cost of making each array by hand). A leaf strided
+        # over an array of structs is a field of its own structs, holding
+        # its value as "v"; one that does not fit is made by hand.
+        names, formats, offsets, plan = [], [], [], []
+        for k, src in self.items:
+            f = None if isinstance(src, str) else _struct_field(
+                src, self.state_size)
+            if f is None:
+                plan.append((k, 0 if isinstance(src, str) else 1, src, None))
+                continue
+            names.append(k)
+            formats.append(f[0])
+            offsets.append(src.offset)
+            plan.append((k, 3 if f[1] else 2, None,
+                         None if src.dtype == src.native else src.native))
+        self._struct = None
+        if names:
+            try:
+                self._struct = np.dtype({"names": names, "formats": formats,
+                                         "offsets": offsets,
+                                         "itemsize": self.state_size})
+            except (ValueError, TypeError):
+                plan = [(k, 0 if isinstance(s, str) else 1, s, None)
+                        for k, s in self.items]
+        self._dplan = plan
 
     def decode(self, blob, screen_rows=None):
-        """One observation from the blob (bytes) and the screen's rows."""
+        """One observation from the blob (bytes) and the screen's rows:
+        arrays are writable views of one copy of the blob."""
         buf = bytearray(blob) if blob is not None else None
+        rec = np.ndarray((), self._struct, buf) if self._struct is not None \
+            else None
         out = {}
-        nd = np.ndarray
-        for k, shape, dt, off, st, other in self._table:
-            if shape is not None:
-                a = nd(shape, dt, buf, off, st)
-                out[k] = a if other is None else a.astype(other)
-            elif other == "screen":
+        for k, how, src, other in self._dplan:
+            if how == 2:            # a field
+                a = rec[k]
+            elif how == 3:          # a field of structs, holding "v"
+                a = rec[k]["v"]
+            elif how == 1:          # a leaf made by hand
+                a = self._leaf(buf, src)
+            elif src == "screen":
                 out[k] = self.screen_array(screen_rows)
+                continue
             else:
                 out[k] = np.frombuffer(buf, np.uint8).copy()
+                continue
+            out[k] = a if other is None else a.astype(other)
         return out[self.single] if self.single else out
 
     def decode_batch(self, blobs, screens=None):

@@ -168,6 +168,9 @@ class VectorEnv(_VBase):
         for i in range(num_envs):
             self._adopt(i)
         self._pending = [None] * num_envs   # (kind, ids, arg, resps)
+        # Games whose connection broke: reset() launches them again (the
+        # process may not be reaped yet when its socket closes).
+        self._broken = [False] * num_envs
         self._ready = collections.OrderedDict()
         self._ended = np.zeros(num_envs, bool)  # next step resets it
         self._final = {}                        # same-step: ended results
@@ -206,9 +209,10 @@ class VectorEnv(_VBase):
             self._pending[i] = ("step", ids, at, [])
         else:
             plan = env._plan_reset(arg)
-            if plan is None or not env.alive():
+            if plan is None or self._broken[i] or not env.alive():
                 # A new seed, or a game that died: launched again, now.
                 reqs, ids, resps = env._relaunch(arg)
+                self._broken[i] = False
                 self._adopt(i)
                 self._complete(i, kind, ids, (arg, False), resps)
                 return
@@ -225,6 +229,7 @@ class VectorEnv(_VBase):
         """Game I's connection is gone: drop what it had in flight (reset()
         launches it again) and raise."""
         self._pending[i] = None
+        self._broken[i] = True
         old = self._adopted[i]
         if old is not None:
             try:
