@@ -182,3 +182,36 @@ def test_a_game_that_dies_is_named_and_relaunched_by_reset():
               [1, 1], repr((obs, info)))
         obs, _, _, _, _ = v.step(np.array([RIGHT, RIGHT]))
         check(list(obs["hero.x"]) == [3, 3], repr(obs))
+
+
+def test_both_vectors_take_both_spellings_of_the_autoreset_mode():
+    # VectorEnv and RemoteVectorEnv share one base (gamehook.vecbase):
+    # each takes Gymnasium's spellings ("SameStep", its enum) and snake
+    # case ("same_step", "next-step") alike, gives Gymnasium's values in
+    # metadata, and refuses anything else with a usage error.
+    from gamehook.remote_vector import RemoteVectorEnv
+    from gamehook.vecbase import BatchedEnv
+    check(issubclass(VectorEnv, BatchedEnv) and
+          issubclass(RemoteVectorEnv, BatchedEnv), "one base")
+    for given, want in (("same_step", SAME_STEP), ("SameStep", SAME_STEP),
+                        ("next-step", NEXT_STEP), ("NextStep", NEXT_STEP),
+                        (SAME_STEP, SAME_STEP), (None, NEXT_STEP)):
+        r = object.__new__(RemoteVectorEnv)
+        r._setup(2, None, given)
+        check(r.autoreset_mode == want, "remote %r: %r" % (
+            given, r.autoreset_mode))
+    with make(2, autoreset_mode="SameStep") as v:
+        check(v.metadata["autoreset_mode"] == SAME_STEP, repr(v.metadata))
+        v.reset()
+        a = np.array([RIGHT, RIGHT])
+        v.step(a)
+        obs, rew, term, _, infos = v.step(a)
+        check(list(term) == [True, True] and list(obs["hero.x"]) == [2, 2]
+              and infos["_final_obs"].all(), repr((obs, term, infos)))
+    for cls in (VectorEnv, RemoteVectorEnv):
+        try:
+            object.__new__(cls)._setup(2, None, "every_step")
+            check(False, "%s took every_step" % cls.__name__)
+        except GamehookError as e:
+            check(e.code == "usage" and "next_step or same_step" in str(e),
+                  str(e))
