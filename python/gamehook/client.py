@@ -197,6 +197,11 @@ class Game:
         first), to drain and wait on."""
         self.terminal = self._master
         os.set_blocking(self.terminal, False)
+        # Read into one buffer (no object made a drain; an empty terminal
+        # answers None, not an exception).
+        import io
+        self._tty_io = io.FileIO(self.terminal, "rb", closefd=False)
+        self._tty_buf = bytearray(1 << 16)
         self._s.settimeout(None)
         us = int(self.POLL * 1e6)
         self._s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO,
@@ -208,7 +213,7 @@ class Game:
         if self.terminal is None:
             return
         try:
-            while len(os.read(self.terminal, 1 << 16)) == 1 << 16:
+            while self._tty_io.readinto(self._tty_buf) == 1 << 16:
                 pass
         except OSError:
             pass
@@ -401,6 +406,7 @@ class Game:
                         self._drainer.join()
                     os.close(self._master)
                     self._master = self.terminal = None
+                    self._tty_io = None
                 import shutil
                 shutil.rmtree(self._tmp, True)
 
