@@ -3,7 +3,8 @@ binary protocol: launch with a layout and a seed, steps that return
 observations (a path, several, the whole state, the raw blob numpy can
 read), keys that change what the game does, reset giving the same
 episode twice, errors raised as GamehookError with codes from its mirror
-of the shim's error code table, and close ending the game."""
+of the shim's error code table, close ending the game, and launch(drain=False)
+leaving the terminal to the Game's own waits instead of a thread."""
 import os
 import subprocess
 import sys
@@ -97,3 +98,29 @@ def test_error_codes_mirror_the_shims_table():
     check(len(c_names) > 10 and "field" in c_names, c_names)
     check(gamehook.ERROR_CODES == c_names, "Python %r, C %r" % (
         gamehook.ERROR_CODES, c_names))
+
+
+def test_launch_without_a_drain_thread():
+    # Game.launch(drain=False): once connected no thread reads the
+    # terminal; it is g.terminal, the Game's own waits drain it (a step of
+    # 3,000 frames writes far more than a pty holds, and still returns),
+    # and drain_terminal() reads it; with the default a thread drains.
+    import threading
+    with gamehook.Game.launch([DEMO], layout=LAYOUT, seed=5,
+                              drain=False, timeout=20) as g:
+        check(g.terminal is not None and g._drainer is not None,
+              "terminal %r" % (g.terminal,))
+        g._drainer.join(5)     # it stops once the game answered
+        check(not g._drainer.is_alive(), "the drain thread still runs")
+        o = g.step(3000, observe=["game.tick"])
+        check(o.frame == 3000 and o["game.tick"] == 3001, repr(o))
+        # What the game wrote since is there for this process to read.
+        import select
+        g.command("step 5")
+        check(select.select([g.terminal], [], [], 10)[0] != [],
+              "nothing to read on the terminal")
+        g.drain_terminal()
+        check(g.step(2).frame == 3007, "after drain_terminal")
+    with launch() as g:
+        check(g.terminal is None and g._drainer.is_alive() and
+              g._drainer in threading.enumerate(), "no drain thread")
