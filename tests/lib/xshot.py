@@ -185,13 +185,22 @@ def xvfb_pids():
 
 
 def game_display(pid):
-    """DISPLAY and XAUTHORITY as process PID has them ({} when gone)."""
-    try:
-        with open("/proc/%d/environ" % pid, "rb") as f:
-            env = dict(e.split(b"=", 1) for e in f.read().split(b"\0")
-                       if b"=" in e)
-    except OSError:
-        return {}
+    """DISPLAY and XAUTHORITY as process PID has them ({} when gone).
+    A process just started may still be inside its execve (the launcher
+    resumes once the old image is gone, before the kernel has laid out the
+    new one's environment, which reads empty meanwhile): wait for it."""
+    import time
+    end = time.monotonic() + 10
+    while True:
+        try:
+            with open("/proc/%d/environ" % pid, "rb") as f:
+                raw = f.read()
+        except OSError:
+            return {}
+        if raw or time.monotonic() > end:
+            break
+        time.sleep(0.01)
+    env = dict(e.split(b"=", 1) for e in raw.split(b"\0") if b"=" in e)
     return {k.decode(): env[k].decode() for k in (b"DISPLAY", b"XAUTHORITY",
                                                   b"LIBGL_ALWAYS_SOFTWARE")
             if k in env}
