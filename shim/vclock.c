@@ -581,12 +581,7 @@ int
 vclock_settle(void)
 {
 	wait_settled();
-	int n = atomic_load(&vc.nslots), busy = 0;
-	for (int i = 0; i < n; i++) {
-		int st = atomic_load(&vc.slots[i].state);
-		busy += st == SL_WOKEN || st == SL_IDLE;
-	}
-	return busy;
+	return vclock_busy_now();
 }
 
 int

@@ -79,47 +79,7 @@ def shot(c, name):
     """The screenshot's answer and (width, height, rgb bytes) of its PNG."""
     path = os.path.join(TMP, name + ".png")
     r = json.loads(c.ok("screenshot " + path))
-    return r, png_rgb(path)
-
-
-def png_rgb(path):
-    """(width, height, rgb bytes) of the shim's PNG (rows may be filtered)."""
-    import struct
-    import zlib
-    data = open(path, "rb").read()
-    check(data[:8] == b"\x89PNG\r\n\x1a\n", "%s: not a PNG" % path)
-    pos, idat = 8, b""
-    while pos < len(data):
-        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + n]
-        if kind == b"IHDR":
-            w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
-            check((depth, ctype) == (8, 2), "not 8-bit RGB")
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + n
-    raw = zlib.decompress(idat)
-    stride, out, prev = w * 3, [], bytearray(w * 3)
-    for y in range(h):
-        f = raw[y * (stride + 1)]
-        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        for i in range(stride):
-            a = line[i - 3] if i >= 3 else 0
-            b = prev[i]
-            cc = prev[i - 3] if i >= 3 else 0
-            if f == 1:
-                line[i] = (line[i] + a) & 255
-            elif f == 2:
-                line[i] = (line[i] + b) & 255
-            elif f == 3:
-                line[i] = (line[i] + (a + b) // 2) & 255
-            elif f == 4:
-                p = a + b - cc
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - cc)
-                line[i] = (line[i] + (a if pa <= pb and pa <= pc else (b if pb <= pc else cc))) & 255
-        out.append(bytes(line))
-        prev = line
-    return w, h, b"".join(out)
+    return r, xshot.read_png(path)
 
 
 def px(img, x, y):

@@ -75,8 +75,8 @@ def write_png(path, w, h, rgb):
 
 
 def read_png(path):
-    """(width, height, rgb bytes) of an 8-bit RGB PNG without row filters
-    (as write_png writes them)."""
+    """(width, height, rgb bytes) of an 8-bit RGB PNG, its rows filtered or
+    not (write_png writes them unfiltered, the shim's libpng filters)."""
     with open(path, "rb") as f:
         data = f.read()
     if data[:8] != b"\x89PNG\r\n\x1a\n":
@@ -93,11 +93,28 @@ def read_png(path):
             idat += body
         pos += 12 + n
     raw = zlib.decompress(idat)
-    stride = 3 * w + 1
-    if any(raw[y * stride] != 0 for y in range(h)):
-        raise ValueError("%s: filtered rows" % path)
-    return w, h, b"".join(raw[y * stride + 1:(y + 1) * stride]
-                          for y in range(h))
+    stride, out, prev = 3 * w, [], bytearray(3 * w)
+    for y in range(h):
+        f = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride) if f else ():
+            a = line[i - 3] if i >= 3 else 0
+            b = prev[i]
+            c = prev[i - 3] if i >= 3 else 0
+            if f == 1:
+                line[i] = (line[i] + a) & 255
+            elif f == 2:
+                line[i] = (line[i] + b) & 255
+            elif f == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else
+                                      (b if pb <= pc else c))) & 255
+        out.append(bytes(line))
+        prev = line
+    return w, h, b"".join(out)
 
 
 def colours(w, h, rgb, box=None):
