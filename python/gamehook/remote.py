@@ -14,6 +14,7 @@ pipelined: send() any number, then recv() their answers in order.
 import json
 import os
 import queue
+import time
 
 import numpy as np
 
@@ -48,10 +49,21 @@ class Connection:
     """One stream to a gamehookd at SERVER ("HOST:PORT"). TOKEN (default
     $GAMEHOOKD_TOKEN) goes as `authorization: Bearer TOKEN`; TLS: the
     root certificate (PEM path) to trust, or a (root, key, cert) triple
-    for a client certificate."""
+    for a client certificate. TIMEOUT: seconds to wait for the server
+    to accept; ANSWER_TIMEOUT: seconds to wait for any one answer (None:
+    for ever); past it the stream is cancelled and recv() raises
+    RemoteError("DEADLINE_EXCEEDED"): a stalled gamehookd does not stall
+    its client. Its default is over gamehookd's own --step-timeout (60 s)
+    and a slow game's launch, so a hung game's error comes from the
+    server first."""
 
-    def __init__(self, server, token=None, tls=None, timeout=60.0):
+    def __init__(self, server, token=None, tls=None, timeout=60.0,
+                 answer_timeout=300.0):
         self._grpc = grpc
+        self.answer_timeout = answer_timeout
+        self._waiting = None        # since when recv() waits (monotonic)
+        self._expired = False
+        self._watch = None
         token = token if token is not None else \
             os.environ.get("GAMEHOOKD_TOKEN")
         opts = [("grpc.max_receive_message_length", -1),
@@ -96,22 +108,59 @@ class Connection:
         """The answer to the oldest request sent: its payload (for an
         extension, the Any); an error response raises RemoteError."""
         if self.fed:
-            r = self.answers.get()
+            try:
+                r = self.answers.get(timeout=self.answer_timeout)
+            except queue.Empty:
+                self._kinds.pop(0)
+                self._stream.cancel()
+                raise self._late() from None
             if isinstance(r, RemoteError):
                 self._kinds.pop(0)
                 raise r
             return self.unwrap(r)
+        if self.answer_timeout is not None and self._watch is None:
+            self._start_watch()
+        self._waiting = time.monotonic()
         try:
             r = next(self._stream)
         except self._grpc.RpcError as e:
             self._kinds.pop(0)
+            if self._expired:
+                raise self._late() from None
             raise RemoteError(e.code().name, "gamehookd: %s" %
                               e.details()) from None
         except StopIteration:
             self._kinds.pop(0)
             raise RemoteError("UNAVAILABLE", "gamehookd closed the stream") \
                 from None
+        finally:
+            self._waiting = None
         return self.unwrap(r)
+
+    def _late(self):
+        return RemoteError("DEADLINE_EXCEEDED", "gamehookd at %s answered "
+                           "nothing in %gs (answer_timeout); the stream is "
+                           "closed" % (self.server, self.answer_timeout))
+
+    def _start_watch(self):
+        """One thread per connection cancels the stream when a recv()
+        waits past answer_timeout: next() on a gRPC stream takes no
+        timeout, and a thread per call would cost every step."""
+        import threading
+        self._stop = threading.Event()
+        period = min(1.0, self.answer_timeout / 4)
+
+        def watch():
+            while not self._stop.wait(period):
+                t = self._waiting
+                if t is not None and \
+                        time.monotonic() - t > self.answer_timeout:
+                    self._expired = True
+                    self._stream.cancel()
+                    return
+        self._watch = threading.Thread(target=watch, daemon=True,
+                                       name="gamehook-answer-watch")
+        self._watch.start()
 
     def unwrap(self, r):
         """The payload of R, the answer to the oldest request sent (an
@@ -168,6 +217,8 @@ class Connection:
         return out
 
     def close(self):
+        if self._watch is not None:
+            self._stop.set()
         if self._channel is not None:
             self._q.put(None)
             self._stream.cancel()
@@ -200,8 +251,8 @@ class RemoteGameEnv(_Base):
     """GameEnv's interface over a gamehookd (GameEnv(..., server=) makes
     one): the game runs there. LAYOUT and SCENARIO files found here are
     sent by content, other paths are the server's; reward=/terminated=/
-    truncated= callables cannot travel (use a scenario). TOKEN, TLS: as
-    Connection's."""
+    truncated= callables cannot travel (use a scenario). TOKEN, TLS,
+    TIMEOUT, ANSWER_TIMEOUT: as Connection's."""
 
     metadata = {"render_modes": ["ansi"], "render_fps": None}
 
@@ -209,7 +260,8 @@ class RemoteGameEnv(_Base):
                  seed=None, actions=None, held_keys=None, scenario=None,
                  observe=None, frame_skip=1, max_steps=None, reward=None,
                  terminated=None, truncated=None, render_mode=None,
-                 size=(80, 24), env=None, lib=None, cwd=None, timeout=60.0):
+                 size=(80, 24), env=None, lib=None, cwd=None, timeout=60.0,
+                 answer_timeout=300.0):
         if reward is not None or terminated is not None or \
                 truncated is not None:
             raise GamehookError("usage", "reward=, terminated=, truncated=: "
@@ -239,7 +291,8 @@ class RemoteGameEnv(_Base):
                                   ("cwd", cwd)) if v is not None}
         if opts:
             settings["options"] = json.dumps(opts)
-        self._c = Connection(server, token=token, tls=tls, timeout=timeout)
+        self._c = Connection(server, token=token, tls=tls, timeout=timeout,
+                             answer_timeout=answer_timeout)
         try:
             req = pb.CreateWorldRequest()
             _settings(req.settings, settings)

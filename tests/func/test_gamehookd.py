@@ -8,7 +8,8 @@ through the whole dm_env_rpc lifecycle; a client killed mid-game has its
 game ended; malformed, unknown, out-of-spec and oversized requests get
 typed errors while another client's game carries on; a crashed game and a
 hung one end their episode with an error (ABORTED, DEADLINE_EXCEEDED) and
-the next reset starts a new game; `make install` ships a gamehookd that
+the next reset starts a new game; a server that stalls ends its client's
+wait after answer_timeout (unfed and fed); `make install` ships a gamehookd that
 runs from the installed package; any address but loopback needs a token
 (a client with a wrong one is refused) or TLS with client certificates
 (a client without its certificate, or without TLS, does not get in);
@@ -642,3 +643,67 @@ def test_grpc_fork_handlers_are_off_unless_asked():
                            capture_output=True, text=True, timeout=120)
         check(r.stdout.strip() == want, "GRPC_ENABLE_FORK_SUPPORT=%s: %r %s"
               % (given, r.stdout, r.stderr[-500:]))
+
+
+def test_a_stalled_server_does_not_stall_its_client():
+    # A server that takes the stream and never answers: recv() raises
+    # DEADLINE_EXCEEDED after answer_timeout, unfed and fed alike, where it
+    # used to wait for ever; with answer_timeout=None it still waits.
+    import threading
+    import time
+    from concurrent import futures
+    from gamehook._grpc import grpc
+    release = threading.Event()
+
+    def process(requests, context):
+        next(requests, None)      # the first request, then silence
+        release.wait(60)
+        return iter(())
+    handler = grpc.method_handlers_generic_handler(
+        "dm_env_rpc.v1.Environment",
+        {"Process": grpc.stream_stream_rpc_method_handler(
+            process, request_deserializer=pb.EnvironmentRequest.FromString,
+            response_serializer=pb.EnvironmentResponse.SerializeToString)})
+    srv = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    srv.add_generic_rpc_handlers((handler,))
+    port = srv.add_insecure_port("127.0.0.1:0")
+    srv.start()
+    try:
+        for fed in (False, True):
+            c = remote.Connection("127.0.0.1:%d" % port, answer_timeout=1.5)
+            if fed:
+                import queue
+                c.feed(queue.SimpleQueue(), 0)
+            t0 = time.monotonic()
+            expect_error(lambda: c.request(
+                "create_world", pb.CreateWorldRequest()),
+                "DEADLINE_EXCEEDED", "answered nothing in 1.5s")
+            waited = time.monotonic() - t0
+            check(1.4 < waited < 30, "waited %.1fs (fed=%s)" % (waited, fed))
+            c.close()
+        # None waits for ever: still waiting after 3 s, then answered by
+        # the stream's end once the server lets go.
+        c = remote.Connection("127.0.0.1:%d" % port, answer_timeout=None)
+        out = []
+        th = threading.Thread(target=lambda: out.append(
+            _catch(lambda: c.request("create_world",
+                                     pb.CreateWorldRequest()))))
+        th.start()
+        th.join(3)
+        check(th.is_alive() and not out, "answer_timeout=None gave up: %r"
+              % out)
+        release.set()
+        th.join(30)
+        check(out and isinstance(out[0], remote.RemoteError) and
+              out[0].status == "UNAVAILABLE", "after the end: %r" % out)
+        c.close()
+    finally:
+        release.set()
+        srv.stop(0)
+
+
+def _catch(fn):
+    try:
+        return fn()
+    except remote.RemoteError as e:
+        return e
