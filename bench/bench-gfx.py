@@ -5,8 +5,10 @@ software OpenGL, the graphical demo (build/demo-gfx --gl, 640x480).
 1. Steps a second in lockstep at speed max over the binary protocol (the
    Python client), one frame a step: bare, with a screenshot observation
    of 84x84 grayscale (the step and the screenshot pipelined, one round
-   trip), and with the full 640x480 RGB picture; medians of 5 rounds of
-   200 steps, rounds alternating.
+   trip), and with the full 640x480 RGB picture (through the memory the
+   client shares with the shim, as the Python client does, and in the
+   reply, as it did before: the baseline); medians of 5 rounds of 200
+   steps, rounds alternating.
 2. What reading the picture costs a step: the full screenshot's extra time
    a step (1/rate - 1/bare rate) beside a bare glReadPixels of the same
    640x480 in a GLX program of ours without the shim (bench-readpixels,
@@ -21,7 +23,7 @@ software OpenGL, the graphical demo (build/demo-gfx --gl, 640x480).
    frame (`reset` then `step 1`, after 10 frames each time; median of 20)
    beside a relaunch to its first frame (start under the shim in
    lockstep, connect, `step 1`; the X server already up; median of 5).
-`bench-gfx.py reset` runs the last alone."""
+`bench-gfx.py reset` runs the last alone, `bench-gfx.py steps` the first."""
 import os
 import statistics
 import subprocess
@@ -48,8 +50,16 @@ def steps_per_s(env, pixels):
         with gamehook.Game(g.sock) as p:
             p.step(10)
             t0 = time.perf_counter()
-            for _ in range(STEPS):
-                p.step(1, pixels=pixels)
+            if pixels == "reply":
+                from gamehook.client import _pb
+                for _ in range(STEPS):
+                    rid = p._send(step=_pb.Step(frames=1))
+                    prid = p._send(command="screenshot")
+                    p._reply(rid)
+                    p._reply(prid)
+            else:
+                for _ in range(STEPS):
+                    p.step(1, pixels=pixels)
             return STEPS / (time.perf_counter() - t0)
 
 
@@ -108,14 +118,9 @@ def print_resets(env):
 
 
 TMP = tempfile.mkdtemp(prefix="gh-bench-gfx-")
-if sys.argv[1:] == ["reset"]:
-    with xshot.Xvfb(TMP) as x:
-        print_resets(dict(x.env, SDL_AUDIODRIVER="dummy"))
-    sys.exit(0)
-with xshot.Xvfb(TMP) as x:
-    env = dict(x.env, SDL_AUDIODRIVER="dummy")
+def print_steps(env):
     kinds = [("bare", None), ("84x84 gray", {"size": (84, 84), "gray": True}),
-             ("640x480 RGB", True)]
+             ("640x480 RGB", True), ("640x480 RGB in the reply", "reply")]
     rates = {k: [] for k, _ in kinds}
     for _ in range(ROUNDS):
         for k, px in kinds:
@@ -124,8 +129,25 @@ with xshot.Xvfb(TMP) as x:
     print("bench-gfx: demo-gfx --gl 640x480, lockstep, one frame a step "
           "(medians of %d x %d steps)" % (ROUNDS, STEPS))
     for k, _ in kinds:
-        print("  %-12s %7.0f steps/s  (%.2fx bare)" % (k, med[k],
-                                                       med[k] / med["bare"]))
+        print("  %-25s %7.0f steps/s  (%.2fx bare)" % (
+            k, med[k], med[k] / med["bare"]))
+    r = med["640x480 RGB"] / med["640x480 RGB in the reply"]
+    print("  the full picture through shared memory: %.2fx its rate in the "
+          "reply" % r)
+    return med
+
+
+if sys.argv[1:] == ["reset"]:
+    with xshot.Xvfb(TMP) as x:
+        print_resets(dict(x.env, SDL_AUDIODRIVER="dummy"))
+    sys.exit(0)
+if sys.argv[1:] == ["steps"]:
+    with xshot.Xvfb(TMP) as x:
+        print_steps(dict(x.env, SDL_AUDIODRIVER="dummy"))
+    sys.exit(0)
+with xshot.Xvfb(TMP) as x:
+    env = dict(x.env, SDL_AUDIODRIVER="dummy")
+    med = print_steps(env)
     extra = 1e9 / med["640x480 RGB"] - 1e9 / med["bare"]
     bare = [int(subprocess.run([os.path.join(B, "bench-readpixels"), "640",
                                 "480", "200"], env=dict(os.environ, **env),

@@ -48,6 +48,9 @@ struct client {
 	unsigned events;         /* what epoll watches for it now */
 	int gone;                /* closed; freed once the epoll batch is done */
 	struct client *dead_next; /* in the list of those */
+	int shm_fd;              /* memory it shared for pictures; -1: none */
+	uint8_t *shm_map;        /* ... mapped, shm_len bytes */
+	size_t shm_len;
 };
 
 /* Server state the commands read and change. */

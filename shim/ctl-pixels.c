@@ -1,11 +1,17 @@
 /* `screenshot`: the presented picture (pixels.h), taken on the frame
  * thread at the boundary it was read at, scaled there into a buffer from
  * the shim's own range (gh_malloc), then written as a PNG file (text clients) or sent as
- * pixels (binary clients) by the control thread. */
+ * pixels (binary clients) by the control thread: in the reply, or with
+ * --shm into memory the client passed over the socket (a memfd sealed
+ * against shrinking), so a full picture costs a copy, not the socket. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../common/alloc.h"
 #include "../common/pngfile.h"
@@ -83,12 +89,72 @@ shot_run(void *arg)
 	shot.frame = f;
 }
 
+void
+pixshm_drop(struct client *c)
+{
+	if (c->shm_map != NULL)
+		munmap(c->shm_map, c->shm_len);
+	if (c->shm_fd >= 0)
+		close(c->shm_fd);
+	c->shm_map = NULL;
+	c->shm_len = 0;
+	c->shm_fd = -1;
+}
+
+void
+pixshm_take(struct client *c, int fd)
+{
+	pixshm_drop(c);
+	c->shm_fd = fd;
+}
+
+/* C's shared memory mapped, at least NEED bytes: 1; too small (the
+ * picture goes in the reply, and the client grows it): 0; unusable: -1
+ * with ERR. */
+static int
+pixshm_ready(struct client *c, size_t need, char *err, size_t errlen)
+{
+	struct stat st;
+	/* A file that shrank under the copy would kill the game (SIGBUS):
+	 * only memory that cannot shrink is written. */
+	int seals = fcntl(c->shm_fd, F_GET_SEALS);
+	if (seals < 0 || !(seals & F_SEAL_SHRINK)) {
+		snprintf(err, errlen, "the memory passed must be a memfd sealed "
+		    "against shrinking (F_SEAL_SHRINK)");
+		return -1;
+	}
+	if (fstat(c->shm_fd, &st) != 0) {
+		snprintf(err, errlen, "the memory passed: %s", strerror(errno));
+		return -1;
+	}
+	if ((size_t)st.st_size < need)
+		return 0;
+	if (c->shm_map == NULL || c->shm_len != (size_t)st.st_size) {
+		if (c->shm_map != NULL)
+			munmap(c->shm_map, c->shm_len);
+		c->shm_map = NULL;
+		c->shm_len = 0;
+		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
+		    MAP_SHARED, c->shm_fd, 0);
+		if (m == MAP_FAILED) {
+			snprintf(err, errlen, "the memory passed cannot be "
+			    "mapped: %s", strerror(errno));
+			return -1;
+		}
+		c->shm_map = m;
+		c->shm_len = (size_t)st.st_size;
+	}
+	return 1;
+}
+
 static void
 shot_reply(struct client *c)
 {
 	char err[512];
 	const char *path = strrchr(c->post_args, ' ');
+	int shm = 0;
 
+	sscanf(c->post_args, "%*d %*d %*d %d", &shm);
 	path = path ? path + 1 : "-";
 	if (shot.err[0]) {
 		ctl_err(c, ERR_STATE, "screenshot: %s", shot.err);
@@ -121,9 +187,24 @@ shot_reply(struct client *c)
 	p.height = (uint32_t)shot.h;
 	p.has_channels = 1;
 	p.channels = (uint32_t)shot.ch;
-	p.has_data = 1;
-	p.data.data = shot.buf;
-	p.data.len = (size_t)shot.w * (size_t)shot.h * (size_t)shot.ch;
+	size_t len = (size_t)shot.w * (size_t)shot.h * (size_t)shot.ch;
+	int in_shm = 0;
+	if (shm && c->shm_fd >= 0) {
+		in_shm = pixshm_ready(c, len, err, sizeof err);
+		if (in_shm < 0) {
+			ctl_err(c, ERR_USAGE, "screenshot --shm: %s", err);
+			return;
+		}
+	}
+	if (in_shm) {
+		memcpy(c->shm_map, shot.buf, len);
+		p.has_shared = 1;
+		p.shared = 1;
+	} else {
+		p.has_data = 1;
+		p.data.data = shot.buf;
+		p.data.len = len;
+	}
 	r.pixels = &p;
 	bin_send_response(c, &r);
 }
@@ -132,11 +213,13 @@ void
 cmd_screenshot(struct client *c, int argc, char **argv)
 {
 	const char *path = NULL;
-	int w = 0, h = 0, gray = 0;
+	int w = 0, h = 0, gray = 0, shm = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--gray") == 0) {
 			gray = 1;
+		} else if (strcmp(argv[i], "--shm") == 0) {
+			shm = 1;
 		} else if (strcmp(argv[i], "--size") == 0 && i + 1 < argc) {
 			char *end;
 			w = (int)strtol(argv[++i], &end, 10);
@@ -152,7 +235,7 @@ cmd_screenshot(struct client *c, int argc, char **argv)
 			path = argv[i];
 		} else {
 			ctl_err(c, ERR_USAGE, "usage: screenshot PATH "
-			    "[--size WxH] [--gray]");
+			    "[--size WxH] [--gray] [--shm]");
 			return;
 		}
 	}
@@ -160,6 +243,11 @@ cmd_screenshot(struct client *c, int argc, char **argv)
 		ctl_err(c, ERR_USAGE, "usage: screenshot PATH [--size WxH] "
 		    "[--gray] (pixels without a file come over the binary "
 		    "protocol)");
+		return;
+	}
+	if (shm && (path != NULL || !c->binary)) {
+		ctl_err(c, ERR_USAGE, "screenshot: --shm is for pixels without "
+		    "a file, over the binary protocol on the Unix socket");
 		return;
 	}
 	if (path != NULL && path[0] != '/') {
@@ -173,7 +261,8 @@ cmd_screenshot(struct client *c, int argc, char **argv)
 		ctl_err(c, ERR_MEMORY, "out of memory");
 		return;
 	}
-	snprintf(args, len, "%d %d %d %s", w, h, gray, path ? path : "-");
+	snprintf(args, len, "%d %d %d %d %s", w, h, gray, shm,
+	    path ? path : "-");
 	free(c->post_args);
 	c->post_args = args;
 	cmd_post_request(c, shot_run, shot_reply);

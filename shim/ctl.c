@@ -21,6 +21,7 @@
 #include "../common/alloc.h"
 #include "../common/sockpath.h"
 #include "ctl-client.h"
+#include "ctl-pixels.h"
 #include "ctl.h"
 #include "fastpath.h"
 #include "frame.h"
@@ -213,6 +214,7 @@ client_free(struct client *c)
 	gh_free(c->out);
 	c->out = NULL;
 	c->outlen = c->outcap = 0;
+	pixshm_drop(c);
 	cmd_client_gone(c);
 	/* A request in flight is the frame thread's until it completes; its
 	 * reply then goes nowhere. */
@@ -390,6 +392,30 @@ process_lines(struct client *c)
 	}
 }
 
+/* The descriptors that came with C's bytes: the last one passed by a
+ * binary client on the Unix socket is its pictures' memory; the others
+ * are closed. */
+static void
+take_fds(struct client *c, struct msghdr *mh)
+{
+	if (mh->msg_controllen == 0)
+		return;
+	for (struct cmsghdr *h = CMSG_FIRSTHDR(mh); h != NULL;
+	    h = CMSG_NXTHDR(mh, h)) {
+		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+			continue;
+		int nfd = (int)((h->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		int fds[4];
+		memcpy(fds, CMSG_DATA(h), (size_t)nfd * sizeof(int));
+		for (int i = 0; i < nfd; i++) {
+			if (i == nfd - 1 && c->binary && !c->need_auth)
+				pixshm_take(c, fds[i]);
+			else
+				close(fds[i]);
+		}
+	}
+}
+
 /* Read what C sent into its buffer; returns -1 when the connection broke.
  * End of input (a half-close, as socat does) is not an error: the replies
  * still go out, then the connection closes. */
@@ -397,8 +423,17 @@ static int
 client_read(struct client *c)
 {
 	while (!c->eof && c->inlen < sizeof c->in) {
-		ssize_t n = recv(c->fd, c->in + c->inlen, sizeof c->in - c->inlen,
-		    MSG_DONTWAIT);
+		/* recvmsg: a local client may pass memory for its pictures
+		 * (SCM_RIGHTS; screenshot --shm). What else comes with the
+		 * bytes is closed. */
+		union {
+			struct cmsghdr h;
+			char buf[CMSG_SPACE(4 * sizeof(int))];
+		} cm;
+		struct iovec iov = { c->in + c->inlen, sizeof c->in - c->inlen };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+		    .msg_control = cm.buf, .msg_controllen = sizeof cm.buf };
+		ssize_t n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 		if (n == 0) {
 			c->eof = 1;
 			break;
@@ -416,9 +451,12 @@ client_read(struct client *c)
 				    "text protocol: one command a line (try "
 				    "'help')");
 				c->closing = 1;
+				take_fds(c, &mh);   /* closed */
 				return 0;
 			}
 		}
+		/* After the first byte: whether C is binary is known. */
+		take_fds(c, &mh);
 		c->inlen += (size_t)n;
 	}
 	return 0;
@@ -504,6 +542,7 @@ accept_clients(int lfd)
 		}
 		cmd_reclaim();   /* a lent client's steps come through us again */
 		c->fd = fd;
+		c->shm_fd = -1;
 		c->need_auth = lfd == tcp_fd;
 		c->events = EPOLLIN;
 		c->next = ctl.clients;

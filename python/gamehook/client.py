@@ -54,13 +54,59 @@ def _shot_line(path, size=None, gray=False):
     return line + (" --gray" if gray else "")
 
 
-def _as_array(p):
-    """A Pixels message as a numpy array (H x W x 3, or H x W gray)."""
+def _as_array(p, shm=None):
+    """A Pixels message as a numpy array (H x W x 3, or H x W gray): its
+    data, or (p.shared) a copy of the first bytes of SHM, the memory the
+    client passed (_PixelMemory)."""
     import numpy
-    a = numpy.frombuffer(p.data, dtype=numpy.uint8)
+    if p.shared:
+        n = p.width * p.height * p.channels
+        if shm is None or shm.size < n:
+            raise GamehookError("protocol", "pixels in shared memory the "
+                                "client did not pass")
+        a = numpy.frombuffer(shm.map, dtype=numpy.uint8, count=n).copy()
+    else:
+        a = numpy.frombuffer(p.data, dtype=numpy.uint8)
     if p.channels == 1:
         return a.reshape(p.height, p.width)
     return a.reshape(p.height, p.width, p.channels)
+
+
+class _PixelMemory:
+    """Memory shared with the shim for pictures (screenshot --shm): a
+    memfd sealed against shrinking (the shim writes only such memory: a
+    file that shrank under its copy would kill the game), passed once over
+    the socket and grown to the largest picture seen, so a picture costs
+    the shim a copy into it instead of crossing the socket."""
+
+    def __init__(self):
+        import fcntl
+        self.fd = os.memfd_create("gamehook-pixels",
+                                  os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+        fcntl.fcntl(self.fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK)
+        self.size = 0
+        self.map = None
+        self.passed = False
+
+    def fit(self, n):
+        """Grow to N bytes (the shim sees the new size at its next
+        picture; the reply that came without it carried the data)."""
+        import mmap
+        if n <= self.size:
+            return
+        os.ftruncate(self.fd, n)
+        if self.map is not None:
+            self.map.close()
+        self.map = mmap.mmap(self.fd, n, mmap.MAP_SHARED, mmap.PROT_READ)
+        self.size = n
+
+    def close(self):
+        if self.map is not None:
+            self.map.close()
+            self.map = None
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
 
 class Game:
@@ -83,6 +129,7 @@ class Game:
         self.terminal = None        # the pty's master, for drain=False
         self._master = None
         self._drainer = None
+        self._shm = None            # _PixelMemory, from the first picture
         self._s.sendall(MAGIC + struct.pack("<I", VERSION))
         r = self._read()
         if not r.ok:
@@ -259,12 +306,38 @@ class Game:
     def _request(self, **kw):
         return self._reply(self._send(**kw))
 
-    def _send(self, **kw):
+    def _send(self, fds=None, **kw):
         rid = self._next_id
         self._next_id += 1
         data = _pb.Request(id=rid, **kw).SerializeToString()
-        self._s.sendall(struct.pack("<I", len(data)) + data)
+        data = struct.pack("<I", len(data)) + data
+        if fds:
+            n = socket.send_fds(self._s, [data], fds)
+            data = data[n:]
+        if data:
+            self._s.sendall(data)
         return rid
+
+    def _send_shot(self, size=None, gray=False):
+        """A request for the picture without a file: into the memory
+        shared with the shim (made and passed with the first one)."""
+        fds = None
+        if self._shm is None:
+            self._shm = _PixelMemory()
+        if not self._shm.passed:
+            fds = [self._shm.fd]
+            self._shm.passed = True
+        return self._send(fds=fds, command=_shot_line(None, size=size,
+                                                      gray=gray) + " --shm")
+
+    def _pixels(self, rid):
+        """The picture answering request RID; the shared memory grown
+        when the picture came in the reply because it was too small."""
+        p = self._reply(rid).pixels
+        a = _as_array(p, self._shm)
+        if not p.shared and self._shm is not None:
+            self._shm.fit(p.width * p.height * p.channels)
+        return a
 
     def _reply(self, rid):
         r = self._read()
@@ -290,10 +363,10 @@ class Game:
         rid = self._send(step=_pb.Step(frames=frames, observe=observe or [],
                                        all_state=all_state, raw=raw))
         if pixels:
-            prid = self._send(command=_shot_line(
-                None, **(pixels if isinstance(pixels, dict) else {})))
+            prid = self._send_shot(**(pixels if isinstance(pixels, dict)
+                                      else {}))
         r = self._reply(rid)
-        px = _as_array(self._reply(prid).pixels) if pixels else None
+        px = self._pixels(prid) if pixels else None
         self.frame = int(r.text)
         if not r.HasField("observation"):
             o = Observation(self.frame, None, {}, None, [])
@@ -381,15 +454,18 @@ class Game:
         the reply {"frame", "width", "height"}; without, a numpy array of
         height x width x 3 uint8 (height x width with GRAY), downscaled to
         SIZE (width, height) when given."""
-        line = _shot_line(path, size=size, gray=gray)
         if path is not None:
-            return json.loads(self.command(line))
-        return _as_array(self._request(command=line).pixels)
+            return json.loads(self.command(_shot_line(path, size=size,
+                                                      gray=gray)))
+        return self._pixels(self._send_shot(size=size, gray=gray))
 
     def close(self):
         """Close the connection; a game this object launched is ended."""
         try:
             self._s.close()
+            if self._shm is not None:
+                self._shm.close()
+                self._shm = None
         finally:
             proc, self._proc = self._proc, None
             if proc is not None:
