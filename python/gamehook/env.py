@@ -18,7 +18,7 @@ import struct
 import numpy as np
 
 from . import spaces as _own
-from .client import Game
+from .client import Game, _as_array, _shot_line
 from .errors import GamehookError
 from .observe import Leaf, Observer, State, layout_leaves  # noqa: F401
 from .scenario import Scenario
@@ -156,6 +156,40 @@ class Wire:
 
 # --- the environment ------------------------------------------------------
 
+def pixel_spec(pixels):
+    """PIXELS as GameEnv takes it (None or False: no picture; True: full
+    size RGB; a dict {"size": (W, H), "gray": bool}, both optional) as
+    None or a dict of Game.screenshot()'s size and gray; anything else
+    raises GamehookError("usage")."""
+    if pixels is None or pixels is False:
+        return None
+    if pixels is True:
+        return {"size": None, "gray": False}
+    if not isinstance(pixels, dict):
+        raise GamehookError("usage", "pixels=%r: True (full size RGB) or a "
+                            "dict {\"size\": (W, H), \"gray\": bool}"
+                            % (pixels,))
+    bad = sorted(set(map(str, pixels)) - {"size", "gray"})
+    if bad:
+        raise GamehookError("usage", "pixels: unknown key %s (keys: size, "
+                            "gray)" % ", ".join(bad))
+    size = pixels.get("size")
+    gray = pixels.get("gray", False)
+    if size is not None:
+        if isinstance(size, (str, bytes)) or not hasattr(size, "__len__") \
+                or len(size) != 2 or not all(
+                    isinstance(v, (int, np.integer)) and
+                    not isinstance(v, bool) and 1 <= v <= 16384
+                    for v in size):
+            raise GamehookError("usage", "pixels size=%r: (width, height), "
+                                "integers from 1 to 16384" % (size,))
+        size = (int(size[0]), int(size[1]))
+    if not isinstance(gray, (bool, np.bool_)):
+        raise GamehookError("usage", "pixels gray=%r: True or False"
+                            % (gray,))
+    return {"size": size, "gray": bool(gray)}
+
+
 def _seeded(seed):
     if seed is not None and (isinstance(seed, bool) or
                              not isinstance(seed, (int, np.integer)) or
@@ -174,9 +208,14 @@ class GameEnv(_Base):
     of an action are held down for the step's FRAME_SKIP frames. OBSERVE:
     see Observer. SCENARIO: a scenario file, dict or Scenario (reward,
     termination, max steps); REWARD(prev_state, state), TERMINATED(state),
-    TRUNCATED(state) callables override it; MAX_STEPS truncates."""
+    TRUNCATED(state) callables override it; MAX_STEPS truncates.
+    HEADLESS: the game on a private X server of its own (Xvfb, as
+    Game.launch(headless=True)). PIXELS (True, or {"size": (W, H),
+    "gray": bool}): the picture presented at each step's last frame in
+    the observation, as "pixels" (see Observer); RENDER_MODE "rgb_array":
+    render() gives the last picture, full size RGB."""
 
-    metadata = {"render_modes": ["ansi"], "render_fps": None}
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": None}
 
     def __new__(cls, *args, server=None, **kw):
         if server is None:
@@ -193,21 +232,28 @@ class GameEnv(_Base):
                  held_keys=None, scenario=None, observe=None, frame_skip=1,
                  max_steps=None, reward=None, terminated=None, truncated=None,
                  render_mode=None, size=(80, 24), env=None, lib=None,
-                 cwd=None, server=None, timeout=60.0):
+                 cwd=None, server=None, timeout=60.0, headless=False,
+                 pixels=None):
         if actions is not None and held_keys is not None:
             raise GamehookError("usage", "actions= (key sets) or held_keys= "
                                 "(held keys), not both")
         if not (isinstance(frame_skip, int) and frame_skip >= 1):
             raise GamehookError("usage", "frame_skip must be an integer "
                                 ">= 1, not %r" % (frame_skip,))
-        if render_mode not in (None, "ansi"):
-            raise GamehookError("usage", "render_mode %r: only 'ansi'"
-                                % (render_mode,))
+        if render_mode not in (None, "ansi", "rgb_array"):
+            raise GamehookError("usage", "render_mode %r: 'ansi' or "
+                                "'rgb_array'" % (render_mode,))
+        if not isinstance(headless, (bool, np.bool_)):
+            raise GamehookError("usage", "headless=%r: True or False"
+                                % (headless,))
+        self._pixels = pixel_spec(pixels)
+        self._last_px = None
         _seeded(seed)
         self.render_mode = render_mode
         self._argv = list(argv)
         self._launch_kw = dict(layout=layout, lib=lib, env=env, cwd=cwd,
-                               size=tuple(size), timeout=timeout)
+                               size=tuple(size), timeout=timeout,
+                               headless=bool(headless))
         self._size = tuple(size)
         self._game_seed = seed
         self.frame_skip = frame_skip
@@ -228,9 +274,18 @@ class GameEnv(_Base):
                terminated, truncated, max_steps):
         """What needs the running game: its layout and state size."""
         sp = _own.backend()
+        shape = self._pixels_shape() if self._pixels is not None else None
+        if shape is not None and observe is None and \
+                self._launch_kw["layout"] is None:
+            observe = "pixels"  # no layout given: the picture alone
         self.observer = Observer(self.game.layout, self.game.state_size,
-                                 observe, self._size, sp)
+                                 observe, self._size, sp, pixels=shape)
         self.observation_space = self.observer.space
+        # What follows a step's requests: the screen, the picture.
+        self._extras = ([command_body("screen")]
+                        if self.observer.wants_screen else []) + (
+            [command_body(_shot_line(None, **self._pixels))]
+            if self.observer.wants_pixels else [])
         if held_keys is not None:
             self._keys = [str(k) for k in held_keys]
             if not self._keys:
@@ -268,9 +323,25 @@ class GameEnv(_Base):
         self._prev = None
         self._prev_state = None
         self._needs_reset = True
-        self._step_cache = step_body(frame_skip, self.observer.wants_blob)
-        self._reset_step = step_body(1, self.observer.wants_blob)
-        self._screen_body = command_body("screen")
+        # The blob, for the observation or the reward and episode end.
+        self._need_blob = self.observer.wants_blob or (
+            self._wants_state and self.game.state_size > 0)
+        self._step_cache = step_body(frame_skip, self._need_blob)
+        self._reset_step = step_body(1, self._need_blob)
+
+    def _pixels_shape(self):
+        """The picture's shape, from the one the game presented at its
+        first frame (or, when it presented none at frame 0, at frame 1:
+        reset() goes back before it); a size or gray the shim refuses
+        raises here."""
+        try:
+            a = self.game.screenshot(**self._pixels)
+        except GamehookError as e:
+            if e.code != "state":
+                raise
+            self.game.step(1)
+            a = self.game.screenshot(**self._pixels)
+        return a.shape
 
     # Launching.
 
@@ -338,13 +409,11 @@ class GameEnv(_Base):
             raise GamehookError("state", "step() before reset(), or after "
                                 "the episode ended")
         pre, post = self._key_bodies(action)
-        if not pre and not post and not self.observer.wants_screen:
+        if not pre and not post and not self._extras:
             r, i = self.wire.frame(self._step_cache)
             return [r], [i], 0
-        bodies = pre + [self._step_cache] + post
-        if self.observer.wants_screen:
-            bodies.append(self._screen_body)
-        reqs, ids = self._plan(bodies)
+        reqs, ids = self._plan(pre + [self._step_cache] + post +
+                               self._extras)
         return reqs, ids, len(pre)
 
     def _check(self, resps, ids):
@@ -354,25 +423,35 @@ class GameEnv(_Base):
             if not r.ok:
                 raise GamehookError(r.code, r.text)
 
-    def _observe(self, r, screen_resp):
+    def _observe(self, r, resps):
+        """A step's response R and those after it, RESPS, as (blob, screen
+        rows, picture, info, State)."""
         o = r.observation
-        blob = o.state if self.observer.wants_blob else None
+        blob = o.state if self._need_blob else None
         self.game.frame = o.frame if r.HasField("observation") \
             else int(r.text)
-        rows = json.loads(screen_resp.text) if screen_resp is not None \
-            else None
+        rows = json.loads(resps[-1 - self.observer.wants_pixels].text) \
+            if self.observer.wants_screen else None
+        px = None
+        if self.observer.wants_pixels:
+            px = _as_array(resps[-1].pixels).copy()     # writable
+            if px.shape != self.observer.pixels_shape:
+                raise GamehookError("state", "the picture is %r, the "
+                                    "observation space's %r (the window "
+                                    "changed size?)" % (
+                                        px.shape, self.observer.pixels_shape))
+            self._last_px = px
         names = self.observer.fields
         unread = [names[i] if i < len(names) else i for i in o.unreadable]
         info = {"frame": self.game.frame, "vtime_ns": o.vtime_ns,
                 "unreadable": unread}
         state = State(self.observer, blob, self.game.frame, o.vtime_ns,
                       unread) if self._wants_state else None
-        return blob, rows, info, state
+        return blob, rows, px, info, state
 
     def _finish_step(self, resps, ids, at, decode=True):
         self._check(resps, ids)
-        blob, rows, info, state = self._observe(
-            resps[at], resps[-1] if self.observer.wants_screen else None)
+        blob, rows, px, info, state = self._observe(resps[at], resps)
         self._steps += 1
         reward = 0.0
         terminated = truncated = False
@@ -396,8 +475,8 @@ class GameEnv(_Base):
         info["steps"] = self._steps
         if terminated or truncated:
             self._needs_reset = True
-        obs = self.observer.decode(blob, rows) if decode else None
-        return obs, reward, terminated, truncated, info, blob, rows
+        obs = self.observer.decode(blob, rows, px) if decode else None
+        return obs, reward, terminated, truncated, info, blob, rows, px
 
     def _plan_reset(self, seed):
         """(requests, ids) of an in-memory reset, or None when the game
@@ -409,9 +488,7 @@ class GameEnv(_Base):
             if seed != self._game_seed:
                 return None
         bodies = [command_body("keyup " + k) for k in sorted(self._held)]
-        bodies += [command_body("reset"), self._reset_step]
-        if self.observer.wants_screen:
-            bodies.append(self._screen_body)
+        bodies += [command_body("reset"), self._reset_step] + self._extras
         self._held = set()
         return self._plan(bodies)
 
@@ -420,29 +497,28 @@ class GameEnv(_Base):
             self._game_seed = seed
         self._launch()
         self._held = set()
-        reqs, ids = self._plan([self._reset_step] + (
-            [self._screen_body] if self.observer.wants_screen else []))
+        reqs, ids = self._plan([self._reset_step] + self._extras)
         return reqs, ids, self.wire.exchange(reqs)
 
     def _finish_reset(self, resps, ids, seed, decode=True, in_memory=True):
         """The reset's observation; a refused in-memory reset (err
         snapshot) launches the game again."""
+        n = len(self._extras)
         if in_memory:
-            r = resps[len(ids) - 2 - (1 if self.observer.wants_screen else 0)]
+            r = resps[len(ids) - 2 - n]
             if not r.ok and r.code == "snapshot":
                 reqs, ids, resps = self._relaunch(seed)
         self._check(resps, ids)
-        at = len(ids) - 1 - (1 if self.observer.wants_screen else 0)
-        blob, rows, info, state = self._observe(
-            resps[at], resps[-1] if self.observer.wants_screen else None)
+        blob, rows, px, info, state = self._observe(
+            resps[len(ids) - 1 - n], resps)
         self._steps = 0
         self._needs_reset = False
         self._prev_state = state
         if self.scenario is not None:
             self._prev = {p: state.value(p) for p in self.scenario.variables}
         info["steps"] = 0
-        obs = self.observer.decode(blob, rows) if decode else None
-        return obs, info, blob, rows
+        obs = self.observer.decode(blob, rows, px) if decode else None
+        return obs, info, blob, rows, px
 
     # Gymnasium's interface.
 
@@ -464,7 +540,7 @@ class GameEnv(_Base):
             reqs, ids, resps = self._relaunch(seed)
         else:
             reqs, ids = plan
-        obs, info, _, _ = self._finish_reset(resps, ids, seed,
+        obs, info, _, _, _ = self._finish_reset(resps, ids, seed,
                                              in_memory=plan is not None)
         return obs, info
 
@@ -481,7 +557,16 @@ class GameEnv(_Base):
         return self._finish_step(resps, ids, at)[:5]
 
     def render(self):
-        """"ansi": the screen's text, rows joined by newlines."""
+        """"ansi": the screen's text, rows joined by newlines;
+        "rgb_array": the picture presented at the last step's last frame,
+        full size, height x width x 3 uint8 (the observation's own when it
+        is that, else read from the game: it is stopped there)."""
+        if self.render_mode == "rgb_array":
+            px = self._last_px
+            if px is not None and px.ndim == 3 and \
+                    self._pixels["size"] is None:
+                return px.copy()
+            return self.game.screenshot()
         if self.render_mode != "ansi":
             return None
         return "\n".join(self.game.screen())

@@ -3,7 +3,8 @@ a layout (hero.hp, entities.x, game.state) is a Box of its dtype and shape
 (an array of structs gives each member a leading axis of the array's max;
 |S and |V values are uint8 arrays of their bytes); "screen" is a Box of the
 terminal's characters (uint32 code points, rows x cols); "raw" the state
-blob (uint8). Values are decoded from the blob of a binary step request
+blob (uint8); "pixels" the picture a graphical game presented (uint8,
+height x width x 3, or height x width gray). Values are decoded from the blob of a binary step request
 with numpy, never from JSON. GameEnv, VectorEnv and gamehookd use it, so
 a game's spaces are the same everywhere."""
 import collections
@@ -115,10 +116,14 @@ class Observer:
     scalar path of the layout as a Dict; "screen" without a layout), the
     string "screen" or "raw" (that Box alone), or a list of names: scalar
     paths, prefixes of them ("hero": every hero.*), "screen", "raw" (a
-    Dict with those keys). .space is built from SP (gymnasium.spaces or
+    Dict with those keys). PIXELS: the picture's shape (H, W, 3) or
+    (H, W), or None: it adds "pixels" to the observation (a Dict of the
+    layout's paths and "pixels"; without a layout "pixels" alone, as
+    observe="pixels" is). .space is built from SP (gymnasium.spaces or
     gamehook.spaces); decode() and decode_batch() make observations."""
 
-    def __init__(self, layout, state_size, observe, screen_size, sp=None):
+    def __init__(self, layout, state_size, observe, screen_size, sp=None,
+                 pixels=None):
         self.sp = sp or _own.backend()
         self.layout = layout
         self.fields = list(layout["fields"]) if layout else []
@@ -130,21 +135,33 @@ class Observer:
         self.by_key = {lf.key: lf for lf in self.leaves}
         cols, rows = screen_size
         self.screen_shape = (int(rows), int(cols))
+        self.pixels_shape = tuple(pixels) if pixels is not None else None
         self.single = None
         if observe is None:
             names = [lf.key for lf in self.leaves] if layout else None
             if names is None:
-                self.single = "screen"
-                names = ["screen"]
+                self.single = "pixels" if pixels is not None else "screen"
+                names = [self.single]
         elif isinstance(observe, str):
-            if observe in ("screen", "raw"):
+            if observe in ("screen", "raw", "pixels"):
                 self.single = observe
             names = [observe]
         else:
             names = list(observe)
+        if pixels is not None and "pixels" not in names:
+            # pixels= adds the picture beside what observe= names.
+            if self.single:
+                self.single = None
+            names.append("pixels")
         items = []
         for n in names:
-            if n == "screen":
+            if n == "pixels":
+                if pixels is None:
+                    raise GamehookError("usage", "observe pixels: give "
+                                        "pixels= (True, or {\"size\": "
+                                        "(W, H), \"gray\": bool})")
+                items.append(("pixels", "pixels"))
+            elif n == "screen":
                 items.append(("screen", "screen"))
             elif n == "raw":
                 if not layout:
@@ -158,7 +175,7 @@ class Observer:
                 if not sub:
                     raise GamehookError("field", "observe: no path '%s' in "
                                         "the layout (paths: %s; or screen, "
-                                        "raw)" % (n, ", ".join(
+                                        "raw, pixels)" % (n, ", ".join(
                                             self.by_key) or "none"))
                 items += [(lf.key, lf) for lf in sub]
         seen = set()
@@ -168,7 +185,11 @@ class Observer:
                 seen.add(k)
                 self.items.append((k, src))
         self.wants_screen = any(s == "screen" for _, s in self.items)
-        self.wants_blob = bool(layout) and state_size > 0
+        self.wants_pixels = any(s == "pixels" for _, s in self.items)
+        # The blob, for the layout's paths or "raw" (not for the screen or
+        # the picture alone).
+        self.wants_blob = bool(layout) and state_size > 0 and any(
+            s not in ("screen", "pixels") for _, s in self.items)
         self.space = self._build(self.sp)
         self._plan_decode()
 
@@ -177,6 +198,10 @@ class Observer:
             return sp.Box(np.zeros(self.screen_shape, np.uint32),
                           np.full(self.screen_shape, 0x10FFFF, np.uint32),
                           self.screen_shape, np.uint32)
+        if src == "pixels":
+            sh = self.pixels_shape
+            return sp.Box(np.zeros(sh, np.uint8), np.full(sh, 255, np.uint8),
+                          sh, np.uint8)
         if src == "raw":
             return sp.Box(np.zeros((self.state_size,), np.uint8),
                           np.full((self.state_size,), 255, np.uint8),
@@ -241,9 +266,10 @@ class Observer:
                         for k, s in self.items]
         self._dplan = plan
 
-    def decode(self, blob, screen_rows=None):
-        """One observation from the blob (bytes) and the screen's rows:
-        arrays are writable views of one copy of the blob."""
+    def decode(self, blob, screen_rows=None, pixels=None):
+        """One observation from the blob (bytes), the screen's rows and the
+        picture (an array, taken as it is): arrays are writable views of
+        one copy of the blob."""
         buf = bytearray(blob) if blob is not None else None
         rec = np.ndarray((), self._struct, buf) if self._struct is not None \
             else None
@@ -258,13 +284,16 @@ class Observer:
             elif src == "screen":
                 out[k] = self.screen_array(screen_rows)
                 continue
+            elif src == "pixels":
+                out[k] = pixels
+                continue
             else:
                 out[k] = np.frombuffer(buf, np.uint8).copy()
                 continue
             out[k] = a if other is None else a.astype(other)
         return out[self.single] if self.single else out
 
-    def decode_batch(self, blobs, screens=None):
+    def decode_batch(self, blobs, screens=None, pixels=None):
         """Observations of several games stacked: every array gains a
         leading axis (gymnasium's batch_space)."""
         n = len(blobs)
@@ -281,6 +310,8 @@ class Observer:
                 out[k] = a if other is None else a.astype(other)
             elif other == "screen":
                 out[k] = np.stack([self.screen_array(s) for s in screens])
+            elif other == "pixels":
+                out[k] = np.stack(pixels)
             else:
                 out[k] = buf
         return out[self.single] if self.single else out

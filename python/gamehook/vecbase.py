@@ -60,17 +60,18 @@ def autoreset_mode(m):
 
 
 class Result:
-    """One game's finished job: its observation (OBS, or the BLOB and
-    screen ROWS it decodes from), reward, flags and info; FINAL, in
+    """One game's finished job: its observation (OBS, or the BLOB, screen
+    ROWS and PIXELS it decodes from), reward, flags and info; FINAL, in
     same-step mode, the Result of the step that ended the episode."""
-    __slots__ = ("obs", "blob", "rows", "reward", "terminated", "truncated",
-                 "info", "final")
+    __slots__ = ("obs", "blob", "rows", "pixels", "reward", "terminated",
+                 "truncated", "info", "final")
 
     def __init__(self, reward, terminated, truncated, info, obs=None,
-                 blob=None, rows=None):
+                 blob=None, rows=None, pixels=None):
         self.obs = obs
         self.blob = blob
         self.rows = rows
+        self.pixels = pixels
         self.reward = reward
         self.terminated = terminated
         self.truncated = truncated
@@ -132,7 +133,7 @@ class BatchedEnv(_VBase):
         e0 = envs[0]
         self.render_mode = e0.render_mode
         self.metadata = {"autoreset_mode": self.autoreset_mode,
-                         "render_modes": ["ansi"]}
+                         "render_modes": list(e0.metadata["render_modes"])}
         self.single_observation_space = e0.observation_space
         self.single_action_space = e0.action_space
         if _own.backend() is _own:
@@ -314,8 +315,9 @@ class BatchedEnv(_VBase):
         return self
 
     def render(self):
-        """"ansi": each game's screen text."""
-        if self.render_mode != "ansi":
+        """Each game's render(): "ansi" its screen text, "rgb_array" its
+        last picture."""
+        if self.render_mode not in ("ansi", "rgb_array"):
             return None
         return tuple(e.render() for e in self.envs)
 

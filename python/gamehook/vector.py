@@ -144,17 +144,18 @@ class VectorEnv(BatchedEnv):
     def _complete(self, i, kind, ids, arg, resps):
         env = self.envs[i]
         if kind == "step":
-            _, reward, term, trunc, info, blob, rows = env._finish_step(
+            _, reward, term, trunc, info, blob, rows, px = env._finish_step(
                 resps, ids, arg, decode=False)
             res = Result(reward, bool(term), bool(trunc), info, blob=blob,
-                         rows=rows)
+                         rows=rows, pixels=px)
         else:
             seed, in_memory = arg
-            _, info, blob, rows = env._finish_reset(resps, ids, seed,
+            _, info, blob, rows, px = env._finish_reset(resps, ids, seed,
                                                     decode=False,
                                                     in_memory=in_memory)
             self._adopt(i)
-            res = Result(0.0, False, False, info, blob=blob, rows=rows)
+            res = Result(0.0, False, False, info, blob=blob, rows=rows,
+                         pixels=px)
         self._finished(i, kind, res)
 
     def _wait(self, done):
@@ -204,10 +205,11 @@ class VectorEnv(BatchedEnv):
 
     def _stack_obs(self, results):
         return self.observer.decode_batch([r.blob for r in results],
-                                          [r.rows for r in results])
+                                          [r.rows for r in results],
+                                          [r.pixels for r in results])
 
     def _one_obs(self, result):
-        return self.observer.decode(result.blob, result.rows)
+        return self.observer.decode(result.blob, result.rows, result.pixels)
 
     def _close_more(self):
         self._sel.close()
