@@ -251,8 +251,9 @@ class RemoteGameEnv(_Base):
     """GameEnv's interface over a gamehookd (GameEnv(..., server=) makes
     one): the game runs there. LAYOUT and SCENARIO files found here are
     sent by content, other paths are the server's; reward=/terminated=/
-    truncated= callables cannot travel (use a scenario). TOKEN, TLS,
-    TIMEOUT, ANSWER_TIMEOUT: as Connection's."""
+    truncated= callables cannot travel (use a scenario). HEADLESS and
+    PIXELS go to the server's GameEnv (the picture comes back as a uint8
+    tensor). TOKEN, TLS, TIMEOUT, ANSWER_TIMEOUT: as Connection's."""
 
     metadata = {"render_modes": ["ansi"], "render_fps": None}
 
@@ -261,20 +262,33 @@ class RemoteGameEnv(_Base):
                  observe=None, frame_skip=1, max_steps=None, reward=None,
                  terminated=None, truncated=None, render_mode=None,
                  size=(80, 24), env=None, lib=None, cwd=None, timeout=60.0,
-                 answer_timeout=300.0):
+                 answer_timeout=300.0, headless=False, pixels=None):
         if reward is not None or terminated is not None or \
                 truncated is not None:
             raise GamehookError("usage", "reward=, terminated=, truncated=: "
                                 "Python callables run beside the game, not "
                                 "over gRPC; give a scenario")
         if render_mode not in (None, "ansi"):
-            raise GamehookError("usage", "render_mode %r: only 'ansi'" %
-                                (render_mode,))
+            raise GamehookError("usage", "render_mode %r: only 'ansi' over "
+                                "gamehookd (pixels= puts the picture in the "
+                                "observation)" % (render_mode,))
+        from .env import pixel_spec
+        px = pixel_spec(pixels)
+        if px is not None:
+            px = {k: list(v) if k == "size" and v is not None else v
+                  for k, v in px.items()}
+        if not isinstance(headless, (bool, np.bool_)):
+            raise GamehookError("usage", "headless=%r: True or False"
+                                % (headless,))
         self.render_mode = render_mode
         self._world = None
         self._c = None
         self._np_random = None
-        settings = {"argv": list(argv), "seed": seed, "observe": observe,
+        # observe= one name ("pixels", "screen", "raw": that Box alone)
+        # goes as an option: the observe setting is a list of names (a
+        # Dict).
+        settings = {"argv": list(argv), "seed": seed, "observe": None if
+                    isinstance(observe, str) else observe,
                     "frame_skip": frame_skip, "size": list(size)}
         if actions is not None:
             settings["actions"] = json.dumps([list(a) for a in actions])
@@ -288,7 +302,11 @@ class RemoteGameEnv(_Base):
                 (e.split("=", 1) for e in env))]
         opts = {k: v for k, v in (("held_keys", held_keys),
                                   ("max_steps", max_steps), ("lib", lib),
-                                  ("cwd", cwd)) if v is not None}
+                                  ("cwd", cwd), ("pixels", px),
+                                  ("observe", observe if isinstance(
+                                      observe, str) else None),
+                                  ("headless", bool(headless) or None))
+                if v is not None}
         if opts:
             settings["options"] = json.dumps(opts)
         self._c = Connection(server, token=token, tls=tls, timeout=timeout,

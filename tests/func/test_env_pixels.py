@@ -12,8 +12,13 @@ differs; VectorEnv batches them (num_envs x H x W) and its game 0 equals
 a GameEnv of the same seed; render_mode="rgb_array" is the full picture
 (a gray 84x84 env renders what a full-size env of the same seed sees);
 bad pixels= (and observe "pixels" without it, an unknown render_mode)
-raise GamehookError("usage"); close() leaves no Xvfb behind."""
+raise GamehookError("usage"); close() leaves no Xvfb behind. Through
+gamehookd (GameEnv(server=), VectorEnv(server=)) headless= and pixels=
+reach the server's GameEnv and the picture comes back as a uint8 tensor
+equal to a local env's."""
 import os
+import signal
+import subprocess
 
 import numpy as np
 
@@ -229,3 +234,51 @@ def test_close_leaves_no_xvfb():
     check(not servers_of(auth) and not os.path.exists(auth),
           "left behind: %s %r" % (auth, servers_of(auth)))
 
+
+def test_through_gamehookd_the_pictures_are_the_local_ones():
+    d = subprocess.Popen([os.path.join(ROOT, "build", "gamehookd"),
+                          "--address", "127.0.0.1:0"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        line = d.stdout.readline()
+        check(line.startswith("gamehookd: listening on "), line)
+        server = line.split()[-1]
+        try:
+            GameEnv([GFX], server=server, pixels={"size": (84,)}).close()
+            check(False, "a bad pixels= reached the server")
+        except GamehookError as e:
+            check(e.code == "usage", "%s %s" % (e.code, e))
+        acts = actions(10)
+        kw = dict(layout=LAYOUT, seed=7, headless=True, pixels=GRAY84)
+        with GameEnv([GFX], server=server, **kw) as far, \
+                GameEnv([GFX], **kw) as near:
+            check(type(far).__name__ == "RemoteGameEnv", type(far).__name__)
+            check(repr(far.observation_space) == repr(near.observation_space),
+                  "%r / %r" % (far.observation_space, near.observation_space))
+            a, _ = near.reset()
+            b, _ = far.reset()
+            for k, act in enumerate(acts + [None]):
+                check(b["pixels"].dtype == np.uint8 and
+                      np.array_equal(a["pixels"], b["pixels"]),
+                      "step %d: the remote picture differs" % k)
+                if act is not None:
+                    a, _, _, _, _ = near.step(act)
+                    b, _, _, _, _ = far.step(act)
+        with VectorEnv(2, [GFX], server=server, seed=7, headless=True,
+                       pixels=GRAY84, observe="pixels",
+                       layout=LAYOUT) as envs:
+            check(envs.observation_space.shape == (2, 84, 84),
+                  repr(envs.observation_space))
+            obs, _ = envs.reset()
+            check(obs.shape == (2, 84, 84) and obs.dtype == np.uint8,
+                  obs.shape)
+            obs, _, _, _, _ = envs.step([RIGHT, RIGHT])
+            check(obs.shape == (2, 84, 84) and
+                  envs.observation_space.contains(obs), obs.shape)
+    finally:
+        d.send_signal(signal.SIGTERM)
+        try:
+            d.wait(60)
+        except subprocess.TimeoutExpired:
+            d.kill()
+            d.wait()
