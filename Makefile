@@ -376,6 +376,7 @@ bench: all benches
 	$(Q)/usr/bin/python3 bench/bench-screen.py
 	$(Q)/usr/bin/python3 bench/bench-pytrace.py
 	$(Q)/usr/bin/python3 bench/bench-env.py
+	$(Q)/usr/bin/python3 bench/bench-env-pixels.py
 	$(Q)/usr/bin/python3 bench/bench-gfx.py
 	$(Q)$(B)/bench-scan
 	$(Q)/usr/bin/python3 bench/bench-gfx-fps.py

@@ -434,7 +434,10 @@ class GameEnv(_Base):
             if self.observer.wants_screen else None
         px = None
         if self.observer.wants_pixels:
-            px = _as_array(resps[-1].pixels).copy()     # writable
+            # Read-only, over the reply's bytes: a copy of a full picture
+            # a step (a fresh 900 KiB, its pages faulted in) cost more
+            # than the step's own Python.
+            px = _as_array(resps[-1].pixels)
             if px.shape != self.observer.pixels_shape:
                 raise GamehookError("state", "the picture is %r, the "
                                     "observation space's %r (the window "
