@@ -18,7 +18,7 @@ import struct
 import numpy as np
 
 from . import spaces as _own
-from .client import Game, _as_array, _shot_line
+from .client import Game, _PixelMemory, _as_array, _shot_line
 from .errors import GamehookError
 from .observe import Leaf, Observer, State, layout_leaves  # noqa: F401
 from .scenario import Scenario
@@ -123,6 +123,17 @@ class Wire:
                 out.append(parse(m[4:4 + n]))
             del buf[:4 + n]
 
+    def send(self, data):
+        """Write DATA (framed requests); the game's picture memory goes
+        with it when not yet passed (SCM_RIGHTS, as Game does)."""
+        shm = self.game._shm
+        if shm is not None and not shm.passed:
+            n = socket.send_fds(self.sock, [data], [shm.fd])
+            shm.passed = True
+            data = data[n:]
+        if data:
+            self.sock.sendall(data)
+
     def receive(self):
         """Read what the socket has (blocking until something) into the
         buffer; False at end of stream."""
@@ -136,7 +147,7 @@ class Wire:
         """Send REQS (framed bytes) in one write, return their responses.
         The terminal is drained once they are sent, while the game works
         on them (not in the round trip's way)."""
-        self.sock.sendall(reqs[0] if len(reqs) == 1 else b"".join(reqs))
+        self.send(reqs[0] if len(reqs) == 1 else b"".join(reqs))
         self.drain()
         out = []
         want = len(reqs)
@@ -281,10 +292,11 @@ class GameEnv(_Base):
         self.observer = Observer(self.game.layout, self.game.state_size,
                                  observe, self._size, sp, pixels=shape)
         self.observation_space = self.observer.space
-        # What follows a step's requests: the screen, the picture.
+        # What follows a step's requests: the screen, the picture (into
+        # the memory shared with the game: Game's, see _launch).
         self._extras = ([command_body("screen")]
                         if self.observer.wants_screen else []) + (
-            [command_body(_shot_line(None, **self._pixels))]
+            [command_body(_shot_line(None, **self._pixels) + " --shm")]
             if self.observer.wants_pixels else [])
         if held_keys is not None:
             self._keys = [str(k) for k in held_keys]
@@ -351,6 +363,10 @@ class GameEnv(_Base):
             self.game = None
         self.game = Game.launch(self._argv, seed=self._game_seed,
                                 drain=False, **self._launch_kw)
+        if self._pixels is not None and self.game._shm is None:
+            # Pictures through memory shared with the game (screenshot
+            # --shm), passed with the first request either sends.
+            self.game._shm = _PixelMemory()
         self.wire = Wire(self.game)
 
     # Gymnasium's np_random.
@@ -434,10 +450,7 @@ class GameEnv(_Base):
             if self.observer.wants_screen else None
         px = None
         if self.observer.wants_pixels:
-            # Read-only, over the reply's bytes: a copy of a full picture
-            # a step (a fresh 900 KiB, its pages faulted in) cost more
-            # than the step's own Python.
-            px = _as_array(resps[-1].pixels)
+            px = self._picture(resps[-1].pixels)
             if px.shape != self.observer.pixels_shape:
                 raise GamehookError("state", "the picture is %r, the "
                                     "observation space's %r (the window "
@@ -451,6 +464,17 @@ class GameEnv(_Base):
         state = State(self.observer, blob, self.game.frame, o.vtime_ns,
                       unread) if self._wants_state else None
         return blob, rows, px, info, state
+
+    def _picture(self, p):
+        """Pixels message P as an array of the caller's own: a copy out of
+        the shared memory, or of the reply's bytes when the memory was too
+        small (at the first picture; it is grown then for the next)."""
+        shm = self.game._shm
+        a = _as_array(p, shm)
+        if not p.shared:
+            shm.fit(p.width * p.height * p.channels)
+            a = a.copy()
+        return a
 
     def _finish_step(self, resps, ids, at, decode=True):
         self._check(resps, ids)

@@ -109,7 +109,7 @@ class VectorEnv(BatchedEnv):
             self._pending[i] = (kind, ids, (arg, True), [])
         env.wire.drain()
         try:
-            env.wire.sock.sendall(b"".join(reqs))
+            env.wire.send(b"".join(reqs))
         except OSError as e:
             self._lost(i, e)
         self._take(i)

@@ -70,6 +70,7 @@ def test_spaces_match_the_arrays():
               "reset: %r" % (obs["pixels"].shape,))
         obs, _, _, _, _ = env.step(RIGHT)
         check(sp.contains(obs), "step's observation outside the space")
+        obs["pixels"][0, 0] ^= 1    # the caller's own, as the layout's are
         check(envcheck.check_env(env, spaces, steps=20) == 20, "checker")
     with make(pixels=True, layout=None) as env:
         sp = env.observation_space
@@ -96,8 +97,13 @@ def test_spaces_match_the_arrays():
 
 def test_the_picture_is_the_steps_last_frames():
     # What the step returns is what the game shows at the frame it
-    # stopped at (asked afterwards, apart), with frame_skip too.
+    # stopped at (asked afterwards, apart), with frame_skip too; the
+    # pictures come through the memory shared with the game (after the
+    # first a game gives, which grows it), a relaunched game's too.
     with make(pixels=GRAY84, frame_skip=3) as env:
+        shared = []
+        take = env._picture
+        env._picture = lambda p: (shared.append(bool(p.shared)), take(p))[1]
         obs, info = env.reset()
         check(np.array_equal(obs["pixels"], env.game.screenshot(**GRAY84)),
               "reset's picture is not frame %d's" % info["frame"])
@@ -107,6 +113,20 @@ def test_the_picture_is_the_steps_last_frames():
             check(np.array_equal(obs["pixels"],
                                  env.game.screenshot(**GRAY84)),
                   "step %d: not the picture of frame %d" % (k, info["frame"]))
+        check(len(shared) == 13 and all(shared), "not through shared "
+              "memory: %r" % shared)
+        del shared[:]
+        pid = env.game.pid
+        obs, info = env.reset(seed=8)      # another seed: launched again
+        check(env.game.pid != pid, "reset(seed=8) did not relaunch")
+        for k in range(3):
+            check(np.array_equal(obs["pixels"],
+                                 env.game.screenshot(**GRAY84)),
+                  "relaunched, step %d: not the picture of frame %d"
+                  % (k, info["frame"]))
+            obs, _, _, _, info = env.step(RIGHT)
+        check(shared == [False, True, True, True], "relaunched: %r"
+              % shared)
 
 
 def test_a_key_changes_the_picture_and_reset_gives_the_first_again():
