@@ -44,8 +44,8 @@ SHIM_SRC := shim/shim.c shim/alloc.c shim/real.c shim/log.c shim/vclock.c shim/f
 	shim/sys.c shim/hook-syscall.c \
 	shim/term.c shim/hook-output.c shim/wtrack.c shim/wtrack-kernel.c \
 	shim/scan.c shim/scan-ptr.c shim/ctl-scan.c \
-	shim/xconn.c shim/pixels.c shim/hook-present.c shim/hook-sdl.c shim/ctl-pixels.c \
-	shim/gfxin.c shim/ctl-gfxin.c shim/hook-sdl-input.c shim/sdl2-input.c shim/sdl1-input.c shim/hook-xlib-input.c \
+	shim/xconn.c shim/stall.c shim/pixels.c shim/hook-present.c shim/hook-sdl.c shim/ctl-pixels.c \
+	shim/gfxin.c shim/ctl-gfxin.c shim/hook-sdl-input.c shim/sdl2-input.c shim/sdl1-input.c shim/hook-xlib-input.c shim/hook-xevents.c \
 	shim/park.c shim/hook-park.c shim/xalloc.c shim/hook-malloc.c
 HOOKCTL_SRC := hookctl/hookctl.c hookctl/launch.c
 DUMPER_SRC := dumper/main.c dumper/dumper.c dumper/cat.c dumper/npy.c dumper/verify.c \
@@ -89,7 +89,8 @@ TEST_PROGS := $(B)/demo-game.debug $(B)/demo-gfx.debug \
 	$(B)/tests/acs-game $(B)/tests/esc-game \
 	$(B)/tests/map-game $(B)/tests/sdl-game $(B)/tests/sdl12-game $(B)/tests/glx-game \
 	$(B)/tests/sdl2-input $(B)/tests/sdl1-input $(B)/tests/x11-input $(B)/tests/x-sender \
-	$(B)/tests/egl-game $(B)/tests/gl-thread-game
+	$(B)/tests/egl-game $(B)/tests/gl-thread-game \
+	$(B)/tests/x-events
 BENCH_PROGS := $(B)/bench-readpixels $(B)/bench-step $(B)/bench-state $(B)/bench-reset \
 	$(B)/bench-timer-game $(B)/tests/esc-game $(B)/bench-client $(B)/bench-scan $(B)/tests/sdl2-input
 # Write tracking's bench and its games of 16 MiB, 256 MiB and 1 GiB.
@@ -240,7 +241,7 @@ $(B)/demo-game.debug: $(DEMO_SRC) | $(DEPS_STAMP)
 		-lncursesw -ltinfo -lpthread
 
 $(B)/tests/test-%: $(call obj,tests/unit/test-%.c) $(GEN_OBJ) $(call obj,$(COMMON_SRC) $(READER_ALLOC) \
-		shim/vclock.c shim/input.c shim/gfxin.c shim/sys.c) $(B)/obj/tests/unit/unit.o
+		shim/vclock.c shim/stall.c shim/input.c shim/gfxin.c shim/sys.c) $(B)/obj/tests/unit/unit.o
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) $(call pkg,--libs) -lpthread -lm
@@ -304,7 +305,7 @@ $(B)/tests/sdl2-input: $(B)/obj/tests/progs/sdl2-input.o
 $(B)/tests/sdl1-input: $(B)/obj/tests/progs/sdl1-input.o
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) $(shell pkg-config --libs sdl)
-$(B)/tests/x11-input $(B)/tests/x-sender: $(B)/tests/%: $(B)/obj/tests/progs/%.o
+$(B)/tests/x11-input $(B)/tests/x-sender $(B)/tests/x-events: $(B)/tests/%: $(B)/obj/tests/progs/%.o
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -o $@ $^ $(SAN_LDFLAGS) -lX11 -ldl
 

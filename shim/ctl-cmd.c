@@ -138,6 +138,10 @@ do_info(struct client *c)
 	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"snapshots\":");
 	snapshot_list(buf + len, sizeof buf - len);
 	len += strlen(buf + len);
+	/* Audio and the clock's own advances (gfx-determinism). */
+	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"audio\":\"%s\","
+	    "\"self_advanced\":%llu", shim_cfg.audio_dummy ? "dummy" : "real",
+	    (unsigned long long)vclock_self_advanced());
 	ctl_ok(c, "%s}", buf);
 }
 

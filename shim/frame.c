@@ -405,6 +405,7 @@ frame_boundary(int present)
 	if (!drive)
 		return;
 	shim_start();
+	vclock_drive_begin();
 	int64_t f = atomic_load_explicit(&fr.cur, memory_order_relaxed) + 1;
 	wtrack_boundary();
 	/* What the game sent its terminal this frame, on the screen. */
@@ -443,9 +444,12 @@ frame_boundary(int present)
 		snapshot_keep_start(f);
 	snapshot_serve(f);
 	int blocked = gate(f, stop);
-	if (blocked < 0)
+	if (blocked < 0) {
+		vclock_drive_end();
 		return;     /* handed over: the frames are another thread's */
+	}
 	gate_leave(f, blocked, present);
+	vclock_drive_end();
 	frame_drive_end(drive);
 }
 

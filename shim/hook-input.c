@@ -20,6 +20,7 @@
 #include "vclock.h"
 #include "vtimer.h"
 #include "wait.h"
+#include "stall.h"
 #include "xconn.h"
 
 /* A read of a timerfd or signalfd: on the thread that drives time, a
@@ -86,6 +87,14 @@ stdin_read(void *buf, size_t n, const void *caller)
 	}
 }
 
+/* The shim drives this process (on any thread, inside its own real
+ * calls too). */
+static int
+shim_driving(void)
+{
+	return atomic_load_explicit(&shim_active, memory_order_relaxed);
+}
+
 static int64_t
 ms_to_ns(int ms)
 {
@@ -100,7 +109,15 @@ poll(struct pollfd *fds, nfds_t n, int timeout)
 		return (int)sys_call(SYS_ppoll, fds, n, timeout < 0 ? NULL : &t,
 		    NULL, 8);
 	}
-	if (!shim_on() || xconn_only(fds, n))
+	/* The X server's socket, also inside the shim's own real calls (a
+	 * presentation's round trips): counted as a wait on the server. */
+	if (shim_driving() && xconn_only(fds, n)) {
+		stall_xwait_begin();
+		int r = real_poll(fds, n, timeout);
+		stall_xwait_end();
+		return r;
+	}
+	if (!shim_on())
 		return real_poll(fds, n, timeout);
 	return wait_poll(fds, n, ms_to_ns(timeout), NULL, FRAME_POLL);
 }
@@ -111,7 +128,13 @@ ppoll(struct pollfd *fds, nfds_t n, const struct timespec *t,
 {
 	if (unlikely(real_ppoll == NULL))
 		return (int)sys_call(SYS_ppoll, fds, n, t, sigmask, 8);
-	if (!shim_on() || xconn_only(fds, n))
+	if (shim_driving() && xconn_only(fds, n)) {
+		stall_xwait_begin();
+		int r = real_ppoll(fds, n, t, sigmask);
+		stall_xwait_end();
+		return r;
+	}
+	if (!shim_on())
 		return real_ppoll(fds, n, t, sigmask);
 	return wait_poll(fds, n, t == NULL ? -1 : ts_to_ns(t), sigmask,
 	    FRAME_POLL);
@@ -149,7 +172,9 @@ select_core(int nfds, fd_set *r, fd_set *w, fd_set *e, int64_t timeout,
 	if (xconn_only(p, n)) {
 		/* The X server's socket: its own time, no boundary. */
 		struct timespec t = ns_to_ts(timeout);
+		stall_xwait_begin();
 		ret = real_ppoll(p, n, timeout < 0 ? NULL : &t, sigmask);
+		stall_xwait_end();
 	} else {
 		ret = wait_poll(p, n, timeout, sigmask, FRAME_SELECT);
 	}

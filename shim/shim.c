@@ -114,6 +114,12 @@ read_config(void)
 		else
 			config_error("HOOK_KEYBOARD: expected real or ignore, not '%s'", v);
 	}
+	if ((v = getenv("HOOK_AUDIO")) != NULL && v[0]) {
+		if (strcmp(v, "dummy") == 0)
+			shim_cfg.audio_dummy = 1;
+		else if (strcmp(v, "real") != 0)
+			config_error("HOOK_AUDIO: expected real or dummy, not '%s'", v);
+	}
 	shim_cfg.frame_rule = FRAME_AUTO;
 	if ((v = getenv("HOOK_FRAME")) != NULL && v[0] &&
 	    framerule_parse(v, &shim_cfg.frame_rule) != 0) {
@@ -327,20 +333,54 @@ shim_exit(void)
 	}
 }
 
+/* glibc's tunable that fixes malloc's mmap threshold at its initial 128
+ * KiB: left dynamic, the threshold rises when another thread frees a
+ * large block, at a moment that depends on thread timing, and a large
+ * buffer (a renderer's back buffer) then comes from recycled heap memory,
+ * whose old contents show where the game never draws, instead of zeroed
+ * from the kernel. */
+#define MMAP_TUNABLE "glibc.malloc.mmap_threshold"
+#define MMAP_TUNABLE_SET MMAP_TUNABLE "=131072"
+
+/* Whether the environment fixes the mmap threshold already; if not, put
+ * it in (GLIBC_TUNABLES is read when a program starts). */
+static int
+mmap_tunable_missing_add(void)
+{
+	const char *t = getenv("GLIBC_TUNABLES");
+	char buf[1024];
+
+	if (t != NULL && strstr(t, MMAP_TUNABLE) != NULL)
+		return 0;
+	if (t != NULL && t[0] != '\0')
+		snprintf(buf, sizeof buf, "%s:%s", t, MMAP_TUNABLE_SET);
+	else
+		snprintf(buf, sizeof buf, "%s", MMAP_TUNABLE_SET);
+	setenv("GLIBC_TUNABLES", buf, 1);
+	return 1;
+}
+
 /* Under HOOK_SEED, run the game with address-space randomization off
- * (what `setarch -R` does): re-execute it once, so heap and library
- * addresses, which games keep in their state, repeat from run to run. */
+ * (what `setarch -R` does) and malloc's mmap threshold fixed: re-execute
+ * it once, so heap and library addresses, which games keep in their
+ * state, and the contents of large new buffers repeat from run to run. */
 static void
 no_aslr_reexec(char **argv)
 {
 	int p = personality(0xffffffff);
-	if (p == -1 || (p & ADDR_NO_RANDOMIZE) || argv == NULL)
+	int aslr = p != -1 && !(p & ADDR_NO_RANDOMIZE);
+	if (argv == NULL)
 		return;
-	if (personality((unsigned long)p | ADDR_NO_RANDOMIZE) == -1)
+	int tunable = mmap_tunable_missing_add();
+	if (!aslr && !tunable)
+		return;
+	if (aslr && personality((unsigned long)p | ADDR_NO_RANDOMIZE) == -1 &&
+	    !tunable)
 		return;
 	execv("/proc/self/exe", argv);
 	/* Could not: go on with randomization (logged once the log is open). */
-	personality((unsigned long)p);
+	if (p != -1)
+		personality((unsigned long)p);
 	aslr_failed = errno;
 }
 
@@ -363,6 +403,10 @@ shim_init(int argc, char **argv, char **envp)
 	snprintf(pid, sizeof pid, "%d", (int)shim_getpid());
 	setenv(OWNER_ENV, pid, 1);
 	read_config();
+	/* SDL (2 and 1.2) opens the audio driver this names; set before
+	 * the game's main(), as the launcher would. */
+	if (shim_cfg.audio_dummy && !startup_error[0])
+		setenv("SDL_AUDIODRIVER", "dummy", 1);
 	context_capture();
 	(void)argc;
 	(void)envp;

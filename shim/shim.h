@@ -46,6 +46,7 @@ struct shim_config {
 	char replay[512];           /* HOOK_REPLAY: a trace to take inputs from */
 	int seeded;                 /* HOOK_SEED was given */
 	uint64_t seed;              /* HOOK_SEED */
+	int audio_dummy;            /* HOOK_AUDIO=dummy: SDL's dummy driver */
 };
 
 extern struct shim_config shim_cfg;

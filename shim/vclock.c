@@ -8,6 +8,7 @@
 #include "sys.h"
 #include "futex.h"
 #include "shim.h"
+#include "stall.h"
 #include "vclock.h"
 
 static SHIM_TLS struct sleeper *tls_slot;
@@ -25,8 +26,11 @@ cpu_relax(void)
 
 /* A clock nobody drove for this long (real time, beyond the wait's own
  * length at the current speed) while the game is not held at the gate lets
- * the waiter advance it: the frame thread is blocked outside any wait (it
- * joins the sleeping thread, say), and time must still flow. */
+ * the waiter advance it, if every other thread is blocked too (stall.c):
+ * the frame thread is blocked outside any wait (it joins the sleeping
+ * thread, say), and time must still flow. While any thread computes or
+ * waits on the X server, the waiter waits on: the frame thread will move
+ * the clock, at the same point of the game in every run. */
 #define SELF_ADVANCE_GRACE_NS (200 * 1000000LL)
 /* Lag beyond which pacing gives up catching up and re-anchors. */
 #define PACE_MAX_LAG_NS (100 * 1000000LL)
@@ -65,12 +69,20 @@ static struct {
 	_Atomic int detached;
 	int64_t detach_base;        /* real mono minus virtual, after detach */
 	_Atomic uint64_t settle_gave_up; /* woken threads not waited for */
+	_Atomic uint64_t self_advanced; /* advances by a stalled sleeper */
+	_Atomic int driving;        /* the driver at work: see drive_begin */
 } vc = { .speed = 1.0, .reanchor = 1 };
 
 uint64_t
 vclock_settle_gave_up(void)
 {
 	return atomic_load(&vc.settle_gave_up);
+}
+
+uint64_t
+vclock_self_advanced(void)
+{
+	return atomic_load(&vc.self_advanced);
 }
 
 int64_t
@@ -262,12 +274,35 @@ earliest_sleeper(void)
 	return m;
 }
 
+static void wait_settled_driving(void);
+
 /* Wait, within a real-time bound, until every thread that was woken (or
  * just created) has gone to sleep again or exited: then what they did at
  * this instant is done before the frame thread runs on, whatever the
  * speed. A thread that takes longer is busy elsewhere: stop waiting for it. */
 static void
 wait_settled(void)
+{
+	vclock_drive_begin();
+	wait_settled_driving();
+	vclock_drive_end();
+}
+
+void
+vclock_drive_begin(void)
+{
+	atomic_fetch_add(&vc.driving, 1);
+}
+
+void
+vclock_drive_end(void)
+{
+	atomic_fetch_sub(&vc.driving, 1);
+}
+
+/* wait_settled's loop. */
+static void
+wait_settled_driving(void)
 {
 	int n = atomic_load_explicit(&vc.nslots, memory_order_acquire);
 	int64_t give_up = 0, spin_until = 0;
@@ -333,6 +368,9 @@ vclock_advance(int64_t d)
 	int64_t final = atomic_load(&vc.v) + d;
 	int64_t next;
 
+	/* Blocked while it paces or waits for woken threads, the driver is
+	 * still driving: no sleeper may take the clock meanwhile. */
+	vclock_drive_begin();
 	wait_settled();
 	while ((next = earliest_sleeper()) <= final) {
 		pace_to(next);
@@ -340,6 +378,7 @@ vclock_advance(int64_t d)
 	}
 	pace_to(final);
 	raise_to(final);
+	vclock_drive_end();
 }
 
 static void slot_release(void *p);
@@ -397,6 +436,22 @@ vclock_thread_start(void *slot)
 		adopt_slot(slot);
 }
 
+int
+vclock_thread_slept(void *slot)
+{
+	struct sleeper *sl = slot;
+	return sl == NULL || atomic_load(&sl->state) != SL_WOKEN;
+}
+
+void
+vclock_thread_blocked(void *slot)
+{
+	struct sleeper *sl = slot;
+	int st = SL_WOKEN;
+	if (sl != NULL)
+		atomic_compare_exchange_strong(&sl->state, &st, SL_IDLE);
+}
+
 void
 vclock_thread_abort(void *slot)
 {
@@ -421,6 +476,15 @@ slot_release(void *p)
 	struct sleeper *sl = p;
 	atomic_store(&sl->state, SL_FREE);
 	settle_notify();
+}
+
+/* Whether nothing else may move the clock: the game is not held at the
+ * gate, and no thread is inside an advance (pacing, or waiting for the
+ * threads it woke). */
+static int
+self_advance_allowed(void)
+{
+	return atomic_load(&vc.free_running) && atomic_load(&vc.driving) == 0;
 }
 
 void
@@ -466,8 +530,13 @@ vclock_wait_until(int64_t target)
 		if (relp == NULL)
 			atomic_fetch_sub(&vc.untimed, 1);
 		if (r != 0 && errno == ETIMEDOUT && atomic_load(&vc.v) == v &&
-		    atomic_load(&vc.free_running)) {
-			/* Nobody drove the clock for the whole wait. */
+		    self_advance_allowed() && stall_everyone_blocked() &&
+		    atomic_load(&vc.v) == v && self_advance_allowed()) {
+			/* Nobody drove the clock for the whole wait, and
+			 * nobody can: the game waits for it. (Asked twice:
+			 * the frame thread may have stopped at the gate, or
+			 * begun to drive, while the looks ran.) */
+			atomic_fetch_add(&vc.self_advanced, 1);
 			raise_to(target);
 			break;
 		}

@@ -102,6 +102,12 @@ void vclock_thread_abort(void *slot);
 /* The calling thread, woken or new, now waits on the shim itself (to take
  * the frames over): the frame thread need not wait for it to sleep. */
 void vclock_thread_idle(void);
+/* Whether the new thread of SLOT has gone to sleep on the clock (or
+ * exited) since it started. */
+int vclock_thread_slept(void *slot);
+/* The new thread of SLOT blocked outside the clock (a condition variable,
+ * say): no advance waits for its first sleep any more. */
+void vclock_thread_blocked(void *slot);
 
 /* Set up the per-thread sleeper slots (from the constructor). */
 void vclock_init_threads(void);
@@ -117,6 +123,16 @@ double vclock_speed(void);
 /* How many times the frame thread ran on without a woken thread that did
  * not sleep again within the real-time bound (a loaded machine). */
 uint64_t vclock_settle_gave_up(void);
+
+/* How many times a sleeping thread moved the clock itself, every other
+ * thread being blocked (the frame thread joining it, say). */
+uint64_t vclock_self_advanced(void);
+
+/* Around work of the thread that drives time that may block (the frame
+ * thread at a boundary, waiting for threads to settle, pacing): no
+ * sleeping thread moves the clock itself meanwhile. Nest. */
+void vclock_drive_begin(void);
+void vclock_drive_end(void);
 
 /* Forget the pacing anchor (after a pause, so blocked time is not lag). */
 void vclock_reanchor(void);

@@ -1,6 +1,7 @@
 /* A small SDL2 test game drawing through one of SDL2's presentation paths:
  *
  *   sdl-game render|gl|surface [FRAMES] [--audio] [--nodelay] [--timer]
+ *            [--busy F:M]
  *
  * A 160x120 window: a background whose colour follows SDL_GetTicks, and a
  * red 8x8 mark at the top left corner (where pictures start), and a
@@ -10,7 +11,9 @@
  * one status line to its terminal: frame, ticks, performance counter in
  * ms, timer callbacks (SDL_AddTimer every 100 ms, with --timer) and audio
  * callbacks (--audio: a callback device at 8 kHz, 256 samples). FRAMES
- * (default: forever) frames, then it quits. */
+ * (default: forever) frames, then it quits. --busy F:M computes M million
+ * loop turns at frame F (real time passing, no clock read, no wait: a
+ * slow frame). */
 #include <SDL2/SDL.h>
 #include <SDL2/SDL_opengl.h>
 #include <stdio.h>
@@ -48,6 +51,7 @@ main(int argc, char **argv)
 	const char *mode = argc > 1 ? argv[1] : "render";
 	long frames = -1;
 	int audio = 0, delay = 1, timer = 0;
+	long busy_at = -1, busy_m = 0;
 
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--audio") == 0)
@@ -56,6 +60,9 @@ main(int argc, char **argv)
 			delay = 0;
 		else if (strcmp(argv[i], "--timer") == 0)
 			timer = 1;
+		else if (strcmp(argv[i], "--busy") == 0 && i + 1 < argc &&
+		    sscanf(argv[i + 1], "%ld:%ld", &busy_at, &busy_m) == 2)
+			i++;
 		else
 			frames = atol(argv[i]);
 	}
@@ -114,6 +121,11 @@ main(int argc, char **argv)
 		while (SDL_PollEvent(&e))
 			if (e.type == SDL_QUIT)
 				frames = f;
+		if (f == busy_at) {
+			volatile long spin = 0;
+			for (long k = 0; k < busy_m * 1000000; k++)
+				spin++;
+		}
 		Uint32 t = SDL_GetTicks();
 		px += vx;
 		py += vy;

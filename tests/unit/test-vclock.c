@@ -3,8 +3,9 @@
  * what vclock_advance is asked, exactly; that an advance wakes a sleeping
  * worker at each of its deadlines in turn, at the same virtual instants
  * whatever the speed, and first waits for a new thread's first sleep; that
- * a waiter nobody drives stays asleep unless the game runs freely, when it
- * moves the clock itself; that a finite speed paces advances in real time;
+ * a waiter nobody drives stays asleep unless the game runs freely and every
+ * other thread is blocked, when it moves the clock itself (never while a
+ * thread computes: a slow frame on a loaded machine); that a finite speed paces advances in real time;
  * and that detach hands time back to the real clock without a jump.
  *
  * The clock is one global: the cases run in order in one process and build
@@ -600,6 +601,39 @@ free_running_waiter_advances_clock_itself(void)
 	CHECK_GE_INT(vclock_now(), target);
 }
 
+/* A waiter whose grace ran out while another thread computes (the frame
+ * thread's slow start-up) leaves the clock alone: that thread will drive
+ * it, at the same point of the game in every run. Once that thread blocks
+ * (it joins the waiter), the waiter moves time itself. */
+static void
+free_running_waiter_waits_while_a_thread_computes(void)
+{
+	struct waiter w;
+
+	vclock_set_speed(0);
+	vclock_set_free_running(1);
+	int64_t v0 = vclock_now();
+	uint64_t moved = vclock_self_advanced();
+	if (!waiter_start(&w, v0 + 10 * MS))
+		return;
+	/* Compute for 800 ms of real time: four times the grace. */
+	int64_t until = unit_real_ns() + 800 * MS;
+	volatile uint64_t spin = 0;
+	while (unit_real_ns() < until)
+		spin++;
+	CHECK_EQ_INT(vclock_now(), v0);
+	CHECK_EQ_INT(atomic_load(&w.done), 0);
+	CHECK_EQ_INT(vclock_self_advanced(), moved);
+	if (!CHECK(waiter_join(&w, 5 * NS_PER_SEC))) {
+		vclock_set_free_running(0);
+		vclock_advance(10 * MS);
+		pthread_join(w.thread, NULL);
+	}
+	vclock_set_free_running(0);
+	CHECK_GE_INT(vclock_now(), v0 + 10 * MS);
+	CHECK_EQ_INT(vclock_self_advanced(), moved + 1);
+}
+
 /* At max speed too: after the grace period the waiter moves time. */
 static void
 free_running_waiter_at_max_speed_advances_clock(void)
@@ -746,6 +780,7 @@ static const struct unit_case cases[] = {
 	UNIT_CASE(advance_gives_up_on_thread_that_never_starts),
 	UNIT_CASE(waiter_blocks_while_nobody_advances),
 	UNIT_CASE(free_running_waiter_advances_clock_itself),
+	UNIT_CASE(free_running_waiter_waits_while_a_thread_computes),
 	UNIT_CASE(free_running_waiter_at_max_speed_advances_clock),
 	UNIT_CASE(speed_two_paces_advance_at_half_real_time),
 	UNIT_CASE(max_speed_does_not_pace),
