@@ -45,7 +45,7 @@ SHIM_SRC := shim/shim.c shim/alloc.c shim/real.c shim/log.c shim/vclock.c shim/f
 	shim/term.c shim/hook-output.c shim/wtrack.c shim/wtrack-kernel.c \
 	shim/scan.c shim/scan-ptr.c shim/ctl-scan.c \
 	shim/xconn.c shim/stall.c shim/pixels.c shim/hook-present.c shim/hook-sdl.c shim/ctl-pixels.c \
-	shim/gfxin.c shim/ctl-gfxin.c shim/hook-sdl-input.c shim/sdl2-input.c shim/sdl1-input.c shim/hook-xlib-input.c shim/hook-xevents.c \
+	shim/gfxin.c shim/ctl-gfxin.c shim/hook-sdl-input.c shim/sdl2-input.c shim/sdl1-input.c shim/hook-xlib-input.c shim/hook-xevents.c shim/hook-alsa.c \
 	shim/park.c shim/hook-park.c shim/xalloc.c shim/hook-malloc.c
 HOOKCTL_SRC := hookctl/hookctl.c hookctl/launch.c
 DUMPER_SRC := dumper/main.c dumper/dumper.c dumper/cat.c dumper/npy.c dumper/verify.c \

@@ -4,7 +4,9 @@ driver writes the samples to a file from its own thread) never moves the
 clock while the game computes, so a frame that takes a second of real time
 still lasts the 16 virtual ms it slept and no sleeper ran meanwhile
 (before, the audio thread moved the clock itself after 200 ms of real
-time: that frame lasted 48 ms); the graphical demo with audio on, in each
+time: that frame lasted 48 ms); a driver that never waits (ALSA's null
+device) gets its callbacks once per buffer of virtual time (before,
+millions a second); the graphical demo with audio on, in each
 render mode, gives the same picture, state and clock at every one of 200
 frames in two seeded runs fed the same input; HOOK_AUDIO=dummy hands SDL
 its dummy driver (no samples written, callbacks still on virtual time)
@@ -91,6 +93,28 @@ def test_a_slow_frame_with_audio_passes_no_time():
     check(a == b, "one seed, two runs: %r\n%r" % (a, b))
     # The disk driver really wrote the samples, from its own thread.
     check(os.path.getsize(os.path.join(TMP, "audio-21.raw")) > 0, "no samples")
+
+
+def test_a_driver_that_never_waits_is_paced_by_the_clock():
+    # ALSA's null device takes samples as fast as they come: SDL's audio
+    # thread never waits, and before it called the game back millions of
+    # times a second of real time. Its callbacks now come once per buffer
+    # in virtual time (8 kHz, 256 samples: each 32 ms, 50 in 1.6 s), the
+    # same in two seeded runs.
+    runs = []
+    for _ in range(2):
+        with game([SDL, "render", "--audio"], 41,
+                  audio="alsa", env={"AUDIODEV": "null"}) as g:
+            c = g.connect(timeout=60)
+            c.ok("step 20")
+            s1 = status(c)
+            c.ok("step 100")
+            s2 = status(c)
+            check("audio:" not in g.text(), "no audio device: %r" %
+                  g.text()[-300:])
+        check(s2["audio"] - s1["audio"] == 50, (s1, s2))
+        runs.append((s1, s2))
+    check(runs[0] == runs[1], runs)
 
 
 def demo_run(mode, seed, frames=200):
