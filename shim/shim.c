@@ -340,7 +340,11 @@ shim_exit(void)
  * whose old contents show where the game never draws, instead of zeroed
  * from the kernel. */
 #define MMAP_TUNABLE "glibc.malloc.mmap_threshold"
-#define MMAP_TUNABLE_SET MMAP_TUNABLE "=131072"
+/* Fixed, the threshold no longer raises the trim threshold with it: that
+ * is fixed too, at twice the dynamic threshold's ceiling (64 MiB), so the
+ * heap is given back as seldom as before (a snapshot's load refuses a
+ * heap that shrank since the save). */
+#define MMAP_TUNABLE_SET MMAP_TUNABLE "=131072:glibc.malloc.trim_threshold=67108864"
 
 /* Whether the environment fixes the mmap threshold already; if not, put
  * it in (GLIBC_TUNABLES is read when a program starts). */
