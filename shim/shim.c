@@ -333,58 +333,20 @@ shim_exit(void)
 	}
 }
 
-/* glibc's tunable that fixes malloc's mmap threshold at its initial 128
- * KiB: left dynamic, the threshold rises when another thread frees a
- * large block, at a moment that depends on thread timing, and a large
- * buffer (a renderer's back buffer) then comes from recycled heap memory,
- * whose old contents show where the game never draws, instead of zeroed
- * from the kernel. */
-#define MMAP_TUNABLE "glibc.malloc.mmap_threshold"
-/* Fixed, the threshold no longer raises the trim threshold with it: that
- * is fixed too, at twice the dynamic threshold's ceiling (64 MiB), so the
- * heap is given back as seldom as before (a snapshot's load refuses a
- * heap that shrank since the save). */
-#define MMAP_TUNABLE_SET MMAP_TUNABLE "=131072:glibc.malloc.trim_threshold=67108864"
-
-/* Whether the environment fixes the mmap threshold already; if not, put
- * it in (GLIBC_TUNABLES is read when a program starts). */
-static int
-mmap_tunable_missing_add(void)
-{
-	const char *t = getenv("GLIBC_TUNABLES");
-	char buf[1024];
-
-	if (t != NULL && strstr(t, MMAP_TUNABLE) != NULL)
-		return 0;
-	if (t != NULL && t[0] != '\0')
-		snprintf(buf, sizeof buf, "%s:%s", t, MMAP_TUNABLE_SET);
-	else
-		snprintf(buf, sizeof buf, "%s", MMAP_TUNABLE_SET);
-	setenv("GLIBC_TUNABLES", buf, 1);
-	return 1;
-}
-
 /* Under HOOK_SEED, run the game with address-space randomization off
- * (what `setarch -R` does) and malloc's mmap threshold fixed: re-execute
- * it once, so heap and library addresses, which games keep in their
- * state, and the contents of large new buffers repeat from run to run. */
+ * (what `setarch -R` does): re-execute it once, so heap and library
+ * addresses, which games keep in their state, repeat from run to run. */
 static void
 no_aslr_reexec(char **argv)
 {
 	int p = personality(0xffffffff);
-	int aslr = p != -1 && !(p & ADDR_NO_RANDOMIZE);
-	if (argv == NULL)
+	if (p == -1 || (p & ADDR_NO_RANDOMIZE) || argv == NULL)
 		return;
-	int tunable = mmap_tunable_missing_add();
-	if (!aslr && !tunable)
-		return;
-	if (aslr && personality((unsigned long)p | ADDR_NO_RANDOMIZE) == -1 &&
-	    !tunable)
+	if (personality((unsigned long)p | ADDR_NO_RANDOMIZE) == -1)
 		return;
 	execv("/proc/self/exe", argv);
 	/* Could not: go on with randomization (logged once the log is open). */
-	if (p != -1)
-		personality((unsigned long)p);
+	personality((unsigned long)p);
 	aslr_failed = errno;
 }
 
