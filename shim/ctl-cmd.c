@@ -140,8 +140,11 @@ do_info(struct client *c)
 	len += strlen(buf + len);
 	/* Audio and the clock's own advances (gfx-determinism). */
 	len += (size_t)snprintf(buf + len, sizeof buf - len, ",\"audio\":\"%s\","
-	    "\"self_advanced\":%llu", shim_cfg.audio_dummy ? "dummy" : "real",
-	    (unsigned long long)vclock_self_advanced());
+	    "\"self_advanced\":%llu,\"start_gave_up\":%llu,"
+	    "\"takeover_forced\":%llu", shim_cfg.audio_dummy ? "dummy" : "real",
+	    (unsigned long long)vclock_self_advanced(),
+	    (unsigned long long)vclock_start_gave_up(),
+	    (unsigned long long)frame_takeover_forced());
 	ctl_ok(c, "%s}", buf);
 }
 

@@ -2,6 +2,7 @@
  * boundary while running, is a few atomic loads; blocking uses a futex.
  * The fast step reply and client lending are fastpath.c's; save and load
  * requests are served through snapshot-req.c. */
+#include <errno.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
@@ -21,6 +22,7 @@
 #include "log.h"
 #include "replay.h"
 #include "snapshot.h"
+#include "stall.h"
 #include "term.h"
 #include "vclock.h"
 #include "wait.h"
@@ -28,6 +30,11 @@
 #define FRAME_PERIOD_NS (NS_PER_SEC / 60)
 /* A presenting game's waits end a frame after this long without one. */
 #define FRAME_IDLE_NS (NS_PER_SEC / 20)
+/* A thread waiting to take the frames over looks this often (real time)
+ * whether the frame thread is stuck outside its boundaries ... */
+#define TAKEOVER_LOOK_NS (50 * 1000000L)
+/* ... asleep in the kernel, not having run at all for this long. */
+#define TAKEOVER_STUCK_NS (100 * 1000000L)
 
 enum { REQ_IDLE, REQ_POSTED, REQ_DONE };
 
@@ -54,6 +61,9 @@ static struct {
 	int64_t handoff_f;            /* the gate handed over: its frame */
 	int handoff_blocked;
 	_Atomic int presented;        /* the frame thread has presented */
+	/* The frame thread joins this thread (pthread_self), 0 if none. */
+	_Atomic uintptr_t joining;
+	_Atomic uint64_t takeover_forced;
 	int req_defer;                /* the request asked to run again */
 	_Atomic int64_t read_at;      /* frame_read_at's frame and reader */
 	void (*_Atomic read_fn)(int64_t);
@@ -142,6 +152,30 @@ frame_tid(void)
 	return atomic_load(&fr.tid);
 }
 
+uint64_t
+frame_takeover_forced(void)
+{
+	return atomic_load(&fr.takeover_forced);
+}
+
+uintptr_t
+frame_join_begin(pthread_t t)
+{
+	if (!is_frame_thread())
+		return 0;
+	atomic_store(&fr.joining, (uintptr_t)t);
+	if (atomic_load(&fr.want) != 0)
+		own_changed();   /* the thread it joins may wait to take over */
+	return 1;
+}
+
+void
+frame_join_end(uintptr_t how)
+{
+	if (how)
+		atomic_store(&fr.joining, 0);
+}
+
 
 int
 frame_drive_begin(void)
@@ -154,12 +188,11 @@ frame_drive_begin(void)
 		return 2;                         /* within a boundary */
 	if (o != me)
 		return 0;
-	uintptr_t w = atomic_load(&fr.want);
-	if (w != 0 && atomic_compare_exchange_strong(&fr.own, &o, w)) {
-		own_changed();    /* a presenting thread waits: its frames now */
-		return 0;
-	}
-	/* Fails only if a presenting thread took the frames meanwhile. */
+	/* A presenting thread that waits to take over gets the frames at
+	 * the end of this boundary or advance, or at the gate: never before
+	 * it, so the boundary is there whenever that thread asked. Fails
+	 * only if a presenting thread took the frames meanwhile (the frame
+	 * thread joining it, or stuck). */
 	return atomic_compare_exchange_strong(&fr.own, &o, me | OWN_BUSY);
 }
 
@@ -178,11 +211,28 @@ frame_drive_end(int how)
 
 static void gate_adopt(void);
 
+/* Whether the frame thread, outside its boundaries, is asleep in the
+ * kernel and has not run for TAKEOVER_STUCK_NS: blocked on something the
+ * shim does not see (a raw futex, a pipe) that may wait for the thread
+ * presenting. A real-time judgement: counted and logged when it decides. */
+static int
+frame_thread_stuck(void)
+{
+	long tid = atomic_load(&fr.tid);
+	return tid > 0 && stall_thread_blocked(tid, TAKEOVER_STUCK_NS);
+}
+
 /* HOOK_FRAME=auto, a thread that is not the frame thread presents before
  * the frame thread ever did (a game rendering on a thread of its own):
- * take the frames over, once the frame thread is outside its boundaries
- * and waits (it hands over a stopped gate as it is). Returns 1 when the
- * calling thread is the frame thread now. */
+ * take the frames over at the frame thread's next boundary or clock
+ * advance (it hands them over at its end, or at the gate, a stopped gate
+ * as it is), so that the frame they change hands at does not depend on
+ * whether this thread asked before or after the frame thread got there.
+ * Taken at once only from a frame thread that joins this one (it has no
+ * boundary before this thread ends) or, as a last resort, one stuck
+ * outside the shim's waits (frame_thread_stuck: counted in info's
+ * takeover_forced). Returns 1 when the calling thread is the frame
+ * thread now. */
 static int
 take_over(void)
 {
@@ -192,6 +242,7 @@ take_over(void)
 	/* Waiting here, this thread is not one the clock waits for. */
 	vclock_thread_idle();
 	uintptr_t o;
+	int looked = 0;
 	for (;;) {
 		uint32_t s = atomic_load(&fr.own_seq);
 		o = atomic_load(&fr.own);
@@ -201,11 +252,23 @@ take_over(void)
 			atomic_store(&fr.want, 0);   /* it presents itself */
 			return 0;
 		}
-		if (!(o & OWN_BUSY) &&
+		if (!(o & OWN_BUSY) && atomic_load(&fr.joining) ==
+		    (uintptr_t)pthread_self() &&
 		    atomic_compare_exchange_strong(&fr.own, &o, me))
 			break;
+		if (looked && !(o & OWN_BUSY) && frame_thread_stuck() &&
+		    atomic_compare_exchange_strong(&fr.own, &o, me)) {
+			atomic_fetch_add(&fr.takeover_forced, 1);
+			hlog("frames: the frame thread (tid %ld) is blocked "
+			    "outside its boundaries: the frames taken over "
+			    "without waiting for its next one",
+			    atomic_load(&fr.tid));
+			break;
+		}
 		frame_kick();    /* a stopped frame thread looks, and hands over */
-		futex_wait(&fr.own_seq, s, NULL);
+		struct timespec look = { 0, TAKEOVER_LOOK_NS };
+		looked = futex_wait(&fr.own_seq, s, &look) != 0 &&
+		    errno == ETIMEDOUT;
 	}
 	atomic_store(&fr.presented, 1);
 	atomic_store(&fr.want, 0);

@@ -4,6 +4,7 @@
 #ifndef GH_FRAME_H
 #define GH_FRAME_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "shim.h"
@@ -35,6 +36,16 @@ int frame_thread_is_main(void);
 /* The frame thread's thread id (the process id: the main thread), or 0
  * while none is known (a named HOOK_FRAME rule not met yet). */
 long frame_tid(void);
+/* How many times a presenting thread took the frames over from a frame
+ * thread blocked outside the shim's waits, by the real-time fallback. */
+uint64_t frame_takeover_forced(void);
+
+/* Around the calling thread's pthread_join of T: while the frame thread
+ * joins T, T may take the frames over at once when it presents (it has
+ * no boundary before T ends). frame_join_begin returns a value for
+ * frame_join_end. */
+uintptr_t frame_join_begin(pthread_t t);
+void frame_join_end(uintptr_t how);
 
 /* The boundary itself, on the frame thread. PRESENT: the boundary is a
  * screen update rather than a wait, so a frame that did not wait at all

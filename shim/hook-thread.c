@@ -5,6 +5,8 @@
 #include <sys/syscall.h>
 #include <time.h>
 
+#include "frame.h"
+#include "log.h"
 #include "real.h"
 #include "shim.h"
 #include "snapshot.h"
@@ -43,11 +45,23 @@ trampoline(void *p)
 	return r;
 }
 
+/* The creator stopped waiting for the new thread (tid 0: not started). */
+static void
+start_gave_up(long tid)
+{
+	vclock_note_start_gave_up();
+	hlog("threads: a new thread (tid %ld) neither slept nor blocked "
+	    "within %lld ms of real time: its creator goes on", tid,
+	    START_SETTLE_MAX_NS / 1000000);
+}
+
 /* Let the new thread of S run until it sleeps on the clock or blocks (a
- * condition variable, a lock, the X server), within a real-time bound,
- * before its creator goes on: what it does first (SDL's audio thread
- * looking whether the game has unpaused it yet) then happens before what
- * the creator does next, in every run. */
+ * condition variable, a lock, the X server, a wait to take the frames
+ * over), within a real-time bound, before its creator goes on: what it
+ * does first (SDL's audio thread looking whether the game has unpaused it
+ * yet) then happens before what the creator does next, in every run.
+ * When the bound is reached it is counted (info's start_gave_up) and
+ * logged: what happens next may then differ from run to run. */
 static void
 start_settle(struct start *s)
 {
@@ -56,8 +70,10 @@ start_settle(struct start *s)
 	long tid;
 
 	while ((tid = atomic_load(&s->tid)) == 0) {
-		if (real_mono_ns() >= give_up)
+		if (real_mono_ns() >= give_up) {
+			start_gave_up(0);
 			return;
+		}
 		sys_call(SYS_nanosleep, &nap, NULL);
 	}
 	while (!vclock_thread_slept(s->slot)) {
@@ -65,8 +81,10 @@ start_settle(struct start *s)
 			vclock_thread_blocked(s->slot);
 			return;
 		}
-		if (real_mono_ns() >= give_up)
+		if (real_mono_ns() >= give_up) {
+			start_gave_up(tid);
 			return;
+		}
 		sys_call(SYS_nanosleep, &nap, NULL);
 	}
 }
@@ -97,4 +115,19 @@ pthread_create(pthread_t *t, const pthread_attr_t *attr,
 		return r;
 	}
 	return real_pthread_create(t, attr, fn, arg);
+}
+
+/* The frame thread joining a thread lets it take the frames over as it
+ * presents (frame.c's take_over): the join is where the frames go. */
+EXPORT int
+pthread_join(pthread_t t, void **ret)
+{
+	if (unlikely(real_pthread_join == NULL))
+		real_resolve();
+	if (!shim_on())
+		return real_pthread_join(t, ret);
+	uintptr_t j = frame_join_begin(t);
+	int r = real_pthread_join(t, ret);
+	frame_join_end(j);
+	return r;
 }

@@ -36,6 +36,7 @@
 	X(ssize_t, read, (int fd, void *b, size_t n), (fd, b, n)) \
 	X(int, pthread_create, (pthread_t *t, const pthread_attr_t *a, \
 	    void *(*f)(void *), void *arg), (t, a, f, arg)) \
+	X(int, pthread_join, (pthread_t t, void **r), (t, r)) \
 	X(void, srand, (unsigned int s), (s)) \
 	X(void, srandom, (unsigned int s), (s)) \
 	X(void, srand48, (long s), (s)) \

@@ -70,6 +70,7 @@ static struct {
 	int64_t detach_base;        /* real mono minus virtual, after detach */
 	_Atomic uint64_t settle_gave_up; /* woken threads not waited for */
 	_Atomic uint64_t self_advanced; /* advances by a stalled sleeper */
+	_Atomic uint64_t start_gave_up; /* new threads not waited for */
 	_Atomic int driving;        /* the driver at work: see drive_begin */
 } vc = { .speed = 1.0, .reanchor = 1 };
 
@@ -77,6 +78,18 @@ uint64_t
 vclock_settle_gave_up(void)
 {
 	return atomic_load(&vc.settle_gave_up);
+}
+
+uint64_t
+vclock_start_gave_up(void)
+{
+	return atomic_load(&vc.start_gave_up);
+}
+
+void
+vclock_note_start_gave_up(void)
+{
+	atomic_fetch_add(&vc.start_gave_up, 1);
 }
 
 uint64_t

@@ -124,6 +124,12 @@ double vclock_speed(void);
  * not sleep again within the real-time bound (a loaded machine). */
 uint64_t vclock_settle_gave_up(void);
 
+/* How many new threads pthread_create stopped waiting for (hook-thread.c:
+ * they neither slept nor blocked within its real-time bound), and note
+ * one more. */
+uint64_t vclock_start_gave_up(void);
+void vclock_note_start_gave_up(void);
+
 /* How many times a sleeping thread moved the clock itself, every other
  * thread being blocked (the frame thread joining it, say). */
 uint64_t vclock_self_advanced(void);

@@ -1,5 +1,5 @@
 /* A test game that presents from a thread that is not its main thread:
- * gl-thread-game [--join|--linger] [FRAMES]. The main thread starts a render
+ * gl-thread-game [--join|--linger] [--late] [FRAMES]. The main thread starts a render
  * thread, which opens the display and draws glx-game's picture on a
  * 160x120 window with GLX (the background's colour from getrandom(), a red
  * mark at the top left, a bouncing white square), counts KeyPress events,
@@ -8,7 +8,12 @@
  * Meanwhile the main thread sleeps 30 ms at a time (usleep) counting
  * ticks, or with --join only waits for the render thread (pthread_join).
  * With --linger the main thread goes on sleeping and counting once the
- * render thread has ended (after FRAMES), writing "after N" lines. */
+ * render thread has ended (after FRAMES), writing "after N" lines. With
+ * --late the main thread, once pthread_create returns, first computes
+ * (a busy loop, no call the shim sees) until the render thread is about
+ * to present its first picture and a while longer: its first sleep or
+ * join comes after that presentation, as on a machine where the main
+ * thread is slow. */
 #include <GL/gl.h>
 #include <GL/glx.h>
 #include <X11/Xlib.h>
@@ -27,6 +32,7 @@
 static long frames = -1;
 static _Atomic int done;
 static _Atomic long main_ticks;
+static _Atomic int presenting;
 
 static long
 mono_ms(void)
@@ -100,6 +106,7 @@ render(void *arg)
 		glClearColor(1, 0, 0, 1);
 		glClear(GL_COLOR_BUFFER_BIT);
 		glDisable(GL_SCISSOR_TEST);
+		atomic_store(&presenting, 1);
 		glXSwapBuffers(d, win);
 		printf("\rframe %ld ms %ld keys %d main %ld   ", f, t, keys,
 		    atomic_load(&main_ticks));
@@ -117,12 +124,14 @@ render(void *arg)
 int
 main(int argc, char **argv)
 {
-	int join = 0, linger = 0;
+	int join = 0, linger = 0, late = 0;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--join") == 0)
 			join = 1;
 		else if (strcmp(argv[i], "--linger") == 0)
 			linger = 1;
+		else if (strcmp(argv[i], "--late") == 0)
+			late = 1;
 		else
 			frames = atol(argv[i]);
 	}
@@ -130,6 +139,14 @@ main(int argc, char **argv)
 	if (pthread_create(&t, NULL, render, NULL) != 0) {
 		fprintf(stderr, "pthread_create failed\n");
 		return 1;
+	}
+	if (late) {
+		/* Spin until the render thread presents, then about as
+		 * long again as its hand-over takes. */
+		while (!atomic_load(&presenting))
+			;
+		for (volatile long spin = 0; spin < 50000000L; spin++)
+			;
 	}
 	while (!join && !atomic_load(&done)) {
 		usleep(30000);
