@@ -4,8 +4,9 @@
  * before the first frame, maps it at frame MAP (argument, default 2) with
  * a flush and no round trip, and prints "F<frame> <event>" for each
  * MapNotify, Expose, ConfigureNotify and VisibilityNotify it is given, so
- * the frame an event reaches it is on its standard output. Ends after 600
- * frames. */
+ * the frame an event reaches it is on its standard output, then "T<frame>"
+ * once that frame's events are read (a reader that has seen it has seen
+ * every event line before). Ends after 600 frames. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -48,6 +49,7 @@ main(int argc, char **argv)
 			if (name(e.type) != NULL)
 				printf("F%d %s\n", f, name(e.type));
 		}
+		printf("T%d\n", f);
 		if (f == map_at) {
 			XMapWindow(d, w);
 			XFlush(d);
