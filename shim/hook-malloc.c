@@ -4,13 +4,15 @@
  * they work from the first allocation of the process, before the shim's
  * constructor). The test on the way is the caller's address against the
  * X libraries' code ranges, or the pointer against the arena's range.
- * Not in a sanitized build (XALLOC_HOOKS 0): the sanitizer's runtime owns
- * malloc there. */
+ * Under HOOK_SEED a large new block comes zeroed however glibc served it
+ * (seed_zero below). Not in a sanitized build (XALLOC_HOOKS 0): the
+ * sanitizer's runtime owns malloc there. */
 #include <errno.h>
 #include <malloc.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "real.h"
 #include "shim.h"
@@ -22,6 +24,36 @@ extern void *__libc_malloc(size_t n);
 extern void *__libc_calloc(size_t n, size_t size);
 extern void *__libc_realloc(void *p, size_t n);
 extern void __libc_free(void *p);
+extern void *__libc_memalign(size_t align, size_t n);
+
+/* glibc's initial mmap threshold (DEFAULT_MMAP_THRESHOLD_MIN): a block
+ * this large came from the kernel, zeroed, until the dynamic threshold
+ * rose. */
+#define SEED_ZERO_MIN (128 * 1024)
+/* glibc's flag, in the size word before a block, for a block of its own
+ * mapping (IS_MMAPPED in malloc.c): fresh pages, zero already. */
+#define CHUNK_IS_MMAPPED 0x2
+
+/* A seeded game's large new block holds zeros, as it would have from the
+ * kernel: glibc raises its mmap threshold when any thread frees a large
+ * mapped block, at a moment that depends on thread timing, and a block
+ * served from the heap after that holds whatever an earlier block left
+ * there (Mesa's back buffer, posix_memalign'd, showed a freed image in
+ * the rows lbreakouthd never draws; different each run). Blocks glibc
+ * mapped for the call are left alone (their pages are zero and not yet
+ * touched). Only for blocks of SEED_ZERO_MIN or more, so the cost is a
+ * memset of memory the game is about to fill anyway; only while the shim
+ * drives the process (not in a child it does not target, nor after
+ * detach). */
+static inline void *
+seed_zero(void *p, size_t n)
+{
+	if (unlikely(n >= SEED_ZERO_MIN) && shim_cfg.seeded && p != NULL &&
+	    atomic_load_explicit(&shim_active, memory_order_relaxed) &&
+	    !(((const size_t *)p)[-1] & CHUNK_IS_MMAPPED))
+		memset(p, 0, n);
+	return p;
+}
 
 static void *
 arena_result(void *p)
@@ -36,7 +68,7 @@ malloc(size_t n)
 {
 	if (unlikely(xalloc_caller(__builtin_return_address(0))))
 		return arena_result(xalloc_malloc(n));
-	return __libc_malloc(n);
+	return seed_zero(__libc_malloc(n), n);
 }
 
 EXPORT void *
@@ -45,6 +77,33 @@ calloc(size_t n, size_t size)
 	if (unlikely(xalloc_caller(__builtin_return_address(0))))
 		return arena_result(xalloc_calloc(n, size));
 	return __libc_calloc(n, size);
+}
+
+/* glibc's checks (malloc/malloc.c): a power of two, a multiple of a
+ * pointer's size; the block from the same function as memalign's. */
+EXPORT int
+posix_memalign(void **out, size_t align, size_t n)
+{
+	if (align % sizeof(void *) != 0 || align == 0 ||
+	    (align & (align - 1)) != 0)
+		return EINVAL;
+	void *p = __libc_memalign(align, n);
+	if (p == NULL)
+		return ENOMEM;
+	*out = seed_zero(p, n);
+	return 0;
+}
+
+EXPORT void *
+aligned_alloc(size_t align, size_t n)
+{
+	return seed_zero(__libc_memalign(align, n), n);
+}
+
+EXPORT void *
+memalign(size_t align, size_t n)
+{
+	return seed_zero(__libc_memalign(align, n), n);
 }
 
 EXPORT void

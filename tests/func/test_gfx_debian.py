@@ -3,24 +3,34 @@ Xvfb: lbreakouthd (SDL2's renderer, SDL_mixer on the dummy audio driver;
 set-group-id, so run as a private copy), glxgears (mesa-utils: OpenGL on
 GLX, animated by the clock) and pipewalker (SDL 1.2 with OpenGL; it
 redraws only on input, idle between). For each: lockstep steps return and
-virtual time moves; the picture is read (lbreakouthd's menu,
-glxgears' gears) and changes as the game runs; two runs of glxgears under
-one seed present the same pictures at the same frames (lbreakouthd's do
-not: X events reach it in real time); pipewalker, presenting
-once and then waiting for events, still steps (a presenting game that
-waits 50 virtual ms without presenting ends a frame) and its first
-picture is read. Input that moves something is gfx-input's part. The
-packages are installed by the test's own setup (scripts/deps.sh)."""
+virtual time moves; the picture is read (lbreakouthd's menu, drawn in
+detail and still without input; glxgears' gears, which change as the game
+runs); two runs of glxgears under
+one seed present the same pictures at the same frames; two runs of
+lbreakouthd under one seed, with the same keys in its menu at the same
+frames, present the same picture at every frame from its first (whose
+rows the menu never covers showed a freed image in one run and black in
+another before seeded runs zeroed large new blocks), and other keys
+another picture somewhere; two runs of pipewalker under one seed with the
+same clicks give the same picture at every frame, other clicks another;
+pipewalker, presenting once and then waiting for events, still steps (a
+presenting game that waits 50 virtual ms without presenting ends a frame)
+and its first picture is read. The packages are installed by the test's
+own setup (scripts/deps.sh)."""
 import atexit
 import hashlib
 import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 
 import xshot
 from gh import ROOT, Game, check, wait_until
+
+sys.path.insert(0, os.path.join(ROOT, "python"))
+import gamehook  # noqa: E402
 
 PACKAGES = ["lbreakouthd", "pipewalker", "mesa-utils"]
 TMP = tempfile.mkdtemp(prefix="gh-gfxdeb-")
@@ -46,10 +56,13 @@ def game(argv, seed=None):
 
 
 def picture(c):
-    """(frame, width, height, sha1 of the pixels) of the presented picture."""
+    """(frame, width, height, sha1 of the pixels, size of the gray PNG) of
+    the presented picture."""
     path = os.path.join(TMP, "shot.png")
     r = json.loads(c.ok("screenshot " + path + " --gray"))
-    return r["frame"], r["width"], r["height"], hashlib.sha1(open(path, "rb").read()).hexdigest()
+    return (r["frame"], r["width"], r["height"],
+            hashlib.sha1(open(path, "rb").read()).hexdigest(),
+            os.path.getsize(path))
 
 
 def run(argv, seed, marks):
@@ -68,15 +81,79 @@ def run(argv, seed, marks):
     return out, vt
 
 
+def every_frame(argv, seed, inputs, n):
+    """N steps of one frame, INPUTS[f] (a client method and its
+    arguments) sent before step F: each frame's (frame, vtime, sha1 of the
+    picture, None before the first)."""
+    out = []
+    with game(argv, seed) as g:
+        g.connect(timeout=60)
+        with gamehook.Game(g.sock) as p:
+            for f in range(1, n + 1):
+                if f in inputs:
+                    getattr(p, inputs[f][0])(*inputs[f][1:])
+                o = p.step(1)
+                try:
+                    h = hashlib.sha1(p.screenshot().tobytes()).hexdigest()
+                except gamehook.GamehookError:
+                    h = None
+                out.append((o.frame, p.info()["vtime_ns"], h))
+    return out
+
+
+def same_runs(name, a, b):
+    """Check two runs' frames equal, from before the first picture on."""
+    diff = [(x, y) for x, y in zip(a, b) if x != y]
+    check(len(a) == len(b) and not diff, "%s: %d of %d frames differ, "
+          "first %r" % (name, len(diff), len(a), diff[:1]))
+
+
 def test_lbreakouthd():
-    # Not compared across runs: X server events (the window's mapping,
-    # exposure, focus) reach it in real time, and its first picture came
-    # at frame 27 in one run, 28 in another (README, Limits).
     a, vt = run([LBREAKOUT], 5, [60, 80, 100])
     check(vt > 0, "virtual time stood still")
-    # Its window takes the screen's size (Xvfb's 1280x1024 here).
-    check(all(p[1] >= 640 and p[2] >= 480 for p in a), a)
-    check(len({p[3] for p in a}) > 1, "lbreakouthd's menu never changed: %r" % a)
+    # Its window takes the screen's size (Xvfb's 1280x1024 here), and the
+    # menu is drawn: its gray PNG holds detail (a blank one is a few KB).
+    check(all(p[1] >= 640 and p[2] >= 480 and p[4] > 50000 for p in a), a)
+    # Without input the menu stands still (keys move it: the next test).
+    # (Before seeded runs zeroed large new blocks, the rows it never draws
+    # showed a freed image in some runs, and this picture changed.)
+    check(len({p[3] for p in a}) == 1, "lbreakouthd's menu moved: %r" % a)
+
+
+def test_lbreakouthd_seeded_runs_are_identical():
+    # Keys in its menu (the selection moves down twice, then up) at the
+    # same frames of two runs under one seed: the same picture at every
+    # frame, the first included (its undrawn top rows were a freed image
+    # in one run, black in another: a block Mesa's back buffer got from
+    # the heap or fresh from the kernel, as thread timing fell).
+    keys = {60: ("key", "down"), 70: ("key", "down"), 80: ("key", "up")}
+    a = every_frame([LBREAKOUT], 5, keys, 90)
+    shots = [x for x in a if x[2] is not None]
+    check(len(shots) >= 40, "lbreakouthd presented %d pictures" % len(shots))
+    check(shots[0][0] < 60, "its first picture came at frame %d" % shots[0][0])
+    # The keys moved the selection: the menu before, after one, after two.
+    check(len({a[58][2], a[68][2], a[78][2]}) == 3, "the keys moved nothing")
+    b = every_frame([LBREAKOUT], 5, keys, 90)
+    same_runs("lbreakouthd", a, b)
+    # Other keys, another picture: the comparison sees the pictures.
+    c = every_frame([LBREAKOUT], 5, {60: ("key", "down")}, 90)
+    check(a[:60] == c[:60], "a third run differs before the keys")
+    check(a[65:] != c[65:], "other keys, same pictures")
+
+
+def test_pipewalker_seeded_runs_are_identical():
+    # Clicks turning two pipes, at the same frames of two runs under one
+    # seed: the same picture at every frame.
+    clicks = {20: ("click", 300, 300), 30: ("click", 200, 250)}
+    a = every_frame(["/usr/games/pipewalker"], 3, clicks, 50)
+    check(a[0][2] is not None, "no picture at the first frame")
+    check(len({x[2] for x in a}) > 3, "the clicks turned nothing: %r" % a)
+    b = every_frame(["/usr/games/pipewalker"], 3, clicks, 50)
+    same_runs("pipewalker", a, b)
+    c = every_frame(["/usr/games/pipewalker"], 3,
+                    {20: ("click", 300, 300), 30: ("click", 400, 250)}, 50)
+    check(a[:30] == c[:30], "a third run differs before the clicks")
+    check(a[30:] != c[30:], "other clicks, same pictures")
 
 
 def test_glxgears():
