@@ -384,6 +384,7 @@ bench: all benches
 	$(Q)/usr/bin/python3 bench/bench-gfx-egl.py
 	$(Q)/usr/bin/python3 bench/bench-remote.py
 	$(Q)/usr/bin/python3 bench/bench-gfx-input.py
+	$(Q)/usr/bin/python3 bench/bench-seed-alloc.py
 
 # Installs what gamehook ships, building only that.
 install: $(SHIP)
