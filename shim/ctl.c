@@ -404,8 +404,12 @@ take_fds(struct client *c, struct msghdr *mh)
 	    h = CMSG_NXTHDR(mh, h)) {
 		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
 			continue;
-		int nfd = (int)((h->cmsg_len - CMSG_LEN(0)) / sizeof(int));
 		int fds[4];
+		int nfd = (int)((h->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		/* The control buffer holds 4 (the kernel closes what did not
+		 * fit): never more than fds[] either way. */
+		if (nfd > 4)
+			nfd = 4;
 		memcpy(fds, CMSG_DATA(h), (size_t)nfd * sizeof(int));
 		for (int i = 0; i < nfd; i++) {
 			if (i == nfd - 1 && c->binary && !c->need_auth)
