@@ -39,7 +39,7 @@ SHIM_SRC := shim/shim.c shim/alloc.c shim/real.c shim/log.c shim/vclock.c shim/f
 	shim/input.c shim/wait.c shim/hook-time.c shim/hook-input.c \
 	shim/hook-curses.c shim/hook-thread.c shim/screen.c shim/ctl.c shim/ctl-cmd.c shim/ctl-input.c \
 	shim/ctl-state.c shim/ring.c shim/state.c shim/capture.c shim/record.c \
-	shim/seed.c shim/hook-random.c shim/replay.c shim/snapshot.c shim/snapshot-req.c shim/ctl-snapshot.c \
+	shim/seed.c shim/hook-random.c shim/replay.c shim/snapshot.c shim/snapshot-image.c shim/snapshot-req.c shim/ctl-snapshot.c \
 	shim/ctl-binary.c shim/context.c shim/vtimer.c shim/hook-timer.c shim/hook-signal.c shim/spin.c shim/hook-sync.c shim/hook-pid.c shim/tty.c shim/hook-stdio.c \
 	shim/sys.c shim/hook-syscall.c \
 	shim/term.c shim/hook-output.c shim/wtrack.c shim/wtrack-kernel.c \

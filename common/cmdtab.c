@@ -145,6 +145,12 @@ const struct cmd_entry cmd_table[CMD_COUNT] = {
 		.help = "load @start: the first frame boundary (lockstep), or what "
 		    "`save @start` kept",
 	},
+	[CMD_DROP] = {
+		.id = CMD_DROP, .name = "drop", .args = "NAME",
+		.min_args = 1, .max_args = 1,
+		.help = "forget a snapshot (its memory goes once no later snapshot "
+		    "stands on it)",
+	},
 	[CMD_SCREENSHOT] = {
 		.id = CMD_SCREENSHOT, .name = "screenshot",
 		.args = "PATH [--size WxH] [--gray]",

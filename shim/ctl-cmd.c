@@ -575,6 +575,7 @@ cmd_exec(struct client *c, char *line)
 	case CMD_SAVE: snap_cmd(c, SNAP_SAVE, argv[1]); break;
 	case CMD_LOAD: snap_cmd(c, SNAP_LOAD, argv[1]); break;
 	case CMD_RESET: snap_cmd(c, SNAP_LOAD, SNAPSHOT_START); break;
+	case CMD_DROP: snap_cmd(c, SNAP_DROP, argv[1]); break;
 	case CMD_TRACE: state_cmd_trace(c, argc, argv); break;
 	case CMD_SCREENSHOT: cmd_screenshot(c, argc, argv); break;
 	case CMD_SCAN: scan_cmd(c, argc, argv); break;

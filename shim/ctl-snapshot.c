@@ -1,4 +1,4 @@
-/* The snapshot commands: `save NAME`, `load NAME`, `reset`. The frame
+/* The snapshot commands: `save NAME`, `load NAME`, `reset`, `drop NAME`. The frame
  * thread does the work at a boundary (snapshot.c); a load first stops the
  * game like `pause` (steps in progress are cut short), since the game
  * comes back stopped at the frame it was saved at. */
@@ -73,6 +73,11 @@ snap_progress(void)
 	c->wait = WAIT_NONE;
 	if (result < 0) {
 		ctl_err(c, ERR_SNAPSHOT, "%s", err);
+		return;
+	}
+	if (c->snap_kind == SNAP_DROP) {
+		ctl_ok(c, "{\"name\":\"%s\",\"dropped\":true}", c->snap_name);
+		ctl_set_events(c);
 		return;
 	}
 	size_t bytes = 0;

@@ -44,6 +44,8 @@ snapshot_serve(int64_t f)
 	if (snapreq.kind == SNAP_SAVE)
 		r = snapshot_save(snapreq.name, f, snapreq.err,
 		    sizeof snapreq.err);
+	else if (snapreq.kind == SNAP_DROP)
+		r = snapshot_drop(snapreq.name, snapreq.err, sizeof snapreq.err);
 	else
 		r = snapshot_load(snapreq.name, snapreq.err, sizeof snapreq.err);
 	finish(f, r);

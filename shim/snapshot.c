@@ -9,7 +9,9 @@
  * writes the memory back, then the image, then _longjmp()s into the save
  * point, so the game resumes exactly where it was saved, registers and
  * all. Nothing is allocated: the maps are read into a static buffer and a
- * snapshot is one anonymous mapping. */
+ * snapshot's bytes are an image (snapshot-image.c): a memfd of its own, or
+ * one standing on an earlier snapshot's memfd that holds only what was
+ * written since. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <link.h>
@@ -26,13 +28,14 @@
 #include "log.h"
 #include "park.h"
 #include "snapshot.h"
+#include "snapshot-image.h"
 #include "vclock.h"
 #include "vtimer.h"
 #include "wtrack.h"
 #include "xalloc.h"
 
 #define EXCL_MAX 256
-#define REGION_MAX 1024
+#define REGION_MAX SNAPSHOT_REGIONS
 #define NAME_MAX_LEN 32
 /* The most writable memory a snapshot copies. */
 #define SNAPSHOT_LIMIT ((size_t)4 << 30)
@@ -48,8 +51,7 @@ static struct {
 struct snap {
 	char name[NAME_MAX_LEN];
 	int64_t frame;
-	uint8_t *mem;               /* the mapping: regions' bytes */
-	size_t size;                /* bytes of the mapping */
+	struct snap_image img;      /* regions' bytes, then the stack's */
 	size_t bytes;               /* bytes of state in it */
 	int nregions;
 	struct mrange region[REGION_MAX];
@@ -67,47 +69,13 @@ struct snap {
 
 static struct snap snaps[SNAPSHOT_MAX];
 static struct snap tmp;         /* a snapshot being made */
+/* The image of the last child snapshot dropped or saved over by a new
+ * image: the next save whose regions it matches writes into it (its
+ * pages are in memory already) what was written since its mark. */
+static struct snap spare;
 static struct mrange scan[REGION_MAX];
 static size_t last_copied;      /* by the last save or load */
 static int tracking_held;       /* snapshots hold write tracking */
-
-/* Copying the pages write tracking names, between a region and its place
- * in a snapshot. */
-struct copy_arg {
-	uintptr_t lo;               /* the region's start */
-	uint8_t *img;               /* its bytes in the snapshot */
-	int to_game;
-	size_t n;
-};
-
-static int
-copy_run(uintptr_t lo, uintptr_t hi, void *arg)
-{
-	struct copy_arg *c = arg;
-	if (c->to_game)
-		memcpy((void *)lo, c->img + (lo - c->lo), hi - lo);
-	else
-		memcpy(c->img + (lo - c->lo), (const void *)lo, hi - lo);
-	c->n += hi - lo;
-	return 0;
-}
-
-/* Copy region [LO, HI) to or from IMG: only the pages written since MARK
- * when write tracking knows them (MARK non-zero), else all. Returns the
- * bytes copied. */
-static size_t
-copy_region(uintptr_t lo, uintptr_t hi, uint8_t *img, uint32_t mark,
-    int to_game)
-{
-	struct copy_arg c = { lo, img, to_game, 0 };
-	if (mark != 0 && wtrack_written(mark, lo, hi, copy_run, &c) >= 0)
-		return c.n;
-	if (to_game)
-		memcpy((void *)lo, img, hi - lo);
-	else
-		memcpy(img, (const void *)lo, hi - lo);
-	return hi - lo;
-}
 
 static void
 add_range(uintptr_t lo, uintptr_t hi, int stack)
@@ -163,6 +131,16 @@ snapshot_exclude(const void *addr, size_t len)
 {
 	if (addr != NULL && len > 0)
 		add_range((uintptr_t)addr, (uintptr_t)addr + len, 0);
+}
+
+void
+snapshot_unexclude(const void *addr)
+{
+	uintptr_t lo = (uintptr_t)addr;
+	for (int i = 0; i < EXCL_MAX; i++)
+		if (atomic_load(&ex.used[i]) == 1 && ex.r[i].lo == lo &&
+		    !ex.is_stack[i])
+			atomic_store(&ex.used[i], 0);
 }
 
 /* Call FN for each line of /proc/self/maps (its range, permissions and
@@ -372,7 +350,7 @@ static struct snap *
 find(const char *name)
 {
 	for (int i = 0; i < SNAPSHOT_MAX; i++)
-		if (snaps[i].mem != NULL && strcmp(snaps[i].name, name) == 0)
+		if (snaps[i].img.mem != NULL && strcmp(snaps[i].name, name) == 0)
 			return &snaps[i];
 	return NULL;
 }
@@ -380,14 +358,26 @@ find(const char *name)
 static void
 drop(struct snap *s)
 {
-	if (s->mem != NULL) {
-		uintptr_t lo = (uintptr_t)s->mem;
-		for (int i = 0; i < EXCL_MAX; i++)
-			if (atomic_load(&ex.used[i]) == 1 && ex.r[i].lo == lo &&
-			    !ex.is_stack[i])
-				atomic_store(&ex.used[i], 0);
-		munmap(s->mem, s->size);
+	simg_free(&s->img);
+	xalloc_dropped(s->xid);
+	memset(s, 0, sizeof *s);
+}
+
+/* Drop S, keeping its image as the spare when it is a child (a root
+ * goes, so that dropping one gives its memory back). */
+static void
+drop_keep(struct snap *s)
+{
+	if (s->img.mem != NULL && !s->img.owner && s->mark != 0) {
+		simg_free(&spare.img);
+		spare.img = s->img;
+		spare.mark = s->mark;
+		spare.nregions = s->nregions;
+		memcpy(spare.region, s->region, sizeof *s->region *
+		    (size_t)s->nregions);
+		s->img.mem = NULL;
 	}
+	simg_free(&s->img);
 	xalloc_dropped(s->xid);
 	memset(s, 0, sizeof *s);
 }
@@ -455,45 +445,69 @@ snapshot_save(const char *name, int64_t frame, char *err, size_t errlen)
 		    (unsigned long long)(SNAPSHOT_LIMIT >> 20));
 		return -1;
 	}
-	struct snap *s = find(name);
+	struct snap *s = find(name), *slot = s;
+	for (int i = 0; i < SNAPSHOT_MAX && slot == NULL; i++)
+		if (snaps[i].img.mem == NULL)
+			slot = &snaps[i];
+	if (slot == NULL) {
+		snprintf(err, errlen, "%d snapshots are kept already; save over "
+		    "one of them, or drop one", SNAPSHOT_MAX);
+		return -1;
+	}
 	memset(&tmp, 0, sizeof tmp);
+	tmp.img.root = -1;
 	size_t need = (total + 4095) & ~(size_t)4095;
-	int reuse = s != NULL && s->size >= need;
-	/* Over a name whose regions are still the same: only the pages
-	 * written since it was saved. */
-	uint32_t since = reuse && mark != 0 && s->nregions == nr ? s->mark : 0;
-	for (int i = 0; i < nr && since != 0; i++)
-		if (s->region[i].lo != scan[i].lo || s->region[i].hi != scan[i].hi)
-			since = 0;
+	size_t rbytes = total - (stack.hi - sp);
+	int same = s != NULL && s->nregions == nr;
+	for (int i = 0; i < nr && same; i++)
+		same = s->region[i].lo == scan[i].lo && s->region[i].hi == scan[i].hi;
+	/* Over a name whose regions are still the same, in its own image
+	 * (already faulted in): only the pages written since it was saved.
+	 * Without tracking, over any name whose image is big enough: all. */
+	int reuse = s != NULL && s->img.size >= need && simg_writable(&s->img) &&
+	    (mark == 0 || same);
+	uint32_t since = reuse && mark != 0 ? s->mark : 0;
+	/* Else the spare, when its regions are these. */
+	int inplace = reuse || (mark != 0 && spare.img.mem != NULL &&
+	    spare.img.size >= need && spare.nregions == nr &&
+	    simg_writable(&spare.img) && memcmp(spare.region, scan,
+	    sizeof *scan * (size_t)nr) == 0);
+	size_t cost = 0;
+	int root = inplace || mark == 0 ? -1 : simg_best_root(scan, nr, &cost);
 	if (reuse) {
-		/* Saving over a name: its memory is written again, already
-		 * faulted in. */
-		tmp.size = s->size;
-		tmp.mem = s->mem;
-	} else {
-		tmp.size = need;
-		tmp.mem = mmap(NULL, tmp.size, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (tmp.mem == MAP_FAILED) {
-			snprintf(err, errlen, "no memory for a %zu-byte snapshot",
-			    total);
-			return -1;
-		}
-		snapshot_exclude(tmp.mem, tmp.size);
+		tmp.img = s->img;
+	} else if (inplace) {
+		tmp.img = spare.img;
+		since = spare.mark;
+		spare.img.mem = NULL;
+	} else if (root >= 0 && cost <= rbytes / 2 && simg_new_child(&tmp.img,
+	    need, root, scan, nr, err, errlen) == 0) {
+		/* A new name (or one whose image others stand on): on an
+		 * earlier snapshot's image, copying what was written since. */
+	} else if (simg_new_root(&tmp.img, need, scan, nr, mark, err,
+	    errlen) != 0) {
+		return -1;
 	}
 	snprintf(tmp.name, sizeof tmp.name, "%s", name);
 	tmp.frame = frame;
 	tmp.nregions = nr;
 	tmp.bytes = total;
 	tmp.mark = mark;
-	size_t off = 0, copied = stack.hi - sp;
+	size_t off = rbytes, copied = stack.hi - sp;
 	/* What the X libraries allocate from here on is not in it. */
 	uint32_t xid = xalloc_save_begin();
 	park_save(&tmp.parks);
-	for (int i = 0; i < nr; i++) {
-		tmp.region[i] = scan[i];
-		copied += copy_region(scan[i].lo, scan[i].hi, tmp.mem + off, since, 0);
-		off += scan[i].hi - scan[i].lo;
+	memcpy(tmp.region, scan, sizeof *scan * (size_t)nr);
+	if (inplace) {
+		off = 0;
+		for (int i = 0; i < nr; i++) {
+			copied += simg_copy(scan[i].lo, scan[i].hi, tmp.img.mem + off,
+			    since, 0);
+			off += scan[i].hi - scan[i].lo;
+		}
+		simg_saved_in_place(&tmp.img, scan, nr, mark);
+	} else {
+		copied += simg_fill(&tmp.img, scan, nr);
 	}
 	last_copied = copied;
 	if (!park_unchanged(&tmp.parks)) {
@@ -502,7 +516,7 @@ snapshot_save(const char *name, int64_t frame, char *err, size_t errlen)
 		if (reuse)
 			drop(s);
 		else
-			drop(&tmp);
+			drop(&tmp);   /* a spare taken goes too */
 		snprintf(err, errlen, "a thread of the game woke during the "
 		    "save: not saved%s (try again)", reuse ?
 		    ", and the older snapshot of that name is gone" : "");
@@ -510,23 +524,12 @@ snapshot_save(const char *name, int64_t frame, char *err, size_t errlen)
 	}
 	vclock_save(&tmp.clock);
 	vtimer_save(&tmp.timers);
-	tmp.stack_img = tmp.mem + off;
-	if (s == NULL) {
-		for (int i = 0; i < SNAPSHOT_MAX && s == NULL; i++)
-			if (snaps[i].mem == NULL)
-				s = &snaps[i];
-		if (s == NULL) {
-			xalloc_dropped(xid);
-			munmap(tmp.mem, tmp.size);
-			snprintf(err, errlen, "%d snapshots are kept already; save "
-			    "over one of them", SNAPSHOT_MAX);
-			return -1;
-		}
-	} else if (!reuse) {
-		drop(s);
-	} else {
+	tmp.stack_img = tmp.img.mem + off;
+	if (s != NULL && !reuse)
+		drop_keep(s);
+	else if (s != NULL)
 		xalloc_dropped(s->xid);   /* saved over */
-	}
+	s = slot;
 	tmp.xid = xid;
 	*s = tmp;
 	/* The stack last, as close to the save point as can be. */
@@ -548,8 +551,8 @@ restore(struct snap *s, int depth)
 	for (int i = 0; i < s->nregions; i++) {
 		size_t n = s->region[i].hi - s->region[i].lo;
 		if (!s->skip[i])
-			copied += copy_region(s->region[i].lo, s->region[i].hi,
-			    s->mem + off, s->load_mark ? s->mark : 0, 1);
+			copied += simg_copy(s->region[i].lo, s->region[i].hi,
+			    s->img.mem + off, s->load_mark ? s->mark : 0, 1);
 		off += n;
 	}
 	park_keep_put();
@@ -626,6 +629,18 @@ snapshot_load(const char *name, char *err, size_t errlen)
 	restore(s, 0);
 }
 
+int
+snapshot_drop(const char *name, char *err, size_t errlen)
+{
+	struct snap *s = find(name);
+	if (s == NULL) {
+		snprintf(err, errlen, "no snapshot '%s'", name);
+		return -1;
+	}
+	drop_keep(s);
+	return 0;
+}
+
 size_t
 snapshot_last_copied(void)
 {
@@ -649,7 +664,7 @@ snapshot_list(char *buf, size_t len)
 	size_t o = (size_t)snprintf(buf, len, "[");
 	int first = 1;
 	for (int i = 0; i < SNAPSHOT_MAX && o < len; i++) {
-		if (snaps[i].mem == NULL)
+		if (snaps[i].img.mem == NULL)
 			continue;
 		o += (size_t)snprintf(buf + o, len - o, "%s{\"name\":\"%.31s\","
 		    "\"frame\":%lld,\"bytes\":%zu}", first ? "" : ",",

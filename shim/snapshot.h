@@ -13,6 +13,8 @@
 
 #define SNAPSHOT_START "@start"
 #define SNAPSHOT_MAX 16
+/* The most memory regions a snapshot holds. */
+#define SNAPSHOT_REGIONS 1024
 
 /* A range of addresses, [lo, hi). */
 struct mrange {
@@ -24,6 +26,8 @@ void snapshot_init(void);
 
 /* Memory the shim owns: never saved or restored. */
 void snapshot_exclude(const void *addr, size_t len);
+/* Memory at ADDR (as given to snapshot_exclude) is no longer the shim's. */
+void snapshot_unexclude(const void *addr);
 /* Set ATTR to a stack of SIZE bytes the shim owns (never saved or
  * restored), for one of the shim's own threads: excluded before the
  * thread exists, so no save can catch it half-registered. Returns 0 or
@@ -55,10 +59,14 @@ int snapshot_save(const char *name, int64_t frame, char *err, size_t errlen);
  * snapshot_save. */
 int snapshot_load(const char *name, char *err, size_t errlen);
 
+/* Frame thread: forget NAME (its image goes once no other stands on
+ * it). Returns 0, or -1 with ERR set (no such snapshot). */
+int snapshot_drop(const char *name, char *err, size_t errlen);
+
 /* The request slot between the control thread and the frame thread
- * (snapshot-req.c): a save or a load is served at one fixed place of the
+ * (snapshot-req.c): a save, a load or a drop is served at one fixed place of the
  * boundary, so that a load comes back through the place its save was made. */
-enum { SNAP_SAVE = 1, SNAP_LOAD = 2 };
+enum { SNAP_SAVE = 1, SNAP_LOAD = 2, SNAP_DROP = 3 };
 /* Control thread: ask; returns -1 when a request is in flight already. */
 int snapshot_post(int kind, const char *name);
 /* Control thread: 1 when the request is done, with its result (0 saved,

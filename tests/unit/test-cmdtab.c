@@ -102,7 +102,8 @@ ids_name_their_verbs(void)
 		[CMD_DETACH] = "detach", [CMD_AUTH] = "auth",
 		[CMD_GET] = "get", [CMD_SET] = "set", [CMD_WATCH] = "watch",
 		[CMD_TRACE] = "trace", [CMD_SAVE] = "save", [CMD_LOAD] = "load",
-		[CMD_RESET] = "reset", [CMD_SCREENSHOT] = "screenshot", [CMD_SCAN] = "scan",
+		[CMD_RESET] = "reset", [CMD_DROP] = "drop",
+		[CMD_SCREENSHOT] = "screenshot", [CMD_SCAN] = "scan",
 		[CMD_MOUSE] = "mouse", [CMD_CLICK] = "click", [CMD_WHEEL] = "wheel",
 	};
 
