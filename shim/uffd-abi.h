@@ -1,8 +1,8 @@
 /* The kernel interfaces page-level write tracking uses that Debian
  * bookworm's headers (Linux 6.1) lack: userfaultfd's asynchronous
  * write-protection (Linux 6.7), unpopulated-page markers (6.4), the
- * PAGEMAP_SCAN ioctl on /proc/self/pagemap (6.7) and /dev/userfaultfd
- * (6.1). Values as in the kernel's include/uapi/linux/userfaultfd.h and
+ * PAGEMAP_SCAN ioctl on /proc/self/pagemap (6.7), /dev/userfaultfd
+ * (6.1) and the PROCMAP_QUERY ioctl on /proc/self/maps (6.11). Values as in the kernel's include/uapi/linux/userfaultfd.h and
  * include/uapi/linux/fs.h; a kernel without them answers EINVAL or ENOTTY,
  * which wtrack.c turns into a clear reason and the full compare. */
 #ifndef GH_UFFD_ABI_H
@@ -62,6 +62,33 @@ struct gh_pm_scan_arg {
 };
 
 #define GH_PAGEMAP_SCAN _IOWR('f', 16, struct gh_pm_scan_arg)
+
+/* PROCMAP_QUERY on /proc/self/maps (Linux 6.11): one mapping at a time,
+ * no text formatted (snapshot.c lists the writable ones with it). */
+#define GH_PROCMAP_READABLE 0x01
+#define GH_PROCMAP_WRITABLE 0x02
+#define GH_PROCMAP_SHARED 0x08
+#define GH_PROCMAP_COVERING_OR_NEXT 0x10
+
+struct gh_procmap_query {
+	__u64 size;
+	__u64 query_flags;
+	__u64 query_addr;
+	__u64 vma_start;
+	__u64 vma_end;
+	__u64 vma_flags;
+	__u64 vma_page_size;
+	__u64 vma_offset;
+	__u64 inode;
+	__u32 dev_major;
+	__u32 dev_minor;
+	__u32 vma_name_size;
+	__u32 build_id_size;
+	__u64 vma_name_addr;
+	__u64 build_id_addr;
+};
+
+#define GH_PROCMAP_QUERY _IOWR('f', 17, struct gh_procmap_query)
 
 /* Bit 55 of a /proc/PID/pagemap entry: the page is soft-dirty. */
 #define GH_PM_SOFT_DIRTY ((__u64)1 << 55)

@@ -14,7 +14,7 @@
 #include "wtrack-kernel.h"
 
 #define PAGE ((uintptr_t)4096)
-#define SCAN_VEC 128
+#define SCAN_VEC 512         /* runs a PAGEMAP_SCAN call returns: 8 KiB of stack */
 
 static struct {
 	int uffd, pagemap, clear_refs;

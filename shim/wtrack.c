@@ -365,6 +365,16 @@ wtrack_last_regions(const struct mrange **regions, struct mrange *stack)
 	return wt.ncur;
 }
 
+/* Whether any of the 64 marks at MK is after M. */
+static inline int
+any_after(const uint32_t *mk, uint32_t m)
+{
+	uint32_t any = 0;
+	for (int i = 0; i < 64; i++)
+		any |= mk[i] > m;
+	return any != 0;
+}
+
 int
 wtrack_written(uint32_t m, uintptr_t lo, uintptr_t hi,
     int (*fn)(uintptr_t lo, uintptr_t hi, void *arg), void *arg)
@@ -406,9 +416,17 @@ wtrack_written(uint32_t m, uintptr_t lo, uintptr_t hi,
 		} else {
 			const uint32_t *mk = r->mark + (s - r->lo) / PAGE;
 			size_t np = (e - s) / PAGE;
-			for (size_t p = 0; p < np; p++)
+			for (size_t p = 0; p < np; p++) {
+				/* Most pages are not written: 64 marks at a time
+				 * (a loop the compiler vectorises) to skip them. */
+				if ((p & 63) == 0 && p + 64 <= np &&
+				    !any_after(mk + p, m)) {
+					p += 63;
+					continue;
+				}
 				if (mk[p] > m)
 					EMIT(s + p * PAGE, s + (p + 1) * PAGE);
+			}
 		}
 		pos = e;
 	}
