@@ -4,7 +4,8 @@
  *
  * The memory: 16 MiB, 256 MiB and 1 GiB of int32 values from 0 to 999 (as
  * game state looks), one region. A frame's writes ("churn"): 1% of the
- * pages, each getting 64 new values. Each round, timed apart:
+ * pages (0.1% and 10% for the last four rows), each getting 64 new
+ * values. Each round, timed apart:
  *   plain pass         the baseline
  *   start i32 500      the first pass with a value (ends as a list)
  *   start i32          the first pass without one (keeps a copy)
@@ -14,6 +15,8 @@
  *                      tracker that knows which pages were written (what
  *                      page-level write tracking will give the shim):
  *                      the pages not written are not read
+ *   changed at 0.1% and 10%, untracked and tracked: the same two passes
+ *                      after a frame writing 0.1% and 10% of the pages
  * Figures are medians over rounds; ratios are medians of per-round ratios
  * to the plain pass. `--max-mib N` leaves out larger sizes. The exit
  * status is non-zero only when something failed to run. */
@@ -28,11 +31,13 @@
 
 #define MIB ((size_t)1 << 20)
 #define PAGE 4096
-#define ROWS 6
+#define ROWS 10
 
 static const char *const row_name[ROWS] = {
 	"plain pass (baseline)", "start i32 500", "start i32 (no value)",
 	"changed", "unchanged (list)", "changed, tracked",
+	"changed, 0.1% churn", "changed, tracked, 0.1% churn",
+	"changed, 10% churn", "changed, tracked, 10% churn",
 };
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
@@ -65,11 +70,12 @@ bench_written(uintptr_t lo, uintptr_t hi, uint64_t since, uint8_t *out)
 	return 1;
 }
 
+/* A frame's writes to PER_MILLE of the pages. */
 static void
-churn(int32_t *mem, size_t pages)
+churn(int32_t *mem, size_t pages, int per_mille)
 {
 	memset(dirty, 0, pages);
-	for (size_t n = 0; n < pages / 100; n++) {
+	for (size_t n = 0; n < pages * (size_t)per_mille / 1000; n++) {
 		size_t pg = next() % pages;
 		dirty[pg] = 1;
 		for (int k = 0; k < 64; k++)
@@ -127,7 +133,7 @@ main(int argc, char **argv)
 	}
 	bench_header("bench-scan: the memory scan's passes beside a plain pass",
 	    "\n  int32 values 0..999; a frame writes 64 values in each of 1% of "
-	    "the pages\n");
+	    "the pages\n  (0.1% and 10% where the row says)\n");
 	printf("| memory | pass | median | / plain pass | candidates after |\n");
 	printf("| --- | --- | --- | --- | --- |\n");
 	for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
@@ -162,20 +168,35 @@ main(int argc, char **argv)
 			    sizeof err));
 			TIMED(2, scan_start(SCAN_I32, NULL, &reg, 1, &st, err,
 			    sizeof err));
-			churn(mem, pages);
+			churn(mem, pages, 10);
 			TIMED(3, scan_narrow(SCAN_CHANGED, NULL, NULL, &reg, 1, &st,
 			    err, sizeof err));
-			churn(mem, pages);
+			churn(mem, pages, 10);
 			TIMED(4, scan_narrow(SCAN_UNCHANGED, NULL, NULL, &reg, 1, &st,
 			    err, sizeof err));
 			if (scan_start(SCAN_I32, NULL, &reg, 1, &st, err,
 			    sizeof err) != 0)
 				die("start: %s", err);
 			scan_set_tracker(&tracker);
-			churn(mem, pages);
+			churn(mem, pages, 10);
 			TIMED(5, scan_narrow(SCAN_CHANGED, NULL, NULL, &reg, 1, &st,
 			    err, sizeof err));
 			scan_set_tracker(NULL);
+			/* The full path and the tracked one at 0.1% and 10%:
+			 * each from a fresh start without a value. */
+			static const int per_mille[2] = { 1, 100 };
+			for (int c = 0; c < 2; c++)
+				for (int tracked = 0; tracked < 2; tracked++) {
+					int row = 6 + 2 * c + tracked;
+					if (scan_start(SCAN_I32, NULL, &reg, 1, &st, err,
+					    sizeof err) != 0)
+						die("start: %s", err);
+					scan_set_tracker(tracked ? &tracker : NULL);
+					churn(mem, pages, per_mille[c]);
+					TIMED(row, scan_narrow(SCAN_CHANGED, NULL, NULL, &reg,
+					    1, &st, err, sizeof err));
+					scan_set_tracker(NULL);
+				}
 			scan_stop();
 			for (int k = 1; k < ROWS; k++)
 				ratio[k][r] = t[k][r] / t[0][r];

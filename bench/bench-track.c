@@ -10,7 +10,16 @@
  * byte copied), and in each run:
  *
  *  1. Snapshots: rounds of `step 30` then a timed `reset`; `step 30` then
- *     a timed `save s` (over the name); `step 30` then a timed `load s`.
+ *     a timed `save s` (over the name); `step 30` then a timed `load s`;
+ *     `step 30` then a timed `save nI` (a new name each round, none
+ *     dropped: with tracking a child of @start's image; without, a full
+ *     copy, dropped after); then rounds of `step 30`, a timed `save mI`
+ *     and `drop mI` (with tracking only: the next save writes into the
+ *     dropped child's image, the spare).
+ *  1b. Scan narrowing: `scan start i32` (no value: every word a
+ *     candidate), then rounds of `step 1` and a timed `scan unchanged`
+ *     (the candidates stay a bitmap over the whole state: with tracking
+ *     only the written pages are read again, without every page is).
  *  2. Capture: recording (trace start, to a file under /tmp, no keyframe
  *     after the first), `step 1` at a time: the shim's own capture time a
  *     frame (info's trace capture_ns, real time on the game's frame
@@ -57,6 +66,8 @@ static struct {
 	int frames;
 	int sizes[3];
 	int nsizes;
+	double churns[3];
+	int nchurns;
 } opt = {
 	.lib = "build/libhook.so",
 	.game = "build/bench-track-game",
@@ -64,10 +75,9 @@ static struct {
 	.frames = 12,
 	.sizes = { 16, 256, 1024 },
 	.nsizes = 3,
+	.churns = { 0.001, 0.01, 0.1 },
+	.nchurns = 3,
 };
-
-static const double churns[] = { 0.001, 0.01, 0.1 };
-#define NCHURN 3
 
 static struct bench_game g = BENCH_GAME_INIT;
 static char libabs[PATH_MAX];
@@ -270,6 +280,8 @@ frames_between(double ns0, double n0, double ns1, double n1)
 
 struct run {
 	double reset, save, load;         /* seconds, medians */
+	double save_new, save_spare;      /* a new name; after a drop */
+	double scan;                      /* scan unchanged after a frame */
 	double capture;                   /* seconds a frame, median */
 	double frame_snap, frame_rec;     /* ns: snapshots only, recording */
 	char method[16];
@@ -300,13 +312,45 @@ measure(int mib, double churn, const char *track, struct run *out)
 		step(GAP);
 		ld[i] = timed("load s");
 	}
-	frame_stats(&a1, &b1, &c1, &d1);
 	int on = strcmp(track, "off") != 0;
+	double nw[MAX_ROUNDS], sp[MAX_ROUNDS], sc[MAX_ROUNDS];
+	for (int i = 0; i < opt.rounds; i++) {
+		step(GAP);
+		snprintf(cmd, sizeof cmd, "save n%d", i);
+		nw[i] = timed(cmd);
+		if (!on) {
+			/* Full copies: not kept (a 1 GiB game's would add up). */
+			snprintf(cmd, sizeof cmd, "drop n%d", i);
+			request(cmd, line, sizeof line);
+		}
+	}
+	for (int i = 0; i < opt.rounds && on; i++) {
+		snprintf(cmd, sizeof cmd, "drop n%d", i);
+		request(cmd, line, sizeof line);
+	}
+	for (int i = 0; i < opt.rounds && on; i++) {
+		step(GAP);
+		snprintf(cmd, sizeof cmd, "save m%d", i);
+		sp[i] = timed(cmd);
+		snprintf(cmd, sizeof cmd, "drop m%d", i);
+		request(cmd, line, sizeof line);
+	}
+	frame_stats(&a1, &b1, &c1, &d1);
 	out->frame_snap = on ? frames_between(a0, b0, a1, b1) :
 	    frames_between(c0, d0, c1, d1);
 	out->reset = median(rs, (size_t)opt.rounds);
 	out->save = median(sv, (size_t)opt.rounds);
 	out->load = median(ld, (size_t)opt.rounds);
+	out->save_new = median(nw, (size_t)opt.rounds);
+	out->save_spare = on ? median(sp, (size_t)opt.rounds) : 0;
+
+	request("scan start i32", line, sizeof line);
+	for (int i = 0; i < opt.rounds; i++) {
+		step(1);
+		sc[i] = timed("scan unchanged");
+	}
+	request("scan stop", line, sizeof line);
+	out->scan = median(sc, (size_t)opt.rounds);
 
 	snprintf(trace_path, sizeof trace_path, "%s/t.trace", g.dir);
 	snprintf(cmd, sizeof cmd, "trace start %s", trace_path);
@@ -341,7 +385,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: bench-track [--lib PATH] [--game PREFIX] [--sizes N,N,..]\n"
-	    "                   [--rounds N] [--frames N]\n"
+	    "                   [--rounds N] [--frames N] [--churns P,P,..]\n"
 	    "\n"
 	    "Measures capture, save, load and reset with write tracking on and\n"
 	    "off, beside a memcmp of the state and a relaunch. Run from the\n"
@@ -352,7 +396,9 @@ usage(FILE *f)
 	    "                 build/bench-track-game)\n"
 	    "  --sizes LIST   MiB of state, of 16, 256, 1024 (default all)\n"
 	    "  --rounds N     snapshot rounds, 1-%d (default 7)\n"
-	    "  --frames N     recorded frames timed, 1-%d (default 12)\n",
+	    "  --frames N     recorded frames timed, 1-%d (default 12)\n"
+	    "  --churns LIST  percent of pages written a frame, of 0.1, 1, 10\n"
+	    "                 (default all)\n",
 	    MAX_ROUNDS, MAX_ROUNDS * 4);
 }
 
@@ -392,6 +438,19 @@ parse_args(int argc, char **argv)
 			}
 			if (opt.nsizes == 0)
 				bench_usage_error(usage);
+		} else if (strcmp(a, "--churns") == 0) {
+			char buf[64], *save = NULL;
+			snprintf(buf, sizeof buf, "%s", v);
+			opt.nchurns = 0;
+			for (char *t = strtok_r(buf, ",", &save); t && opt.nchurns < 3;
+			    t = strtok_r(NULL, ",", &save)) {
+				double c = atof(t);
+				if (c != 0.1 && c != 1 && c != 10)
+					bench_usage_error(usage);
+				opt.churns[opt.nchurns++] = c / 100;
+			}
+			if (opt.nchurns == 0)
+				bench_usage_error(usage);
 		} else {
 			bench_usage_error(usage);
 		}
@@ -424,20 +483,22 @@ main(int argc, char **argv)
 		    ms(rl, a, sizeof a));
 		printf("| churn | memcmp | capture wp | capture off | wp/memcmp | "
 		    "reset wp | reset off | relaunch/reset wp | save wp | save off "
-		    "| load wp | load off | frame (snapshots) on/off | frame "
-		    "(recording) on/off |\n");
+		    "| load wp | load off | new name wp | new name off | after a "
+		    "drop wp | scan wp | scan off | frame (snapshots) on/off | "
+		    "frame (recording) on/off |\n");
 		printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- "
-		    "| --- | --- | --- | --- |\n");
+		    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
 		fflush(stdout);
-		for (int ci = 0; ci < NCHURN; ci++) {
+		for (int ci = 0; ci < opt.nchurns; ci++) {
 			struct run wp, off;
-			double mc = memcmp_baseline((size_t)mib * MIB, churns[ci]);
-			measure(mib, churns[ci], "wp", &wp);
-			measure(mib, churns[ci], "off", &off);
+			double churn = opt.churns[ci];
+			double mc = memcmp_baseline((size_t)mib * MIB, churn);
+			measure(mib, churn, "wp", &wp);
+			measure(mib, churn, "off", &off);
 			if (strcmp(wp.method, "wp") != 0)
 				printf("(HOOK_TRACK=wp gave method %s: see the game's "
 				    "log)\n", wp.method);
-			printf("| %g%% | %s | %s | %s | %.3fx |", churns[ci] * 100,
+			printf("| %g%% | %s | %s | %s | %.3fx |", churn * 100,
 			    ms(mc, a, sizeof a), ms(wp.capture, b, sizeof b),
 			    ms(off.capture, c, sizeof c), wp.capture / mc);
 			printf(" %s | %s | %.0fx |", ms(wp.reset, a, sizeof a),
@@ -445,6 +506,11 @@ main(int argc, char **argv)
 			printf(" %s | %s | %s | %s |", ms(wp.save, a, sizeof a),
 			    ms(off.save, b, sizeof b), ms(wp.load, c, sizeof c),
 			    ms(off.load, d, sizeof d));
+			printf(" %s | %s | %s |", ms(wp.save_new, a, sizeof a),
+			    ms(off.save_new, b, sizeof b), ms(wp.save_spare, c,
+			    sizeof c));
+			printf(" %s | %s |", ms(wp.scan, a, sizeof a), ms(off.scan, b,
+			    sizeof b));
 			printf(" %s / %s |", ms(wp.frame_snap / 1e9, a, sizeof a),
 			    ms(off.frame_snap / 1e9, b, sizeof b));
 			printf(" %s / %s |\n", ms(wp.frame_rec / 1e9, a, sizeof a),
