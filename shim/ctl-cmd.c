@@ -145,6 +145,10 @@ do_info(struct client *c)
 	    (unsigned long long)vclock_self_advanced(),
 	    (unsigned long long)vclock_start_gave_up(),
 	    (unsigned long long)frame_takeover_forced());
+	len += (size_t)snprintf(buf + len, sizeof buf - len,
+	    ",\"snapshot_images\":");
+	snapshot_images(buf + len, sizeof buf - len);
+	len += strlen(buf + len);
 	ctl_ok(c, "%s}", buf);
 }
 

@@ -712,6 +712,17 @@ snapshot_frame(const char *name, size_t *bytes)
 }
 
 void
+snapshot_images(char *buf, size_t len)
+{
+	int roots, children;
+	size_t root_bytes;
+	simg_stats(&roots, &root_bytes, &children);
+	snprintf(buf, len, "{\"roots\":%d,\"root_bytes\":%zu,\"children\":%d,"
+	    "\"spare\":%s}", roots, root_bytes, children,
+	    spare.img.mem != NULL ? "true" : "false");
+}
+
+void
 snapshot_list(char *buf, size_t len)
 {
 	size_t o = (size_t)snprintf(buf, len, "[");

@@ -91,5 +91,9 @@ size_t snapshot_last_copied(void);
 int64_t snapshot_frame(const char *name, size_t *bytes);
 /* Names and frames as a JSON array into BUF. */
 void snapshot_list(char *buf, size_t len);
+/* Where their bytes are, as a JSON object into BUF: roots kept (memfds
+ * holding full copies, named or stood on), their bytes, children (images
+ * standing on a root), and whether a spare image is kept. */
+void snapshot_images(char *buf, size_t len);
 
 #endif

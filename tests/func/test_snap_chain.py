@@ -7,7 +7,8 @@ own checksum of all its memory included) equals what a fresh run has at
 that frame, with write tracking (wp) and without (off). With tracking a
 new name's save copies less than half the game's memory (the reply's
 `copied`), without it everything; `drop` forgets a name (a load of it is
-refused after) and a dropped name's memory serves the next save."""
+refused after) and a dropped name's memory serves the next save; info's
+snapshot_images counts roots and children (no child without tracking)."""
 import json
 import os
 import random
@@ -117,7 +118,17 @@ def cycles(track, ref):
             c.ok("step %d" % k)
             at += k
             same(c, ref, at, what + ": step %d" % k)
-        names = {s["name"] for s in json.loads(c.ok("info"))["snapshots"]}
+        info = json.loads(c.ok("info"))
+        names = {s["name"] for s in info["snapshots"]}
+        im = info["snapshot_images"]
+        if track == "off":
+            # Every image a full copy: a root per name, no child.
+            check(im["roots"] == len(present) and im["children"] == 0 and
+                  not im["spare"], "%s: %r" % (track, im))
+        else:
+            # Children stand on roots; no root more than the names.
+            check(1 <= im["roots"] <= len(present) and im["children"] >= 1
+                  and im["root_bytes"] > 0, "%s: %r" % (track, im))
         check(names == present, "info lists %r, not %r" %
               (sorted(names), sorted(present)))
     # The seeded sequence went through what it is for.
