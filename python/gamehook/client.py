@@ -435,6 +435,11 @@ class Game:
         self.frame = r["frame"]
         return r
 
+    def drop(self, name):
+        """Forget snapshot NAME (its memory goes once no other stands on
+        it)."""
+        return json.loads(self.command("drop " + name))
+
     def reset(self):
         r = json.loads(self.command("reset"))
         self.frame = r["frame"]

@@ -29,8 +29,7 @@ import tempfile
 import xshot
 from gh import ROOT, Game, check, wait_until
 
-sys.path.insert(0, os.path.join(ROOT, "python"))
-import gamehook  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "python"))   # xshot.frame_hashes
 
 PACKAGES = ["lbreakouthd", "pipewalker", "mesa-utils"]
 TMP = tempfile.mkdtemp(prefix="gh-gfxdeb-")
@@ -85,20 +84,9 @@ def every_frame(argv, seed, inputs, n):
     """N steps of one frame, INPUTS[f] (a client method and its
     arguments) sent before step F: each frame's (frame, vtime, sha1 of the
     picture, None before the first)."""
-    out = []
     with game(argv, seed) as g:
         g.connect(timeout=60)
-        with gamehook.Game(g.sock) as p:
-            for f in range(1, n + 1):
-                if f in inputs:
-                    getattr(p, inputs[f][0])(*inputs[f][1:])
-                o = p.step(1)
-                try:
-                    h = hashlib.sha1(p.screenshot().tobytes()).hexdigest()
-                except gamehook.GamehookError:
-                    h = None
-                out.append((o.frame, p.info()["vtime_ns"], h))
-    return out
+        return xshot.frame_hashes(g.sock, n, inputs)
 
 
 def same_runs(name, a, b):

@@ -3,7 +3,8 @@ binary protocol: launch with a layout and a seed, steps that return
 observations (a path, several, the whole state, the raw blob numpy can
 read), keys that change what the game does, reset giving the same
 episode twice, errors raised as GamehookError with codes from its mirror
-of the shim's error code table, close ending the game, and launch(drain=False)
+of the shim's error code table (a load of a name never saved, or
+dropped), close ending the game, and launch(drain=False)
 leaving the terminal to the Game's own waits instead of a thread."""
 import os
 import subprocess
@@ -70,6 +71,13 @@ def test_errors_raise_and_close_ends_the_game():
             check(False, "no error for a missing snapshot")
         except gamehook.GamehookError as e:
             check(e.code == "snapshot" and e.code in gamehook.ERROR_CODES, str(e))
+        g.save("kept")
+        check(g.drop("kept") == {"name": "kept", "dropped": True}, "drop")
+        try:
+            g.load("kept")
+            check(False, "a dropped snapshot loaded")
+        except gamehook.GamehookError as e:
+            check(e.code == "snapshot", str(e))
         pid = g.pid
     finally:
         g.close()

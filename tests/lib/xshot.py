@@ -185,6 +185,28 @@ def shoot(env, path):
     return tuple(int(v) for v in r.stdout.split())
 
 
+def frame_hashes(sock, n, inputs=None):
+    """N steps of one frame of the game at SOCK through the Python client,
+    INPUTS[f] (a gamehook.Game method's name and its arguments) sent before
+    step F: each frame's (frame, vtime_ns, sha1 of the presented picture,
+    None before the first)."""
+    import hashlib
+    import gamehook
+    inputs = inputs or {}
+    out = []
+    with gamehook.Game(sock) as p:
+        for f in range(1, n + 1):
+            if f in inputs:
+                getattr(p, inputs[f][0])(*inputs[f][1:])
+            o = p.step(1)
+            try:
+                h = hashlib.sha1(p.screenshot().tobytes()).hexdigest()
+            except gamehook.GamehookError:
+                h = None
+            out.append((o.frame, p.info()["vtime_ns"], h))
+    return out
+
+
 def xvfb_pids():
     """{pid: argv} of every Xvfb process on the machine."""
     out = {}
