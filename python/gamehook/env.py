@@ -19,6 +19,7 @@ import numpy as np
 
 from . import spaces as _own
 from .client import Game, _PixelMemory, _as_array, _shot_line
+from .closing import Closing
 from .errors import GamehookError
 from .observe import Leaf, Observer, State, layout_leaves  # noqa: F401
 from .scenario import Scenario
@@ -210,7 +211,7 @@ def _seeded(seed):
     return np.random.default_rng(seed)
 
 
-class GameEnv(_Base):
+class GameEnv(Closing, _Base):
     """One game as a Gymnasium environment (a gymnasium.Env when gymnasium
     is importable). ARGV starts the game under the shim, in lockstep, on a
     pty of SIZE (cols, rows); LAYOUT names its state, SEED its randomness
@@ -602,18 +603,6 @@ class GameEnv(_Base):
         if self.game is not None:
             self.game.close()
             self.game = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *a):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
 
     def __repr__(self):
         return "GameEnv(%r)" % (self._argv,)

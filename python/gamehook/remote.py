@@ -245,9 +245,10 @@ def _local_or_server(path, key, settings):
 
 from . import spaces
 from .env import _Base
+from .closing import Closing
 
 
-class RemoteGameEnv(_Base):
+class RemoteGameEnv(Closing, _Base):
     """GameEnv's interface over a gamehookd (GameEnv(..., server=) makes
     one): the game runs there. LAYOUT and SCENARIO files found here are
     sent by content, other paths are the server's; reward=/terminated=/
@@ -441,18 +442,6 @@ class RemoteGameEnv(_Base):
         finally:
             self._world = None
             c.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *a):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
 
 
 def _assemble(space, flat, prefix):

@@ -15,6 +15,7 @@ import concurrent.futures
 import numpy as np
 
 from . import spaces as _own
+from .closing import Closing
 from .errors import GamehookError
 
 try:
@@ -97,7 +98,7 @@ def add_info(infos, info, i, n):
         infos["_" + k][i] = True
 
 
-class BatchedEnv(_VBase):
+class BatchedEnv(Closing, _VBase):
     """The shared part of VectorEnv and RemoteVectorEnv (see the module)."""
 
     def _setup(self, num_envs, batch_size, mode):
@@ -334,14 +335,3 @@ class BatchedEnv(_VBase):
             for e in self.envs:
                 e.close()
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *a):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass

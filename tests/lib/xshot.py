@@ -77,6 +77,15 @@ def write_png(path, w, h, rgb):
 def read_png(path):
     """(width, height, rgb bytes) of an 8-bit RGB PNG, its rows filtered or
     not (write_png writes them unfiltered, the shim's libpng filters)."""
+    w, h, ch, rows = read_png_rows(path)
+    if ch != 3:
+        raise ValueError("%s: not 8-bit RGB" % path)
+    return w, h, b"".join(rows)
+
+
+def read_png_rows(path):
+    """(width, height, channels, rows as bytes) of an 8-bit RGB or
+    grayscale PNG, its rows filtered or not."""
     with open(path, "rb") as f:
         data = f.read()
     if data[:8] != b"\x89PNG\r\n\x1a\n":
@@ -87,20 +96,21 @@ def read_png(path):
         body = data[pos + 8:pos + 8 + n]
         if kind == b"IHDR":
             w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
-            if (depth, ctype) != (8, 2):
-                raise ValueError("%s: not 8-bit RGB" % path)
+            if depth != 8 or ctype not in (0, 2):
+                raise ValueError("%s: not 8-bit RGB or gray" % path)
+            ch = 3 if ctype == 2 else 1
         elif kind == b"IDAT":
             idat += body
         pos += 12 + n
     raw = zlib.decompress(idat)
-    stride, out, prev = 3 * w, [], bytearray(3 * w)
+    stride, out, prev = ch * w, [], bytearray(ch * w)
     for y in range(h):
         f = raw[y * (stride + 1)]
         line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
         for i in range(stride) if f else ():
-            a = line[i - 3] if i >= 3 else 0
+            a = line[i - ch] if i >= ch else 0
             b = prev[i]
-            c = prev[i - 3] if i >= 3 else 0
+            c = prev[i - ch] if i >= ch else 0
             if f == 1:
                 line[i] = (line[i] + a) & 255
             elif f == 2:
@@ -114,7 +124,7 @@ def read_png(path):
                                       (b if pb <= pc else c))) & 255
         out.append(bytes(line))
         prev = line
-    return w, h, b"".join(out)
+    return w, h, ch, out
 
 
 def colours(w, h, rgb, box=None):
